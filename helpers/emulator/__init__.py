@@ -1,0 +1,193 @@
+"""A local Amazon Bedrock for Claude that unmodified boto3, the AWS CLI and the Anthropic SDKs use.
+
+Start it in the foreground with ``python -m helpers.emulator`` (it prints the ``export`` lines to
+paste into a shell), or in-process with :func:`start`, which returns a handle with ``.url``,
+``.env``, ``.stop()`` and the teaching controls (``revoke_access``, ``throttle``, ``timeout``…).
+Notebooks never import this module directly: ``helpers.connect()`` does it for offline mode.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import json
+import socket
+import threading
+import time
+import urllib.request
+from typing import Any
+
+from . import auth
+from .server import EmulatorApp
+from .state import EmulatorState
+
+DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION = "127.0.0.1", 8787, "us-east-1"
+# Variables that would send clients elsewhere or authenticate them differently.
+CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK",
+                   "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_STS")
+
+
+class PortInUseError(OSError):
+    """The port is taken: another emulator, or another program."""
+
+
+def environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
+    """The variables that point every client at an emulator (boto3 and the CLI read
+    AWS_DEFAULT_REGION; the TypeScript SDK reads only AWS_REGION; AnthropicBedrock reads both)."""
+    return {
+        "AWS_ENDPOINT_URL": url,
+        "ANTHROPIC_BEDROCK_BASE_URL": url,
+        "AWS_ACCESS_KEY_ID": auth.ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": auth.SECRET_ACCESS_KEY,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
+def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
+    """Lines a user pastes into their shell to use the emulator."""
+    if shell == "powershell":
+        return ([f"Remove-Item Env:{k} -ErrorAction SilentlyContinue" for k in CONFLICTING_ENV]
+                + [f'$Env:{k} = "{v}"' for k, v in env.items()])
+    return [f"unset {' '.join(CONFLICTING_ENV)}"] + [f"export {k}={v}" for k, v in env.items()]
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a PortInUseError that says what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                e.errno, f"Port {port} on {host} is already in use. Is an emulator already running? "
+                f"Stop it (Ctrl-C in its terminal), or choose another port: "
+                f"python -m helpers.emulator --port {port + 1}") from None
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def server_config(app: EmulatorApp) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
+                          timeout_keep_alive=30, server_header=False)
+
+
+class Controls:
+    """The teaching controls, the same whether the emulator runs in-process or elsewhere."""
+
+    def _control(self, name: str, **kwargs: Any) -> dict:
+        raise NotImplementedError
+
+    def revoke_access(self, model: str = "all") -> dict:
+        """Deny the model (key, API name or any id; "all"): AccessDeniedException, as before the
+        account requested model access."""
+        return self._control("revoke_access", model=model)
+
+    def grant_access(self, model: str = "all") -> dict:
+        return self._control("grant_access", model=model)
+
+    def throttle(self, next: int = 0, rate: float = 0.0, mid_stream: bool = False, seed: int = 0,
+                 message: str | None = None) -> dict:
+        """Throttle the next ``next`` invocations and/or a seeded fraction ``rate`` of them; with
+        ``mid_stream`` a stream starts, then fails with a throttlingException frame."""
+        return self._control("throttle", next=next, rate=rate, mid_stream=mid_stream, seed=seed,
+                             message=message)
+
+    def timeout(self, next: int = 1, mid_stream: bool = False) -> dict:
+        """Fail the next ``next`` invocations with ModelTimeoutException."""
+        return self._control("timeout", next=next, mid_stream=mid_stream)
+
+    def latency(self, ms: int = 0) -> dict:
+        """Add ``ms`` milliseconds to every invocation."""
+        return self._control("latency", ms=ms)
+
+    def reset(self) -> dict:
+        """Grant every model and clear faults and latency."""
+        return self._control("reset")
+
+
+class Emulator(Controls):
+    """A running in-process emulator (a background thread)."""
+
+    def __init__(self, host: str, port: int, region: str, state: EmulatorState,
+                 server: Any, thread: threading.Thread) -> None:
+        self.host, self.port, self.region, self.state = host, port, region, state
+        self._server, self._thread = server, thread
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return environment(self.url, self.region)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _control(self, name: str, **kwargs: Any) -> dict:
+        return getattr(self.state, name)(**kwargs)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<Emulator {self.url} region={self.region} {'running' if self.running else 'stopped'}>"
+
+
+class RemoteEmulator(Controls):
+    """Controls for an emulator started elsewhere (``python -m helpers.emulator``), over HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def _control(self, name: str, **kwargs: Any) -> dict:
+        request = urllib.request.Request(f"{self.url}/_emulator/{name}", json.dumps(kwargs).encode(),
+                                         {"content-type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
+
+    def snapshot(self) -> dict:
+        with urllib.request.urlopen(f"{self.url}/_emulator/state", timeout=10) as reply:
+            return json.loads(reply.read())
+
+
+def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION) -> Emulator:
+    """Start an emulator in a background thread; ``port=0`` picks a free port."""
+    import uvicorn
+
+    sock = bind(host, port)
+    state = EmulatorState(region)
+    server = uvicorn.Server(server_config(EmulatorApp(state)))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="bedrock-emulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("The Bedrock emulator did not start; see the log above.")
+        time.sleep(0.01)
+    return Emulator(host, sock.getsockname()[1], region, state, server, thread)

@@ -1,0 +1,250 @@
+"""Validate an Anthropic Messages body the way Claude on Bedrock does (wire spec §1.4).
+
+Two layers, as on Bedrock: a closed JSON schema checked by Bedrock's front end ("Malformed input
+request: #: …"), then the model's own checks, whose messages Anthropic writes and Bedrock passes on.
+The result is a :class:`Request` that the reply composer and the usage figures work from.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import catalog
+from ..tokens import estimate_tokens
+from . import errors
+
+API_VERSIONS = re.compile(r"^(bedrock-2023-05-31|20\d\d-\d\d-\d\d)$")  # 2.x SDKs send "2026-10-21"
+REQUIRED = ("anthropic_version", "max_tokens", "messages")
+ALLOWED = frozenset((*REQUIRED, "anthropic_beta", "system", "stop_sequences", "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "metadata", "output_config", "output_format", "context_management", "container", "mcp_servers", "service_tier", "user_profile_id", "amazon-bedrock-guardrailConfig"))
+KNOWN_BETAS = frozenset({
+    catalog.CONTEXT_1M_BETA, "interleaved-thinking-2025-05-14", "token-efficient-tools-2025-02-19",
+    "computer-use-2025-01-24", "computer-use-2025-11-24", "output-128k-2025-02-19",
+    "fine-grained-tool-streaming-2025-05-14", "context-management-2025-06-27",
+    "tool-search-tool-2025-10-19", "effort-2025-11-24", "tool-examples-2025-10-29",
+})
+BLOCK_TYPES = frozenset({"text", "image", "document", "tool_use", "tool_result", "thinking",
+                         "redacted_thinking", "search_result"})
+
+# Usage estimates for what is not plain text ([emulator] figures, documented in the README).
+MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOLS_OVERHEAD = 3, 4, 300
+IMAGE_TOKENS = 1600            # a ~1.2-megapixel image; Claude bills about width*height/750
+PDF_TOKENS_PER_PAGE = 1500     # text plus page image, the middle of Anthropic's 1,500-3,000 range
+
+_TYPE_NAMES = {bool: "Boolean", int: "Integer", float: "Number", str: "String", list: "JSONArray",
+               dict: "JSONObject", type(None): "Null"}
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+@dataclass
+class Request:
+    """A validated request: what the reply and the usage figures are computed from."""
+
+    model: catalog.Model
+    messages: list[dict[str, Any]]
+    system: list[dict[str, Any]]
+    max_tokens: int
+    stop_sequences: list[str]
+    betas: list[str]
+    input_tokens: int
+    body: dict[str, Any] = field(repr=False)
+
+    @property
+    def last_user_text(self) -> str:
+        for message in reversed(self.messages):
+            if message["role"] == "user":
+                texts = [b.get("text", "") for b in message["content"] if b.get("type") == "text"]
+                if texts:
+                    return " ".join(texts)
+        return ""
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as JSON, or Bedrock's generic malformed-input error."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.malformed() from None
+
+
+def schema_violations(body: Any) -> list[str]:
+    """Bedrock's closed-schema check, in its ``#: …`` / ``#/key: …`` wording [3p]."""
+    if not isinstance(body, dict):
+        return [f"#: expected type: JSONObject, found: {_type_name(body)}"]
+    out = [f"#: required key [{k}] not found" for k in REQUIRED if k not in body]
+    out += [f"#: extraneous key [{k}] is not permitted" for k in body if k not in ALLOWED]
+    expect = {"anthropic_version": str, "max_tokens": int, "messages": list, "anthropic_beta": list,
+              "stop_sequences": list, "temperature": (int, float), "top_p": (int, float),
+              "top_k": int, "tools": list, "tool_choice": dict, "thinking": dict, "metadata": dict,
+              "system": (str, list)}
+    for key, kind in expect.items():
+        if key in body and (not isinstance(body[key], kind) or isinstance(body[key], bool)):
+            wanted = kind if isinstance(kind, type) else kind[0]
+            out.append(f"#/{key}: expected type: {_TYPE_NAMES[wanted]}, found: {_type_name(body[key])}")
+    if isinstance(body.get("max_tokens"), int) and not isinstance(body["max_tokens"], bool) \
+            and body["max_tokens"] < 1:
+        out.append(f"#/max_tokens: expected minimum: 1, found: {body['max_tokens']}")
+    for key in ("temperature", "top_p"):
+        value = body.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 1:
+            out.append(f"#/{key}: {value} is not less or equal to 1" if value > 1
+                       else f"#/{key}: {value} is not greater or equal to 0")
+    for key in ("anthropic_beta", "stop_sequences"):
+        if isinstance(body.get(key), list) and not all(isinstance(x, str) for x in body[key]):
+            out.append(f"#/{key}: expected type: JSONArray of String")
+    return out
+
+
+def validate(body: Any, model: catalog.Model, *, check_context: bool = True) -> Request:
+    """Check ``body`` for ``model`` as Bedrock and Claude would; the error says what to fix."""
+    violations = schema_violations(body)
+    if violations:
+        raise errors.malformed(violations)
+    if not API_VERSIONS.match(body["anthropic_version"]):
+        raise errors.invalid_api_version(body["anthropic_version"])
+    betas = list(body.get("anthropic_beta", []))
+    for beta in betas:
+        if beta not in KNOWN_BETAS or (beta == catalog.CONTEXT_1M_BETA and model.max_context_tokens < 1_000_000):
+            raise errors.invalid_beta()
+    messages = _messages(body["messages"])
+    system = _system(body.get("system"))
+    if model.rejects_temperature_with_top_p and "temperature" in body and "top_p" in body:
+        raise errors.temperature_and_top_p()
+    max_tokens = body["max_tokens"]
+    if max_tokens > model.max_output_tokens:
+        raise errors.max_tokens_too_large(max_tokens, model.max_output_tokens, model.api_name)
+    thinking = body.get("thinking") or {}
+    budget = thinking.get("budget_tokens")
+    if thinking.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
+        raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
+                                "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
+    input_tokens = count_input_tokens(messages, system, body.get("tools"))
+    if check_context:
+        window = model.context_window
+        if catalog.CONTEXT_1M_BETA in betas:
+            window = max(window, 1_000_000)
+        if input_tokens > window:
+            raise errors.prompt_too_long(input_tokens, window)
+    return Request(model, messages, system, max_tokens, list(body.get("stop_sequences", [])), betas,
+                   input_tokens, body)
+
+
+def _messages(raw: list[Any]) -> list[dict[str, Any]]:
+    if not raw:
+        raise errors.validation("messages: at least one message is required")
+    out: list[dict[str, Any]] = []
+    for i, message in enumerate(raw):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            raise errors.validation(f"messages.{i}.role: Input should be 'user' or 'assistant'")
+        content = message.get("content")
+        if isinstance(content, str):
+            content = [{"type": "text", "text": content}] if content else []
+        if not isinstance(content, list):
+            raise errors.validation(f"messages.{i}.content: Input should be a valid list")
+        final_assistant = i == len(raw) - 1 and message["role"] == "assistant"
+        if not content and not final_assistant:
+            raise errors.validation(f"messages.{i}: all messages must have non-empty content except "
+                                    "for the optional final assistant message")
+        for j, block in enumerate(content):
+            _check_block(block, i, j, message["role"])
+        if out and out[-1]["role"] == message["role"]:
+            raise errors.validation('messages: roles must alternate between "user" and "assistant", '
+                                    f'but found multiple "{message["role"]}" roles in a row')
+        out.append({"role": message["role"], "content": content})
+    return out
+
+
+def _check_block(block: Any, i: int, j: int, role: str) -> None:
+    where = f"messages.{i}.content.{j}"
+    if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES:
+        kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+        raise errors.validation(f"{where}.type: Input tag '{kind}' found using 'type' does not match "
+                                f"any of the expected tags: {', '.join(sorted(BLOCK_TYPES))}")
+    kind = block["type"]
+    if kind == "text":
+        if not isinstance(block.get("text"), str):
+            raise errors.validation(f"{where}.text: Field required")
+        if not block["text"]:
+            raise errors.validation(f"{where}.text: text content blocks must be non-empty")
+        if not block["text"].strip():
+            raise errors.validation("messages: text content blocks must contain non-whitespace text")
+    elif kind in ("image", "document"):
+        if role != "user":
+            raise errors.media_outside_user(i, kind)
+        source = block.get("source")
+        if not isinstance(source, dict):
+            raise errors.validation(f"{where}.source: Field required")
+        if source.get("type") in ("url", "file"):
+            raise errors.validation("URL content sources are not yet supported for this model")  # [3p]
+        if source.get("type") == "base64":
+            if not isinstance(source.get("data"), str) or not isinstance(source.get("media_type"), str):
+                raise errors.validation(f"{where}.source: base64 sources need 'media_type' and 'data'")
+            try:
+                base64.b64decode(source["data"], validate=True)
+            except (binascii.Error, ValueError):
+                raise errors.validation(f"{where}.source.data: invalid base64 data") from None
+
+
+def _system(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [{"type": "text", "text": raw}] if raw else []
+    for j, block in enumerate(raw):
+        if not isinstance(block, dict) or block.get("type") != "text" or not isinstance(block.get("text"), str):
+            raise errors.validation(f"system.{j}: system blocks must be text blocks")
+    return list(raw)
+
+
+def count_input_tokens(messages: list[dict[str, Any]], system: list[dict[str, Any]],
+                       tools: Any = None) -> int:
+    """Input tokens of a request by the suite's one estimator, plus fixed per-item overheads."""
+    total = REQUEST_OVERHEAD + sum(estimate_tokens(b["text"]) for b in system)
+    if tools:
+        total += TOOLS_OVERHEAD + estimate_tokens(json.dumps(tools, ensure_ascii=False))
+    for message in messages:
+        total += MESSAGE_OVERHEAD
+        for block in message["content"]:
+            total += block_tokens(block)
+    return total
+
+
+def block_tokens(block: dict[str, Any]) -> int:
+    kind = block.get("type")
+    if kind == "text":
+        return estimate_tokens(block["text"])
+    if kind == "image":
+        return IMAGE_TOKENS
+    if kind == "document":
+        return document_tokens(block)
+    if kind == "tool_use":
+        return 10 + estimate_tokens(json.dumps(block.get("input", {}), ensure_ascii=False))
+    if kind == "tool_result":
+        content = block.get("content", "")
+        if isinstance(content, list):
+            return 5 + sum(block_tokens(b) for b in content if isinstance(b, dict))
+        return 5 + estimate_tokens(str(content))
+    if kind == "thinking":
+        return estimate_tokens(str(block.get("thinking", "")))
+    return estimate_tokens(json.dumps(block, ensure_ascii=False))
+
+
+def document_tokens(block: dict[str, Any]) -> int:
+    source = block.get("source", {})
+    kind = source.get("type")
+    if kind == "text":
+        return estimate_tokens(str(source.get("data", "")))
+    if kind == "content":
+        return sum(block_tokens(b) for b in source.get("content", []) if isinstance(b, dict))
+    if kind == "base64":
+        data = base64.b64decode(source.get("data", ""))
+        return max(1, len(_PDF_PAGE.findall(data))) * PDF_TOKENS_PER_PAGE
+    return 0
+
+
+def _type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)

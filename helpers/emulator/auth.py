@@ -1,0 +1,166 @@
+"""Who is calling: SigV4 verification for real, and Bedrock API keys (``Authorization: Bearer``).
+
+The emulator accepts only the documented local credentials below. They are AWS's own published
+example values, so they can never be mistaken for, or work as, real credentials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, unquote
+
+from . import errors
+
+ACCOUNT_ID = "123456789012"  # AWS's documented example account id
+
+# Long-term key pair (an IAM user). AWS's documented example values.
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# Temporary credentials (an assumed role): these only work together with the session token.
+SESSION_ACCESS_KEY_ID = "ASIAIOSFODNN7EXAMPLE"
+SESSION_SECRET_ACCESS_KEY = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+SESSION_TOKEN = "EmulatorSessionTokenEXAMPLE"
+# A Bedrock API key (sent as AWS_BEARER_TOKEN_BEDROCK). Long-term keys start with "ABSK" [3p].
+BEDROCK_API_KEY = "ABSKRW11bGF0b3JFWEFNUExFS0VZ"
+
+
+@dataclass(frozen=True)
+class Identity:
+    secret: str
+    arn: str
+    user_id: str
+    session_token: str | None = None
+
+
+IDENTITIES = {
+    ACCESS_KEY_ID: Identity(SECRET_ACCESS_KEY, f"arn:aws:iam::{ACCOUNT_ID}:user/workshop-learner",
+                            "AIDAEMULATOREXAMPLE01"),
+    SESSION_ACCESS_KEY_ID: Identity(
+        SESSION_SECRET_ACCESS_KEY, f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/WorkshopRole/learner",
+        "AROAEMULATOREXAMPLE01:learner", SESSION_TOKEN),
+}
+API_KEY_IDENTITY = Identity("", f"arn:aws:iam::{ACCOUNT_ID}:user/BedrockAPIKey-emulator",
+                            "AIDAEMULATOREXAMPLE02")
+
+MAX_SKEW = dt.timedelta(minutes=15)
+_AUTH = re.compile(
+    r"^AWS4-HMAC-SHA256\s+Credential=(?P<ak>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
+    r"(?P<service>[^/,\s]+)/aws4_request,\s*SignedHeaders=(?P<signed>[^,\s]+),\s*"
+    r"Signature=(?P<sig>[0-9a-f]{64})\s*$"
+)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: whose credentials, and the region their signature is scoped to."""
+
+    identity: Identity
+    access_key_id: str | None
+    region: str
+    method: str  # "sigv4" or "bearer"
+
+
+class AuthError(Exception):
+    """Authentication failed; ``kind`` is protocol-neutral so each plane can render it its way."""
+
+    def __init__(self, error: errors.BedrockError, kind: str) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.kind = kind  # missing | incomplete | unrecognized | signature | expired | bearer
+
+
+def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes,
+                 service: str, default_region: str, now: dt.datetime | None = None) -> Caller:
+    """Verify the request's SigV4 signature (or Bedrock API key) and return the caller."""
+    auth = headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        if service != "bedrock" or not hmac.compare_digest(auth[7:].strip(), BEDROCK_API_KEY):
+            raise AuthError(errors.bearer_invalid(), "bearer")
+        return Caller(API_KEY_IDENTITY, None, default_region, "bearer")
+    if not auth:
+        raise AuthError(errors.missing_authentication(), "missing")
+    m = _AUTH.match(auth)
+    if not m:
+        raise AuthError(errors.invalid_signature(
+            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters "
+            "for AWS4-HMAC-SHA256."), "incomplete")
+    identity = IDENTITIES.get(m["ak"])
+    token = headers.get("x-amz-security-token")
+    if identity is None or token != identity.session_token:
+        raise AuthError(errors.unrecognized_client(), "unrecognized")
+    if m["service"] != service:
+        raise AuthError(errors.invalid_signature(
+            f"Credential should be scoped to correct service: '{service}'. "), "signature")
+    amz_date = headers.get("x-amz-date", "")
+    try:
+        signed_at = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise AuthError(errors.invalid_signature(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."),
+            "incomplete") from None
+    _check_skew(signed_at, now or dt.datetime.now(dt.UTC))
+    signed = m["signed"].split(";")
+    if "host" not in signed or amz_date[:8] != m["date"]:
+        raise AuthError(errors.invalid_signature(), "signature")
+    canonical = canonical_request(method, raw_path, query, signed, headers, body)
+    scope = f"{m['date']}/{m['region']}/{service}/aws4_request"
+    to_sign = "\n".join(("AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()))
+    key = _signing_key(identity.secret, m["date"], m["region"], service)
+    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, m["sig"]):
+        raise AuthError(errors.invalid_signature(), "signature")
+    return Caller(identity, m["ak"], m["region"], "sigv4")
+
+
+def _check_skew(signed_at: dt.datetime, now: dt.datetime) -> None:
+    fmt = "%Y%m%dT%H%M%SZ"
+    if signed_at < now - MAX_SKEW:
+        raise AuthError(errors.invalid_signature(
+            f"Signature expired: {signed_at:{fmt}} is now earlier than {now - MAX_SKEW:{fmt}} "
+            f"({now:{fmt}} - 15 min.)"), "expired")
+    if signed_at > now + MAX_SKEW:
+        raise AuthError(errors.invalid_signature(
+            f"Signature not yet current: {signed_at:{fmt}} is still later than {now + MAX_SKEW:{fmt}} "
+            f"({now:{fmt}} + 15 min.)"), "expired")
+
+
+def canonical_request(method: str, raw_path: str, query: str, signed: list[str],
+                      headers: dict[str, str], body: bytes) -> str:
+    """SigV4's canonical request for non-S3 services: the received path is encoded once more."""
+    path = quote(_remove_dot_segments(raw_path) or "/", safe="/~")
+    pairs = []
+    for part in query.split("&") if query else ():
+        k, _, v = part.partition("=")
+        pairs.append((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")))
+    canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs))
+    canonical_headers = "".join(f"{h}:{_SPACES.sub(' ', headers.get(h, '').strip())}\n" for h in signed)
+    payload_hash = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    return "\n".join((method, path, canonical_query, canonical_headers, ";".join(signed), payload_hash))
+
+
+def _remove_dot_segments(path: str) -> str:
+    if "/." not in path:
+        return path
+    out: list[str] = []
+    for seg in path.split("/"):
+        if seg == "..":
+            if len(out) > 1:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    return "/".join(out)
+
+
+@lru_cache(maxsize=64)
+def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    key = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key

@@ -1,0 +1,95 @@
+"""Routing: one ``@route`` line per AWS operation, matched on the *raw* request path.
+
+Model ids are one path segment that clients encode differently (boto3 ``%3A``, the Anthropic SDKs
+a raw ``:``, ARNs with ``%2F``), so the path is split before percent-decoding (wire spec §1.2).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from .auth import Caller
+from .state import EmulatorState
+
+
+@dataclass
+class Call:
+    """One request as an operation sees it."""
+
+    state: EmulatorState
+    caller: Caller | None
+    method: str
+    params: dict[str, str]
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    request_id: str
+    started: float = field(default_factory=time.perf_counter)
+
+    def query_params(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(self.query, keep_blank_values=True).items()}
+
+    def elapsed_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return cls(status, body, [("content-type", "application/json"), *(headers or [])])
+
+
+@dataclass
+class StreamResponse:
+    """An event-stream reply: headers now, frames as they are produced."""
+
+    frames: AsyncIterator[bytes]
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    status: int = 200
+
+
+Handler = Callable[[Call], Awaitable[Response | StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    operation: str
+    service: str | None  # SigV4 signing name; None = the emulator's own admin routes
+    handler: Handler
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, path: str, operation: str, service: str | None = "bedrock"
+          ) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for ``method path``; ``{name}`` captures one raw path segment."""
+    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+    def register(handler: Handler) -> Handler:
+        ROUTES.append(Route(method, regex, operation, service, handler))
+        return handler
+    return register
+
+
+def match(method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request, with its path parameters percent-decoded."""
+    for r in ROUTES:
+        m = r.pattern.match(raw_path)
+        if m and r.method == method:
+            return r, {k: unquote(v) for k, v in m.groupdict().items()}
+    return None

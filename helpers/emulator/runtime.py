@@ -1,0 +1,181 @@
+"""bedrock-runtime: InvokeModel(+stream), Converse(+stream) and CountTokens for Claude (spec §1)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from typing import Any
+
+from . import anthropic_body, converse, errors, eventstream, targets
+from .anthropic_body import Request
+from .reply import Reply, compose, new_id, text_deltas
+from .routing import Call, Response, StreamResponse, route
+from .state import Fault
+
+# Request headers echoed back when sent (spec §1.3, §1.5).
+_ECHOED = ("x-amzn-bedrock-performanceconfig-latency", "x-amzn-bedrock-service-tier")
+
+
+def _target(call: Call, operation: str):
+    return targets.resolve(call.params["modelId"], call.caller.region, call.state, operation)
+
+
+async def _fault_and_latency(call: Call, *, allow_mid_stream: bool) -> Fault | None:
+    """Apply injected latency, and raise (or hand back, for mid-stream delivery) an injected fault."""
+    if call.state.latency_ms:
+        await asyncio.sleep(call.state.latency_ms / 1000)
+    fault = call.state.draw_fault()
+    if fault and not (fault.mid_stream and allow_mid_stream):
+        raise fault.error
+    return fault
+
+
+def _message(request: Request, reply: Reply) -> dict[str, Any]:
+    return {
+        "id": new_id("msg_bdrk_01"), "type": "message", "role": "assistant",
+        "model": request.model.api_name,
+        "content": [{"type": "text", "text": reply.text}] if reply.text else [],
+        "stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence,
+        "usage": _usage(request, reply.output_tokens),
+    }
+
+
+def _usage(request: Request, output_tokens: int) -> dict[str, Any]:
+    return {"input_tokens": request.input_tokens, "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+            "output_tokens": output_tokens}
+
+
+# --- InvokeModel --------------------------------------------------------------------------
+
+@route("POST", "/model/{modelId}/invoke", "InvokeModel")
+async def invoke_model(call: Call) -> Response:
+    target = _target(call, "InvokeModel")
+    request = anthropic_body.validate(anthropic_body.parse_json(call.body), target.model)
+    await _fault_and_latency(call, allow_mid_stream=False)
+    reply = compose(request)
+    headers = [
+        ("x-amzn-bedrock-invocation-latency", str(call.elapsed_ms())),
+        ("x-amzn-bedrock-output-token-count", str(reply.output_tokens)),
+        ("x-amzn-bedrock-input-token-count", str(request.input_tokens)),
+        ("x-amzn-bedrock-cache-read-input-token-count", "0"),
+        ("x-amzn-bedrock-cache-write-input-token-count", "0"),
+    ] + [(h, call.headers[h]) for h in _ECHOED if h in call.headers]
+    return Response.json(_message(request, reply), headers=headers)
+
+
+@route("POST", "/model/{modelId}/invoke-with-response-stream", "InvokeModelWithResponseStream")
+async def invoke_model_with_response_stream(call: Call) -> StreamResponse:
+    target = _target(call, "InvokeModelWithResponseStream")
+    request = anthropic_body.validate(anthropic_body.parse_json(call.body), target.model)
+    fault = await _fault_and_latency(call, allow_mid_stream=True)
+    reply = compose(request)
+    headers = [("content-type", eventstream.CONTENT_TYPE),
+               ("x-amzn-bedrock-content-type", "application/json")]
+    headers += [(h, call.headers[h]) for h in _ECHOED if h in call.headers]
+    return StreamResponse(_anthropic_frames(call, request, reply, fault), headers)
+
+
+async def _anthropic_frames(call: Call, request: Request, reply: Reply, fault: Fault | None
+                            ) -> AsyncIterator[bytes]:
+    first_byte = call.elapsed_ms()
+    message = {**_message(request, reply), "content": [], "stop_reason": None, "stop_sequence": None,
+               "usage": _usage(request, 1)}
+    yield eventstream.chunk({"type": "message_start", "message": message}, pad=len(message["id"]))
+    deltas = text_deltas(reply.text)
+    if deltas:
+        yield eventstream.chunk({"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}, pad=7)
+    for n, delta in enumerate(deltas):
+        if fault and n == 1:
+            yield eventstream.exception(fault.error)
+            return
+        yield eventstream.chunk({"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "text_delta", "text": delta}}, pad=len(delta))
+        await asyncio.sleep(0)
+    if fault:  # a reply too short to interrupt after its first delta
+        yield eventstream.exception(fault.error)
+        return
+    if deltas:
+        yield eventstream.chunk({"type": "content_block_stop", "index": 0}, pad=3)
+    yield eventstream.chunk({"type": "message_delta",
+                             "delta": {"stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence},
+                             "usage": {"output_tokens": reply.output_tokens}}, pad=11)
+    yield eventstream.chunk({"type": "message_stop", "amazon-bedrock-invocationMetrics": {
+        "inputTokenCount": request.input_tokens, "outputTokenCount": reply.output_tokens,
+        "invocationLatency": call.elapsed_ms(), "firstByteLatency": first_byte}}, pad=5)
+
+
+# --- Converse -----------------------------------------------------------------------------
+
+@route("POST", "/model/{modelId}/converse", "Converse")
+async def converse_op(call: Call) -> Response:
+    target = _target(call, "Converse")
+    body = anthropic_body.parse_json(call.body)
+    request = converse.validate(body, target.model)
+    await _fault_and_latency(call, allow_mid_stream=False)
+    reply = compose(request)
+    return Response.json(converse.response(request, reply, call.elapsed_ms(), body))
+
+
+@route("POST", "/model/{modelId}/converse-stream", "ConverseStream")
+async def converse_stream(call: Call) -> StreamResponse:
+    target = _target(call, "ConverseStream")
+    body = anthropic_body.parse_json(call.body)
+    request = converse.validate(body, target.model)
+    fault = await _fault_and_latency(call, allow_mid_stream=True)
+    if fault and fault.error.code == "ModelTimeoutException":
+        raise fault.error  # ConverseStream's event union has no modelTimeoutException member
+    reply = compose(request)
+    return StreamResponse(_converse_frames(call, request, reply, fault, body),
+                          [("content-type", eventstream.CONTENT_TYPE)])
+
+
+async def _converse_frames(call: Call, request: Request, reply: Reply, fault: Fault | None,
+                           body: dict[str, Any]) -> AsyncIterator[bytes]:
+    yield eventstream.event("messageStart", {"role": "assistant"}, pad=36)
+    deltas = text_deltas(reply.text)
+    for n, delta in enumerate(deltas):
+        if fault and n == 1:
+            yield eventstream.exception(fault.error)
+            return
+        yield eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": delta}},
+                                pad=len(delta))
+        await asyncio.sleep(0)
+    if fault:
+        yield eventstream.exception(fault.error)
+        return
+    if deltas:
+        yield eventstream.event("contentBlockStop", {"contentBlockIndex": 0}, pad=4)
+    stop: dict[str, Any] = {"stopReason": reply.stop_reason}
+    extra = converse.additional_response_fields(reply, body)
+    if extra:
+        stop["additionalModelResponseFields"] = extra
+    yield eventstream.event("messageStop", stop, pad=9)
+    yield eventstream.event("metadata", {"usage": converse.usage(request, reply),
+                                         "metrics": {"latencyMs": call.elapsed_ms()}}, pad=17)
+
+
+# --- CountTokens --------------------------------------------------------------------------
+
+@route("POST", "/model/{modelId}/count-tokens", "CountTokens")
+async def count_tokens(call: Call) -> Response:
+    target = targets.resolve(call.params["modelId"], call.caller.region, call.state, "CountTokens")
+    body = anthropic_body.parse_json(call.body)
+    source = body.get("input") if isinstance(body, dict) else None
+    if not isinstance(source, dict) or len(source) != 1:
+        raise errors.validation("CountTokens needs 'input' with exactly one of 'invokeModel' or 'converse'.")
+    if isinstance(source.get("invokeModel"), dict):
+        try:
+            inner = base64.b64decode(source["invokeModel"].get("body", ""), validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise errors.malformed() from None
+        request = anthropic_body.validate(anthropic_body.parse_json(inner), target.model, check_context=False)
+    elif isinstance(source.get("converse"), dict):
+        request = converse.validate(source["converse"], target.model, check_context=False)
+    else:
+        raise errors.validation("CountTokens needs 'input' with exactly one of 'invokeModel' or 'converse'.")
+    return Response.json({"inputTokens": request.input_tokens})

@@ -1,0 +1,119 @@
+"""The ASGI application: read the request, authenticate, dispatch to an operation, write the reply.
+
+Plain ASGI on uvicorn, no framework: routing must see the raw path (spec §1.2), and a thin stack
+keeps the emulator close to the speed of a bare server on the same stack (see bench/).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from . import admin, control_plane, errors, eventstream, runtime, sts, targets  # noqa: F401  (they register routes)
+from .auth import AuthError, authenticate
+from .routing import Call, Response, StreamResponse, match
+from .state import EmulatorState
+
+MAX_BODY = 25_000_000            # bedrock-runtime's `body` limit [model]
+_DISCARD_LIMIT = 64 * 1024 * 1024  # past this, stop reading a too-large body and close
+log = logging.getLogger("helpers.emulator")
+
+_WELCOME = (b"Offline Amazon Bedrock emulator for Claude.\n"
+            b"Point AWS_ENDPOINT_URL (boto3, AWS CLI) and ANTHROPIC_BEDROCK_BASE_URL (Anthropic SDKs) "
+            b"here and use the emulator's documented credentials: `python -m helpers.emulator` prints them.\n")
+
+
+def error_response(error: errors.BedrockError, request_id: str) -> Response:
+    return Response.json({error.body_key: error.message}, error.status,
+                         [("x-amzn-errortype", error.error_type_header)])
+
+
+class EmulatorApp:
+    """ASGI app serving bedrock, bedrock-runtime and STS from one port."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+        targets.warm()  # load botocore's service model now, not on the first request
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        request_id = str(uuid.uuid4())
+        method = scope["method"]
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        body, too_large = await _read_body(receive)
+        result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
+        await _send(send, result, request_id)
+
+    async def _handle(self, method: str, raw_path: str, query: str, headers: dict[str, str],
+                      body: bytes, too_large: bool, request_id: str) -> Response | StreamResponse:
+        found = match(method, raw_path)
+        if found is None:
+            if method == "GET" and raw_path == "/" and "authorization" not in headers:
+                return Response(200, _WELCOME, [("content-type", "text/plain; charset=utf-8")])
+            return error_response(errors.BedrockError(
+                "UnknownOperationException", f"No operation matches {method} {raw_path}."), request_id)
+        route, params = found
+        try:
+            if too_large:
+                raise errors.body_too_large(MAX_BODY)
+            caller = None
+            if route.service:
+                caller = authenticate(method, raw_path, query, headers, body, route.service,
+                                      self.state.default_region)
+            call = Call(self.state, caller, method, params, query, headers, body, request_id)
+            return await route.handler(call)
+        except AuthError as e:
+            if route.service == "sts":
+                return sts.auth_error(e, request_id)
+            return error_response(e.error, request_id)
+        except errors.BedrockError as e:
+            return error_response(e, request_id)
+        except Exception:  # a bug of ours: say so as Bedrock would, and log it
+            log.exception("internal error in %s", route.operation)
+            return error_response(errors.internal(), request_id)
+
+
+async def _read_body(receive: Any) -> tuple[bytes, bool]:
+    """The request body, or (b"", True) once it passes MAX_BODY (the rest is read and dropped)."""
+    parts: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY:
+            parts.append(chunk)
+        elif size > _DISCARD_LIMIT:
+            return b"", True
+        more = message.get("more_body", False)
+    if size > MAX_BODY:
+        return b"", True
+    return b"".join(parts), False
+
+
+async def _send(send: Any, result: Response | StreamResponse, request_id: str) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in result.headers]
+    headers.append((b"x-amzn-requestid", request_id.encode()))
+    if isinstance(result, Response):
+        headers.append((b"content-length", str(len(result.body)).encode()))
+        await send({"type": "http.response.start", "status": result.status, "headers": headers})
+        await send({"type": "http.response.body", "body": result.body})
+        return
+    await send({"type": "http.response.start", "status": result.status, "headers": headers})
+    try:
+        async for frame in result.frames:
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+    except Exception:
+        log.exception("internal error while streaming")
+        await send({"type": "http.response.body", "body": eventstream.exception(errors.internal()),
+                    "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
