@@ -115,6 +115,11 @@ class Controls:
         """Add ``ms`` milliseconds to every invocation."""
         return self._control("latency", ms=ms)
 
+    def set_date(self, date: str | None = None) -> dict:
+        """Pretend today is ``date`` (ISO) for model lifecycles, e.g. to call a model before its
+        end of life; None returns to the real date."""
+        return self._control("set_date", date=date)
+
     def reset(self) -> dict:
         """Grant every model and clear faults and latency."""
         return self._control("reset")

@@ -20,7 +20,11 @@ from . import errors
 
 API_VERSIONS = re.compile(r"^(bedrock-2023-05-31|20\d\d-\d\d-\d\d)$")  # 2.x SDKs send "2026-10-21"
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
-ALLOWED = frozenset((*REQUIRED, "anthropic_beta", "system", "stop_sequences", "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "metadata", "output_config", "output_format", "context_management", "container", "mcp_servers", "service_tier", "user_profile_id", "amazon-bedrock-guardrailConfig"))
+ALLOWED = frozenset((
+    *REQUIRED, "anthropic_beta", "system", "stop_sequences", "temperature", "top_p", "top_k", "tools",
+    "tool_choice", "thinking", "metadata", "output_config", "output_format", "context_management",
+    "container", "mcp_servers", "service_tier", "user_profile_id", "amazon-bedrock-guardrailConfig",
+))
 KNOWN_BETAS = frozenset({
     catalog.CONTEXT_1M_BETA, "interleaved-thinking-2025-05-14", "token-efficient-tools-2025-02-19",
     "computer-use-2025-01-24", "computer-use-2025-11-24", "output-128k-2025-02-19",

@@ -27,8 +27,8 @@ def _enum_error(value: str, member: str, allowed: tuple[str, ...]) -> errors.Bed
                              f"satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]")
 
 
-def model_summary(model: catalog.Model, region: str) -> dict[str, Any]:
-    status = model.lifecycle()
+def model_summary(model: catalog.Model, region: str, today: dt.date) -> dict[str, Any]:
+    status = model.lifecycle(today)
     lifecycle: dict[str, Any] = {"status": status}
     for key, day in (("startOfLifeTime", model.start_of_life), ("endOfLifeTime", model.end_of_life),
                      ("legacyTime", model.legacy), ("publicExtendedAccessTime", model.public_extended_access)):
@@ -45,9 +45,9 @@ def model_summary(model: catalog.Model, region: str) -> dict[str, Any]:
     }
 
 
-def visible_models(region: str) -> list[catalog.Model]:
+def visible_models(region: str, today: dt.date) -> list[catalog.Model]:
     """Models Bedrock lists in ``region``: offered there and not past end of life."""
-    return [m for m in catalog.models() if m.offered_in(region) and m.lifecycle() != catalog.END_OF_LIFE]
+    return [m for m in catalog.models() if m.offered_in(region) and m.lifecycle(today) != catalog.END_OF_LIFE]
 
 
 @route("GET", "/foundation-models", "ListFoundationModels")
@@ -59,7 +59,7 @@ async def list_foundation_models(call: Call) -> Response:
             raise _enum_error(q[member], member, allowed)
     region = call.caller.region
     summaries = []
-    for model in visible_models(region):
+    for model in visible_models(region, call.state.today()):
         if "byProvider" in q and q["byProvider"].lower() != "anthropic":
             continue
         if q.get("byOutputModality", "TEXT") != "TEXT" or "byCustomizationType" in q:
@@ -67,25 +67,26 @@ async def list_foundation_models(call: Call) -> Response:
         # ON_DEMAND also matches profile-only models, as captured from real responses [3p].
         if q.get("byInferenceType") == "PROVISIONED":
             continue
-        summaries.append(model_summary(model, region))
+        summaries.append(model_summary(model, region, call.state.today()))
     return Response.json({"modelSummaries": summaries})
 
 
-def _foundation_model(identifier: str, region: str) -> catalog.Model:
+def _foundation_model(identifier: str, region: str, today: dt.date) -> catalog.Model:
     try:
         target = catalog.resolve(identifier)
     except catalog.UnknownModelError:
         raise errors.not_found(_NOT_RESOLVED) from None
     if target.geography or not target.model.offered_in(region) \
-            or target.model.lifecycle() == catalog.END_OF_LIFE:
+            or target.model.lifecycle(today) == catalog.END_OF_LIFE:
         raise errors.not_found(_NOT_RESOLVED)
     return target.model
 
 
 @route("GET", "/foundation-models/{modelIdentifier}", "GetFoundationModel")
 async def get_foundation_model(call: Call) -> Response:
-    model = _foundation_model(call.params["modelIdentifier"], call.caller.region)
-    return Response.json({"modelDetails": model_summary(model, call.caller.region)})
+    today = call.state.today()
+    model = _foundation_model(call.params["modelIdentifier"], call.caller.region, today)
+    return Response.json({"modelDetails": model_summary(model, call.caller.region, today)})
 
 
 @route("GET", "/foundation-model-availability/{modelId}", "GetFoundationModelAvailability")
@@ -96,7 +97,7 @@ async def get_foundation_model_availability(call: Call) -> Response:
     except catalog.UnknownModelError:
         raise errors.not_found(_NOT_RESOLVED) from None
     region = call.caller.region
-    in_region = model.offered_in(region) and model.lifecycle() != catalog.END_OF_LIFE
+    in_region = model.offered_in(region) and model.lifecycle(call.state.today()) != catalog.END_OF_LIFE
     return Response.json({
         "modelId": model_id,
         "agreementAvailability": {"status": "AVAILABLE"},
@@ -128,9 +129,9 @@ def profile(model: catalog.Model, geo_key: str, region: str) -> dict[str, Any]:
     }
 
 
-def visible_profiles(region: str) -> list[dict[str, Any]]:
+def visible_profiles(region: str, today: dt.date) -> list[dict[str, Any]]:
     """System-defined profiles a caller in ``region`` may use (others are not listed there)."""
-    return [profile(m, g, region) for m in visible_models(region) for g in m.usable_geographies(region)]
+    return [profile(m, g, region) for m in visible_models(region, today) for g in m.usable_geographies(region)]
 
 
 @route("GET", "/inference-profiles", "ListInferenceProfiles")
@@ -146,7 +147,7 @@ async def list_inference_profiles(call: Call) -> Response:
     if not 1 <= size <= 1000:
         raise errors.validation(f"1 validation error detected: Value '{size}' at 'maxResults' failed "
                                 "to satisfy constraint: Member must have value between 1 and 1000")
-    profiles = [] if q.get("type") == "APPLICATION" else visible_profiles(call.caller.region)
+    profiles = [] if q.get("type") == "APPLICATION" else visible_profiles(call.caller.region, call.state.today())
     page: dict[str, Any] = {"inferenceProfileSummaries": profiles[start:start + size]}
     if start + size < len(profiles):
         page["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
@@ -163,7 +164,7 @@ async def get_inference_profile(call: Call) -> Response:
         target = None
     if (target is None or target.geography is None
             or target.geography not in target.model.usable_geographies(region)
-            or target.model.lifecycle() == catalog.END_OF_LIFE):
+            or target.model.lifecycle(call.state.today()) == catalog.END_OF_LIFE):
         raise errors.not_found(f"Inference profile {identifier} not found.")
     return Response.json(profile(target.model, target.geography, region))
 

@@ -6,6 +6,7 @@ the admin HTTP path (``POST /_emulator/<control>``) calls the same methods, so b
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from .. import catalog
 from . import errors
 
-CONTROLS = ("revoke_access", "grant_access", "throttle", "timeout", "latency", "reset")
+CONTROLS = ("revoke_access", "grant_access", "throttle", "timeout", "latency", "set_date", "reset")
 
 
 @dataclass
@@ -47,6 +48,7 @@ class EmulatorState:
             self._mid_stream = False
             self._rng = random.Random(0)
             self.latency_ms = 0
+            self._date: dt.date | None = None
         return self.snapshot()
 
     def revoke_access(self, model: str = "all") -> dict:
@@ -89,6 +91,15 @@ class EmulatorState:
             self.latency_ms = int(ms)
         return self.snapshot()
 
+    def set_date(self, date: str | None = None) -> dict:
+        """Pretend today is ``date`` (ISO, e.g. "2026-01-01") for model lifecycles; None = real today."""
+        with self._lock:
+            self._date = dt.date.fromisoformat(date) if date else None
+        return self.snapshot()
+
+    def today(self) -> dt.date:
+        return self._date or dt.date.today()
+
     def snapshot(self) -> dict:
         """The current controls as plain data."""
         return {
@@ -99,6 +110,7 @@ class EmulatorState:
             "timeout": {"next": self._timeout_next},
             "mid_stream": self._mid_stream,
             "latency_ms": self.latency_ms,
+            "date": self._date.isoformat() if self._date else None,
             "logging_configured": self.logging_config is not None,
         }
 

@@ -54,7 +54,7 @@ def resolve(model_id: str, region: str, state: EmulatorState, operation: str) ->
         raise errors.invalid_model_identifier()
     if not model.offered_in(region):
         raise errors.invalid_model_identifier()
-    if model.lifecycle() == catalog.END_OF_LIFE:
+    if model.lifecycle(state.today()) == catalog.END_OF_LIFE:
         raise errors.end_of_life()
     if counting and target.geography:
         raise errors.count_tokens_unsupported()

@@ -1,0 +1,39 @@
+# Two commands matter: `make lab` opens JupyterLab, `make test` runs every test.
+# Both install what they need into .venv (and node_modules) first, and skip that when up to date.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.deps-installed
+NODE_STAMP := node_modules/.deps-installed
+
+.PHONY: deps lab test lint bench clean
+
+deps: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "note: npm not found: TypeScript samples and their tests are skipped (install Node.js >= 20)"; \
+	fi
+
+lab: deps
+	$(BIN)/jupyter lab notebooks/en
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests bench
+
+test: deps lint
+	$(BIN)/python -m pytest
+
+bench: deps
+	$(BIN)/python bench/emulator_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis

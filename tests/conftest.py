@@ -1,0 +1,106 @@
+"""Shared fixtures: one emulator per test session, and real clients pointed at it over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from helpers.emulator import CONFLICTING_ENV, Emulator, auth, start
+
+SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET_45_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+SONNET_45_BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+HAIKU_3_BASE = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """One emulator for the whole run (us-east-1 by default)."""
+    emu = start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_emulator(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts with every model granted and no faults."""
+    yield
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").reset()
+
+
+@pytest.fixture
+def aws_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> dict[str, str]:
+    """The process environment a learner gets from the emulator's export lines (and nothing else)."""
+    for name in (*CONFLICTING_ENV, "AWS_ENDPOINT_URL", "ANTHROPIC_BEDROCK_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    # Keep any ~/.aws of the machine out of the way.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    for key, value in emulator.env.items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)
+
+
+NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+@pytest.fixture
+def runtime(aws_env: dict[str, str]) -> Any:
+    """boto3 bedrock-runtime, configured only by the environment; no retries so errors surface."""
+    return boto3.client("bedrock-runtime", config=NO_RETRY)
+
+
+@pytest.fixture
+def bedrock(aws_env: dict[str, str]) -> Any:
+    return boto3.client("bedrock", config=NO_RETRY)
+
+
+def runtime_in(region: str) -> Any:
+    """A bedrock-runtime client whose requests are signed for ``region``."""
+    return boto3.client("bedrock-runtime", region_name=region, config=NO_RETRY)
+
+
+def claude_body(text: str = "Hello, world", max_tokens: int = 256, **extra: Any) -> str:
+    """An InvokeModel body as the guide writes it."""
+    return json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": max_tokens,
+                       "messages": [{"role": "user", "content": text}], **extra})
+
+
+def error_of(excinfo: pytest.ExceptionInfo) -> tuple[str, str, int]:
+    """(code, message, HTTP status) of a botocore ClientError."""
+    err = excinfo.value.response
+    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
+
+
+_http = urllib3.PoolManager(retries=False)
+
+
+def signed_request(url: str, method: str, path: str, body: bytes = b"", *, service: str = "bedrock",
+                   region: str = "us-east-1", headers: dict[str, str] | None = None,
+                   credentials: Credentials | None = None, tamper: Any = None) -> urllib3.BaseHTTPResponse:
+    """Send a request signed by botocore's own SigV4 signer (the independent peer), optionally
+    tampering with the prepared request after signing."""
+    creds = credentials or Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
+    request = AWSRequest(method=method, url=url + path, data=body, headers=dict(headers or {}))
+    SigV4Auth(creds, service, region).add_auth(request)
+    prepared = request.prepare()
+    if tamper:
+        tamper(prepared)
+    return _http.request(prepared.method, prepared.url, body=prepared.body, headers=dict(prepared.headers),
+                         preload_content=True)
+
+
+def raw_request(url: str, method: str, path: str, body: bytes = b"",
+                headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
+    return _http.request(method, url + path, body=body, headers=headers or {}, preload_content=True)

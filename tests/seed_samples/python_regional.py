@@ -1,0 +1,10 @@
+from anthropic import AnthropicBedrock
+
+client = AnthropicBedrock(aws_region="us-west-2")
+
+# US リージョナルエンドポイント（CRIS）を使用
+message = client.messages.create(
+    model="anthropic.claude-sonnet-4-5-20250929-v1:0",  # global. プレフィックスなし
+    max_tokens=256,
+    messages=[{"role": "user", "content": "Hello, world"}]
+)
