@@ -191,7 +191,7 @@ class TestContextWindow:
     def test_beta_opens_1m(self, runtime: Any) -> None:
         body = claude_body("x" * 800_100, anthropic_beta=["context-1m-2025-08-07"])
         message = json.loads(runtime.invoke_model(body=body, modelId=SONNET_45_US)["body"].read())
-        assert message["usage"]["input_tokens"] == 200_036
+        assert message["usage"]["input_tokens"] == 200_032
 
     def test_beta_has_its_own_limit(self, runtime: Any) -> None:
         body = claude_body("x" * 4_000_100, anthropic_beta=["context-1m-2025-08-07"])
