@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -97,13 +98,8 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     if m["service"] != service:
         raise AuthError(errors.invalid_signature(
             f"Credential should be scoped to correct service: '{service}'. "), "signature")
-    amz_date = headers.get("x-amz-date", "")
-    try:
-        signed_at = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise AuthError(errors.invalid_signature(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."),
-            "incomplete") from None
+    signed_at = _request_time(headers)
+    amz_date = signed_at.strftime("%Y%m%dT%H%M%SZ")
     _check_skew(signed_at, now or dt.datetime.now(dt.UTC))
     signed = m["signed"].split(";")
     if "host" not in signed or amz_date[:8] != m["date"]:
@@ -117,6 +113,19 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     if not hmac.compare_digest(expected, m["sig"]):
         raise AuthError(errors.invalid_signature(), "signature")
     return Caller(identity, m["ak"], m["region"], "sigv4")
+
+
+def _request_time(headers: dict[str, str]) -> dt.datetime:
+    """The signing time: X-Amz-Date, else the HTTP Date header (SigV4 allows either)."""
+    try:
+        if "x-amz-date" in headers:
+            return dt.datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        if "date" in headers:
+            return parsedate_to_datetime(headers["date"]).astimezone(dt.UTC)
+    except (ValueError, TypeError):
+        pass
+    raise AuthError(errors.invalid_signature(
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."), "incomplete")
 
 
 def _check_skew(signed_at: dt.datetime, now: dt.datetime) -> None:

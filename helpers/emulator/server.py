@@ -53,10 +53,10 @@ class EmulatorApp:
 
     async def _handle(self, method: str, raw_path: str, query: str, headers: dict[str, str],
                       body: bytes, too_large: bool, request_id: str) -> Response | StreamResponse:
+        if method == "GET" and raw_path == "/" and not query and "authorization" not in headers:
+            return Response(200, _WELCOME, [("content-type", "text/plain; charset=utf-8")])  # a browser
         found = match(method, raw_path)
         if found is None:
-            if method == "GET" and raw_path == "/" and "authorization" not in headers:
-                return Response(200, _WELCOME, [("content-type", "text/plain; charset=utf-8")])
             return error_response(errors.BedrockError(
                 "UnknownOperationException", f"No operation matches {method} {raw_path}."), request_id)
         route, params = found

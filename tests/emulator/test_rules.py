@@ -52,7 +52,8 @@ class TestModelIdentifiers:
         body = claude_body()
         jp = "jp." + SONNET_45_BASE
         assert invoke_error(runtime_in("us-east-1"), jp, body) == (VALIDATION, INVALID_ID, 400)
-        assert runtime_in("ap-northeast-1").invoke_model(body=body, modelId=jp)["ResponseMetadata"]["HTTPStatusCode"] == 200
+        response = runtime_in("ap-northeast-1").invoke_model(body=body, modelId=jp)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
 
     def test_profile_that_does_not_exist(self, aws_env: dict[str, str]) -> None:
         """The guide's table: Sonnet 4.5 has no apac. profile."""
@@ -177,7 +178,8 @@ class TestInvokeModelBody:
         body = json.dumps({**json.loads(claude_body()), "messages": [{"role": "user", "content": [
             {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}},
             {"type": "text", "text": "what is this?"}]}]})
-        assert invoke_error(runtime, SONNET_45_US, body)[1] == "URL content sources are not yet supported for this model"
+        message = invoke_error(runtime, SONNET_45_US, body)[1]
+        assert message == "URL content sources are not yet supported for this model"
 
 
 class TestContextWindow:
@@ -231,7 +233,8 @@ class TestConverseRules:
 
     def test_must_start_with_user(self, runtime: Any) -> None:
         messages = [{"role": "assistant", "content": [{"text": "a"}]}]
-        assert converse_error(runtime, messages=messages)[1].startswith("A conversation must start with a user message.")
+        message = converse_error(runtime, messages=messages)[1]
+        assert message.startswith("A conversation must start with a user message.")
 
     def test_empty_content(self, runtime: Any) -> None:
         assert converse_error(runtime, messages=[{"role": "user", "content": []}])[1] == (

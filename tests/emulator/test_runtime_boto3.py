@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.eventstream import EventStreamBuffer
-from conftest import (HAIKU_3_BASE, SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, claude_body,
-                      signed_request)
+from conftest import HAIKU_3_BASE, SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, claude_body, signed_request
 
 from helpers.emulator import Emulator
 from helpers.tokens import estimate_tokens

@@ -1,0 +1,155 @@
+"""The bedrock control plane through boto3: models, profiles, availability, logging configuration."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from conftest import NO_RETRY, SONNET_45_BASE, error_of
+
+from helpers import catalog
+from helpers.emulator import Emulator
+
+
+def bedrock_in(region: str) -> Any:
+    return boto3.client("bedrock", region_name=region, config=NO_RETRY)
+
+
+class TestFoundationModels:
+    """ListFoundationModels and GetFoundationModel, served from the catalog."""
+
+    def test_guide_listing(self, bedrock: Any) -> None:
+        """The guide's boto3 sample: every model id printed is a live Claude model of the region."""
+        summaries = bedrock.list_foundation_models(byProvider="anthropic")["modelSummaries"]
+        ids = [s["modelId"] for s in summaries]
+        assert SONNET_45_BASE in ids and "anthropic.claude-sonnet-4-6" in ids
+        assert "anthropic.claude-3-opus-20240229-v1:0" not in ids  # end of life: not listed
+        sonnet = next(s for s in summaries if s["modelId"] == SONNET_45_BASE)
+        assert sonnet["modelArn"] == f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}"
+        assert sonnet["inferenceTypesSupported"] == ["INFERENCE_PROFILE"]
+        assert sonnet["modelLifecycle"]["status"] == "ACTIVE"
+        assert sonnet["modelLifecycle"]["startOfLifeTime"].isoformat() == "2025-09-29T00:00:00+00:00"
+
+    def test_filters(self, bedrock: Any) -> None:
+        assert bedrock.list_foundation_models(byProvider="Anthropic")["modelSummaries"]
+        assert bedrock.list_foundation_models(byProvider="amazon")["modelSummaries"] == []
+        assert bedrock.list_foundation_models(byOutputModality="IMAGE")["modelSummaries"] == []
+        assert bedrock.list_foundation_models(byInferenceType="ON_DEMAND")["modelSummaries"]
+        assert bedrock.list_foundation_models(byInferenceType="PROVISIONED")["modelSummaries"] == []
+
+    def test_bad_filter(self, bedrock: Any) -> None:
+        with pytest.raises(ClientError) as e:
+            bedrock.list_foundation_models(byInferenceType="SOMETIMES")
+        code, message, status = error_of(e)
+        assert (code, status) == ("ValidationException", 400)
+        assert "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]" in message
+
+    def test_region_decides_the_list(self, aws_env: dict[str, str]) -> None:
+        """Opus 4.1 has only a us. profile, so eu-west-1 does not list it."""
+        eu = [s["modelId"] for s in bedrock_in("eu-west-1").list_foundation_models()["modelSummaries"]]
+        assert SONNET_45_BASE in eu and "anthropic.claude-opus-4-1-20250805-v1:0" not in eu
+
+    def test_legacy_model_carries_its_dates(self, bedrock: Any, emulator: Emulator) -> None:
+        emulator.set_date("2026-08-01")
+        details = bedrock.get_foundation_model(modelIdentifier="anthropic.claude-sonnet-4-20250514-v1:0")
+        lifecycle = details["modelDetails"]["modelLifecycle"]
+        assert lifecycle["status"] == "LEGACY"
+        assert lifecycle["endOfLifeTime"].date().isoformat() == "2026-10-14"
+        assert lifecycle["legacyTime"].date().isoformat() == "2026-04-14"
+
+    def test_get_by_id_and_arn(self, bedrock: Any) -> None:
+        by_id = bedrock.get_foundation_model(modelIdentifier=SONNET_45_BASE)["modelDetails"]
+        arn = f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}"
+        assert bedrock.get_foundation_model(modelIdentifier=arn)["modelDetails"] == by_id
+        assert by_id["modelName"] == "Claude Sonnet 4.5"
+
+    @pytest.mark.parametrize("identifier", ["anthropic.claude-nope", "anthropic.claude-3-opus-20240229-v1:0"])
+    def test_get_unknown_or_end_of_life(self, bedrock: Any, identifier: str) -> None:
+        with pytest.raises(ClientError) as e:
+            bedrock.get_foundation_model(modelIdentifier=identifier)
+        assert error_of(e) == ("ResourceNotFoundException",
+                               "Could not resolve the foundation model from the provided model identifier.", 404)
+
+
+class TestInferenceProfiles:
+    """ListInferenceProfiles (paginated, region-filtered) and GetInferenceProfile."""
+
+    def test_lists_only_what_the_region_may_use(self, aws_env: dict[str, str], emulator: Emulator) -> None:
+        def prefixes(region: str) -> set[str]:
+            summaries = bedrock_in(region).list_inference_profiles()["inferenceProfileSummaries"]
+            return {p["inferenceProfileId"].split(".")[0] for p in summaries}
+
+        emulator.set_date("2026-11-21")
+        assert prefixes("us-west-2") == {"global", "us"}
+        # Every model with an apac. profile (Sonnet 4, Sonnet 3.7, Haiku 3) is past end of life.
+        assert prefixes("ap-northeast-1") == {"global", "jp"}
+        emulator.set_date("2026-01-01")
+        assert prefixes("ap-northeast-1") == {"global", "jp", "apac"}
+
+    def test_pagination(self, bedrock: Any) -> None:
+        everything = bedrock.list_inference_profiles()["inferenceProfileSummaries"]
+        pages = list(bedrock.get_paginator("list_inference_profiles").paginate(PaginationConfig={"PageSize": 3}))
+        assert len(pages) == -(-len(everything) // 3)
+        paged = [p["inferenceProfileId"] for page in pages for p in page["inferenceProfileSummaries"]]
+        assert paged == [p["inferenceProfileId"] for p in everything]
+
+    def test_application_type_is_empty(self, bedrock: Any) -> None:
+        assert bedrock.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"] == []
+
+    def test_get_profile(self, bedrock: Any) -> None:
+        profile = bedrock.get_inference_profile(inferenceProfileIdentifier="us." + SONNET_45_BASE)
+        assert profile["inferenceProfileName"] == "US Anthropic Claude Sonnet 4.5"
+        assert profile["inferenceProfileArn"] == \
+            f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{SONNET_45_BASE}"
+        regions = [m["modelArn"].split(":")[3] for m in profile["models"]]
+        assert regions == list(catalog.geography("us").destination_regions)
+        assert (profile["status"], profile["type"]) == ("ACTIVE", "SYSTEM_DEFINED")
+        by_arn = bedrock.get_inference_profile(inferenceProfileIdentifier=profile["inferenceProfileArn"])
+        assert by_arn["inferenceProfileId"] == profile["inferenceProfileId"]
+
+    def test_get_profile_of_another_geography(self, bedrock: Any) -> None:
+        with pytest.raises(ClientError) as e:
+            bedrock.get_inference_profile(inferenceProfileIdentifier="eu." + SONNET_45_BASE)
+        assert error_of(e)[0] == "ResourceNotFoundException"
+
+
+class TestAvailability:
+    """GetFoundationModelAvailability: a free way to check model access without invoking."""
+
+    def test_authorized_then_revoked(self, bedrock: Any, emulator: Emulator) -> None:
+        found = bedrock.get_foundation_model_availability(modelId=SONNET_45_BASE)
+        assert (found["authorizationStatus"], found["regionAvailability"]) == ("AUTHORIZED", "AVAILABLE")
+        assert found["agreementAvailability"]["status"] == "AVAILABLE"
+        emulator.revoke_access("all")
+        assert bedrock.get_foundation_model_availability(modelId=SONNET_45_BASE)["authorizationStatus"] == \
+            "NOT_AUTHORIZED"
+
+    def test_not_in_region(self, aws_env: dict[str, str]) -> None:
+        found = bedrock_in("eu-west-1").get_foundation_model_availability(
+            modelId="anthropic.claude-opus-4-1-20250805-v1:0")
+        assert found["regionAvailability"] == "NOT_AVAILABLE"
+
+
+class TestLoggingConfiguration:
+    """Get/Put/DeleteModelInvocationLoggingConfiguration."""
+
+    CONFIG: ClassVar[dict[str, Any]] = {"s3Config": {"bucketName": "my-bucket", "keyPrefix": "bedrock"},
+              "cloudWatchConfig": {"logGroupName": "/aws/bedrock/modelinvocations",
+                                   "roleArn": "arn:aws:iam::123456789012:role/BedrockLogging"},
+              "textDataDeliveryEnabled": True, "imageDataDeliveryEnabled": False}
+
+    def test_round_trip(self, bedrock: Any) -> None:
+        try:
+            assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
+            bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+            assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.CONFIG
+        finally:
+            bedrock.delete_model_invocation_logging_configuration()
+        assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
+
+    def test_needs_a_destination(self, bedrock: Any) -> None:
+        with pytest.raises(ClientError) as e:
+            bedrock.put_model_invocation_logging_configuration(loggingConfig={"textDataDeliveryEnabled": True})
+        assert error_of(e)[0] == "ValidationException"

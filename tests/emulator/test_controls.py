@@ -1,0 +1,202 @@
+"""Teaching controls (in-process and over the admin path), and starting the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EventStreamError
+from conftest import SONNET_45_US, claude_body, error_of, raw_request
+
+from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, bind, start
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class TestFaults:
+    """Throttling, timeouts and latency, seen through boto3."""
+
+    def test_throttle_next(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.throttle(next=2)
+        for _ in range(2):
+            with pytest.raises(ClientError) as e:
+                runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+            assert error_of(e) == ("ThrottlingException", "Too many requests, please wait before trying again.", 429)
+        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+
+    def test_throttle_rate_is_seeded(self, runtime: Any, emulator: Emulator) -> None:
+        def outcomes() -> list[bool]:
+            emulator.throttle(rate=0.5, seed=7)
+            results = []
+            for _ in range(20):
+                try:
+                    runtime.converse(modelId=SONNET_45_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
+                    results.append(True)
+                except ClientError as e:
+                    assert e.response["Error"]["Code"] == "ThrottlingException"
+                    results.append(False)
+            return results
+
+        first = outcomes()
+        assert 3 <= first.count(False) <= 17
+        assert outcomes() == first
+
+    def test_standard_retries_ride_out_throttling(self, aws_env: dict[str, str], emulator: Emulator) -> None:
+        emulator.throttle(next=2)
+        client = boto3.client("bedrock-runtime", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+        response = client.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert response["ResponseMetadata"]["RetryAttempts"] == 2
+
+    def test_mid_stream_throttling(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.throttle(next=1, mid_stream=True, message="Too many tokens, please wait before trying again.")
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        seen = []
+        with pytest.raises(EventStreamError) as e:
+            for event in response["body"]:
+                seen.append(json.loads(event["chunk"]["bytes"])["type"])
+        assert seen[0] == "message_start" and "content_block_delta" in seen
+        assert e.value.response["Error"] == {"Code": "throttlingException",
+                                             "Message": "Too many tokens, please wait before trying again."}
+
+    def test_mid_stream_in_converse_stream(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.throttle(next=1, mid_stream=True)
+        messages = [{"role": "user", "content": [{"text": "x"}]}]
+        response = runtime.converse_stream(modelId=SONNET_45_US, messages=messages)
+        with pytest.raises(EventStreamError, match="throttlingException"):
+            list(response["stream"])
+
+    def test_model_timeout(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.timeout(next=1)
+        with pytest.raises(ClientError) as e:
+            runtime.converse(modelId=SONNET_45_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
+        assert error_of(e) == ("ModelTimeoutException",
+                               "Model has timed out in processing the request. Try your request again.", 408)
+
+    def test_model_timeout_mid_stream(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.timeout(next=1, mid_stream=True)
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        with pytest.raises(EventStreamError, match="modelTimeoutException"):
+            list(response["body"])
+
+    def test_latency(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.latency(300)
+        started = time.perf_counter()
+        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert time.perf_counter() - started >= 0.3
+        assert int(response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-bedrock-invocation-latency"]) >= 300
+
+    def test_reset_clears_everything(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.throttle(next=5)
+        emulator.revoke_access()
+        emulator.latency(10)
+        state = emulator.reset()
+        assert state["revoked"] == [] and state["throttle"]["next"] == 0 and state["latency_ms"] == 0
+        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+
+    def test_bad_control_arguments(self, emulator: Emulator) -> None:
+        with pytest.raises(ValueError):
+            emulator.throttle(rate=2.0)
+        with pytest.raises(LookupError, match="Did you mean"):
+            emulator.revoke_access("claude-sonet-4-5")
+
+
+class TestAdminPath:
+    """The same controls over HTTP, for an emulator started in another process."""
+
+    def test_remote_controls(self, runtime: Any, emulator: Emulator) -> None:
+        remote = RemoteEmulator(emulator.url)
+        remote.revoke_access("claude-sonnet-4-5")
+        assert remote.snapshot()["revoked"] == ["claude-sonnet-4-5"]
+        with pytest.raises(ClientError, match="AccessDenied"):
+            runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        remote.reset()
+        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+
+    def test_bad_admin_request(self, emulator: Emulator) -> None:
+        r = raw_request(emulator.url, "POST", "/_emulator/throttle", b'{"rate": 5}')
+        assert r.status == 400 and "throttle needs" in json.loads(r.data)["message"]
+        r = raw_request(emulator.url, "POST", "/_emulator/self_destruct", b"{}")
+        assert r.status == 400 and "Unknown control" in json.loads(r.data)["message"]
+        r = raw_request(emulator.url, "POST", "/_emulator/revoke_access", b'{"model": "nope"}')
+        assert r.status == 400 and "Unknown Claude model identifier" in json.loads(r.data)["message"]
+
+    def test_unknown_route(self, emulator: Emulator) -> None:
+        r = raw_request(emulator.url, "GET", "/nothing/here")
+        assert r.status == 404 and r.headers["x-amzn-errortype"].startswith("UnknownOperationException")
+
+    def test_welcome_page(self, emulator: Emulator) -> None:
+        r = raw_request(emulator.url, "GET", "/")
+        assert r.status == 200 and b"python -m helpers.emulator" in r.data
+
+
+class TestStarting:
+    """``start()`` and ``python -m helpers.emulator``."""
+
+    def test_env_points_clients_here(self, emulator: Emulator) -> None:
+        env = emulator.env
+        assert env["AWS_ENDPOINT_URL"] == env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.url
+        assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+        assert env["AWS_ACCESS_KEY_ID"].endswith("EXAMPLE")
+
+    def test_binds_loopback_only(self, emulator: Emulator) -> None:
+        assert emulator.host == "127.0.0.1"
+
+    def test_port_in_use(self, emulator: Emulator) -> None:
+        with pytest.raises(PortInUseError, match=r"already in use.*--port"):
+            bind("127.0.0.1", emulator.port)
+
+    def test_start_and_stop(self) -> None:
+        emu = start(region="eu-west-1")
+        try:
+            assert emu.running and emu.env["AWS_REGION"] == "eu-west-1"
+        finally:
+            emu.stop()
+        assert not emu.running
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", emu.port), timeout=1)
+
+    def test_command_line(self, tmp_path: Path) -> None:
+        """It prints the export lines first, then serves them in the foreground."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            lines = [proc.stdout.readline() for _ in range(8)]
+            exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
+                           if line.startswith("export "))
+            assert exports["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
+            assert set(exports) >= {"AWS_ENDPOINT_URL", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ACCESS_KEY_ID",
+                                    "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+            assert any(line.startswith("unset ") and "AWS_PROFILE" in line for line in lines)
+            deadline = time.monotonic() + 15
+            while True:  # wait until it serves
+                try:
+                    client = boto3.client("sts", endpoint_url=exports["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                                          aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+                                          aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"])
+                    assert client.get_caller_identity()["Account"] == "123456789012"
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            second = subprocess.run([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT,
+                                    env=env, capture_output=True, text=True, timeout=30)
+            assert second.returncode == 2
+            assert f"Port {port} on 127.0.0.1 is already in use" in second.stderr
+            assert "Traceback" not in second.stderr
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
