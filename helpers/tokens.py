@@ -22,32 +22,28 @@ _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
     "\U00020000-\U0003134f]"
 )
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
-ASCII_CHARS_PER_TOKEN = 4
-OTHER_CHARS_PER_TOKEN = 2
+# In quarter tokens: an ASCII character weighs 1, another character 2, a CJK character 4, and the
+# estimate is the total weight divided by 4, rounded up.
+ASCII_WEIGHT, OTHER_WEIGHT, CJK_WEIGHT = 1, 2, 4
 
 
 def estimate_tokens(text: str) -> int:
     """Estimated Claude tokens in ``text`` (see the module docstring for the rules)."""
-    if not text:
-        return 0
     if text.isascii():
-        return -(-len(text) // ASCII_CHARS_PER_TOKEN)
-    non_ascii = len(_NON_ASCII.findall(text))
-    cjk = len(_CJK.findall(text))
-    ascii_chars = len(text) - non_ascii
-    other = non_ascii - cjk
-    return cjk + -(-(ascii_chars * OTHER_CHARS_PER_TOKEN + other * ASCII_CHARS_PER_TOKEN)
-                   // (ASCII_CHARS_PER_TOKEN * OTHER_CHARS_PER_TOKEN))
+        return -(-len(text) // 4)
+    ascii_chars = len(text.encode("ascii", "ignore"))  # counted in C, not per character
+    cjk = _CJK.subn("", text)[1]
+    other = len(text) - ascii_chars - cjk
+    return -(-(ascii_chars * ASCII_WEIGHT + other * OTHER_WEIGHT + cjk * CJK_WEIGHT) // 4)
 
 
 def truncate_to_tokens(text: str, limit: int) -> str:
     """The longest prefix of ``text`` whose estimate is at most ``limit`` tokens."""
-    if estimate_tokens(text) <= limit:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:  # binary search on the prefix length; the estimate is monotone in it
+    if text.isascii():
+        return text[: max(limit, 0) * 4]
+    lo, hi = 0, min(len(text), max(limit, 0) * 4)  # every character weighs at least a quarter token
+    while lo < hi:  # binary search: the estimate grows with the prefix
         mid = (lo + hi + 1) // 2
         if estimate_tokens(text[:mid]) <= limit:
             lo = mid

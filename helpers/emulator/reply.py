@@ -34,13 +34,15 @@ def compose(request: Request) -> Reply:
     if hits:
         at, stop_sequence = min(hits)
         text, stop_reason = text[:at], "stop_sequence"
-    if estimate_tokens(text) > request.max_tokens:
+    tokens = estimate_tokens(text)
+    if tokens > request.max_tokens:
         text, stop_reason, stop_sequence = truncate_to_tokens(text, request.max_tokens), "max_tokens", None
-    return Reply(text, stop_reason, stop_sequence, max(1, estimate_tokens(text)))
+        tokens = estimate_tokens(text)
+    return Reply(text, stop_reason, stop_sequence, max(1, tokens))
 
 
 def full_text(request: Request) -> str:
-    said = " ".join(request.last_user_text.split())
+    said = " ".join(request.last_user_text[: PREVIEW_CHARS * 4].split())  # never split a 4 MB prompt
     if len(said) > PREVIEW_CHARS:
         said = said[:PREVIEW_CHARS].rstrip() + "…"
     return (
@@ -61,4 +63,4 @@ def text_deltas(text: str, words_per_delta: int = 3) -> list[str]:
 
 def new_id(prefix: str, length: int = 22) -> str:
     """A random id with Bedrock's prefix, e.g. ``msg_bdrk_01…``."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+    return prefix + "".join([_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in secrets.token_bytes(length)])
