@@ -44,11 +44,11 @@ def compose(request: Request) -> Reply:
 def full_text(request: Request) -> str:
     said = " ".join(request.last_user_text[: PREVIEW_CHARS * 4].split())  # never split a 4 MB prompt
     if len(said) > PREVIEW_CHARS:
-        said = said[:PREVIEW_CHARS].rstrip() + "…"
+        said = said[:PREVIEW_CHARS].rstrip() + "..."
     return (
         f"Hello from the offline Bedrock emulator: no model ran, so this is a stand-in for "
         f"{request.model.display_name}, not Claude's answer. Your request had {request.input_tokens} "
-        f"input tokens, and your last message was: \u201c{said}\u201d. Run the same code with AWS "
+        f'input tokens, and your last message was: "{said}". Run the same code with AWS '
         f"credentials to get a real reply from Claude."
     )
 
