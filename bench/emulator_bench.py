@@ -35,7 +35,7 @@ from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from helpers.emulator import auth, environment  # noqa: E402
+from helpers.emulator import auth  # noqa: E402
 
 PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SMALL_BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,

@@ -10,7 +10,7 @@ BODY = b'{"id":"msg_floor","type":"message","content":[]}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
 
 
-async def app(scope: dict, receive, send) -> None:  # noqa: ANN001
+async def app(scope: dict, receive, send) -> None:
     """Drain the request body, then reply with a fixed message."""
     if scope["type"] != "http":
         return
