@@ -58,17 +58,17 @@ NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # no r
 @pytest.fixture
 def runtime(aws_env: dict[str, str]) -> Any:
     """boto3 bedrock-runtime, configured only by the environment; no retries so errors surface."""
-    return boto3.client("bedrock-runtime", config=NO_RETRY)
+    return boto3.Session().client("bedrock-runtime", config=NO_RETRY)
 
 
 @pytest.fixture
 def bedrock(aws_env: dict[str, str]) -> Any:
-    return boto3.client("bedrock", config=NO_RETRY)
+    return boto3.Session().client("bedrock", config=NO_RETRY)
 
 
 def runtime_in(region: str) -> Any:
     """A bedrock-runtime client whose requests are signed for ``region``."""
-    return boto3.client("bedrock-runtime", region_name=region, config=NO_RETRY)
+    return boto3.Session().client("bedrock-runtime", region_name=region, config=NO_RETRY)
 
 
 def claude_body(text: str = "Hello, world", max_tokens: int = 256, **extra: Any) -> str:

@@ -71,7 +71,7 @@ def parse_json(raw: bytes) -> Any:
     """The body as JSON, or Bedrock's generic malformed-input error."""
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.malformed() from None
 
 
@@ -162,13 +162,13 @@ def _messages(raw: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _check_block(block: Any, i: int, j: int, role: str) -> None:
-    where = f"messages.{i}.content.{j}"
-    if not isinstance(block, dict) or block.get("type") not in BLOCK_TYPES:
-        kind = block.get("type") if isinstance(block, dict) else type(block).__name__
-        raise errors.validation(f"{where}.type: Input tag '{kind}' found using 'type' does not match "
+def _check_block(block: Any, i: int, j: int, role: str, where: str | None = None) -> None:
+    where = where or f"messages.{i}.content.{j}"
+    kind = block.get("type") if isinstance(block, dict) else None
+    if not isinstance(kind, str) or kind not in BLOCK_TYPES:
+        shown = kind if isinstance(kind, str) else _type_name(block.get("type") if isinstance(block, dict) else block)
+        raise errors.validation(f"{where}.type: Input tag '{shown}' found using 'type' does not match "
                                 f"any of the expected tags: {', '.join(sorted(BLOCK_TYPES))}")
-    kind = block["type"]
     if kind == "text":
         if not isinstance(block.get("text"), str):
             raise errors.validation(f"{where}.text: Field required")
@@ -191,6 +191,26 @@ def _check_block(block: Any, i: int, j: int, role: str) -> None:
                 base64.b64decode(source["data"], validate=True)
             except (binascii.Error, ValueError):
                 raise errors.validation(f"{where}.source.data: invalid base64 data") from None
+        elif source.get("type") == "text" and not isinstance(source.get("data"), str):
+            raise errors.validation(f"{where}.source.data: Input should be a valid string")
+        elif source.get("type") == "content":
+            _check_nested(source.get("content"), i, role, f"{where}.source.content", allow_str=False)
+    elif kind == "tool_result":
+        _check_nested(block.get("content", ""), i, role, f"{where}.content", allow_str=True)
+    elif kind == "tool_use" and not isinstance(block.get("input", {}), dict):
+        raise errors.validation(f"{where}.input: Input should be a valid dictionary")
+    elif kind == "thinking" and not isinstance(block.get("thinking", ""), str):
+        raise errors.validation(f"{where}.thinking: Input should be a valid string")
+
+
+def _check_nested(content: Any, i: int, role: str, where: str, *, allow_str: bool) -> None:
+    """Blocks inside a tool result or a content-document source are checked like any other."""
+    if allow_str and isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise errors.validation(f"{where}: Input should be a valid list")
+    for k, inner in enumerate(content):
+        _check_block(inner, i, k, role, f"{where}.{k}")
 
 
 def _system(raw: Any) -> list[dict[str, Any]]:

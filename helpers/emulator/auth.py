@@ -82,7 +82,7 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     """Verify the request's SigV4 signature (or Bedrock API key) and return the caller."""
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        if service != "bedrock" or not hmac.compare_digest(auth[7:].strip(), BEDROCK_API_KEY):
+        if service != "bedrock" or not hmac.compare_digest(auth[7:].strip().encode(), BEDROCK_API_KEY.encode()):
             raise AuthError(errors.bearer_invalid(), "bearer")
         return Caller(API_KEY_IDENTITY, None, default_region, "bearer")
     if not auth:
@@ -105,6 +105,9 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     signed = m["signed"].split(";")
     if "host" not in signed or amz_date[:8] != m["date"]:
         raise AuthError(errors.invalid_signature(), "signature")
+    declared = headers.get("x-amz-content-sha256")
+    if declared and declared != "UNSIGNED-PAYLOAD" and declared != hashlib.sha256(body).hexdigest():
+        raise AuthError(errors.invalid_signature(), "signature")  # a body changed in transit
     canonical = canonical_request(method, raw_path, query, signed, headers, body)
     scope = f"{m['date']}/{m['region']}/{service}/aws4_request"
     to_sign = "\n".join(("AWS4-HMAC-SHA256", amz_date, scope,
@@ -127,7 +130,7 @@ def _request_time(headers: dict[str, str]) -> dt.datetime:
                                tzinfo=dt.UTC)
         if "date" in headers:
             return parsedate_to_datetime(headers["date"]).astimezone(dt.UTC)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: dates past year 9999 in UTC
         pass
     raise AuthError(errors.invalid_signature(
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."), "incomplete")

@@ -7,6 +7,7 @@ emulator does the same, so both APIs share one validator and one reply composer.
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 from typing import Any
 
@@ -31,6 +32,17 @@ _START_WITH_USER = ("A conversation must start with a user message. Try again wi
                     "that starts with a user message.")
 
 
+_KINDS = {dict: "a structure", list: "a list", str: "a string", bool: "a boolean", (int, float): "a number"}
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    """``value`` if it has the JSON type the Converse model says, else a ValidationException."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise errors.validation(f"1 validation error detected: Value at '{where}' failed to satisfy "
+                                f"constraint: Member must be {_KINDS[kind]}")
+    return value
+
+
 def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
     """The Claude body Bedrock would build from a Converse request, after Converse's own checks."""
     if not isinstance(request, dict):
@@ -52,17 +64,27 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
         out_messages.append({"role": message["role"],
                              "content": _content(content, i, message["role"], documents)})
     body: dict[str, Any] = {"anthropic_version": "bedrock-2023-05-31", "messages": out_messages}
-    config = request.get("inferenceConfig") or {}
+    config = _typed(request.get("inferenceConfig") or {}, dict, "inferenceConfig")
     body["max_tokens"] = config.get("maxTokens", model.max_output_tokens)
     for ours, theirs in (("temperature", "temperature"), ("topP", "top_p"), ("stopSequences", "stop_sequences")):
         if ours in config:
             body[theirs] = config[ours]
-    system = [{"type": "text", "text": b["text"]} for b in request.get("system") or [] if "text" in b]
+    system = []
+    for k, block in enumerate(_typed(request.get("system") or [], list, "system")):
+        if "text" in _typed(block, dict, f"system.{k}"):
+            system.append({"type": "text", "text": _typed(block["text"], str, f"system.{k}.text")})
     if system:
         body["system"] = system
-    tools = [_tool(t["toolSpec"]) for t in (request.get("toolConfig") or {}).get("tools", []) if "toolSpec" in t]
+    tool_config = _typed(request.get("toolConfig") or {}, dict, "toolConfig")
+    tools = []
+    for k, tool in enumerate(_typed(tool_config.get("tools", []), list, "toolConfig.tools")):
+        if "toolSpec" in _typed(tool, dict, f"toolConfig.tools.{k}"):
+            tools.append(_tool(_typed(tool["toolSpec"], dict, f"toolConfig.tools.{k}.toolSpec"), k))
     if tools:
         body["tools"] = tools
+    paths = _typed(request.get("additionalModelResponseFieldPaths") or [], list, "additionalModelResponseFieldPaths")
+    for k, path in enumerate(paths):
+        _typed(path, str, f"additionalModelResponseFieldPaths.{k}")
     extra = request.get("additionalModelRequestFields") or {}
     if not isinstance(extra, dict):
         raise errors.malformed()
@@ -102,31 +124,38 @@ def _content(blocks: list[Any], i: int, role: str, documents: set[str]) -> list[
             has_text = True
             out.append({"type": "text", "text": value})
         elif kind in ("image", "document", "video", "audio"):
+            _typed(value, dict, f"{where}.{kind}")
             if role != "user":
                 raise errors.media_outside_user(i, kind)
             if kind == "document":
                 has_document = True
                 out.append(_document(value, documents))
             elif kind == "image":
+                source = _typed(value.get("source") or {}, dict, f"{where}.image.source")
+                fmt = _typed(value.get("format", "png"), str, f"{where}.image.format")
                 out.append({"type": "image", "source": {
-                    "type": "base64", "media_type": f"image/{value.get('format', 'png')}",
-                    "data": (value.get("source") or {}).get("bytes", "")}})
+                    "type": "base64", "media_type": f"image/{fmt}",
+                    "data": _typed(source.get("bytes", ""), str, f"{where}.image.source.bytes")}})
             else:
                 raise errors.validation(f"This model doesn't support the {kind} content block.")
         elif kind == "toolUse":
+            _typed(value, dict, f"{where}.toolUse")
             out.append({"type": "tool_use", "id": value.get("toolUseId"), "name": value.get("name"),
-                        "input": value.get("input", {})})
+                        "input": _typed(value.get("input", {}), dict, f"{where}.toolUse.input")})
         elif kind == "toolResult":
-            texts = [c["text"] for c in value.get("content", []) if isinstance(c, dict) and "text" in c]
+            _typed(value, dict, f"{where}.toolResult")
+            results = _typed(value.get("content", []), list, f"{where}.toolResult.content")
+            texts = [_typed(c["text"], str, f"{where}.toolResult.content.text")
+                     for c in results if isinstance(c, dict) and "text" in c]
             out.append({"type": "tool_result", "tool_use_id": value.get("toolUseId"),
                         "content": [{"type": "text", "text": t} for t in texts] or "",
                         "is_error": value.get("status") == "error"})
         elif kind == "cachePoint" and out:
             out[-1]["cache_control"] = {"type": "ephemeral"}
-        elif kind == "reasoningContent" and "reasoningText" in value:
-            text = value["reasoningText"]
-            out.append({"type": "thinking", "thinking": text.get("text", ""),
-                        "signature": text.get("signature", "")})
+        elif kind == "reasoningContent" and "reasoningText" in _typed(value, dict, f"{where}.reasoningContent"):
+            text = _typed(value["reasoningText"], dict, f"{where}.reasoningContent.reasoningText")
+            thought = _typed(text.get("text", ""), str, f"{where}.reasoningContent.reasoningText.text")
+            out.append({"type": "thinking", "thinking": thought, "signature": text.get("signature", "")})
     if has_document and not has_text:
         raise errors.document_needs_text(i)
     return out
@@ -144,22 +173,29 @@ def _document(doc: Any, names: set[str]) -> dict[str, Any]:
     if len(names) > MAX_DOCUMENTS:
         raise errors.too_many_documents()
     fmt = doc.get("format", "pdf")
-    if fmt not in DOC_FORMATS:
+    if not isinstance(fmt, str) or fmt not in DOC_FORMATS:
         raise errors.validation(f"The document format '{fmt}' isn't supported. Use one of: "
                                 f"{', '.join(DOC_FORMATS)}.")
-    source = doc.get("source") or {}
+    source = _typed(doc.get("source") or {}, dict, "document.source")
     out: dict[str, Any] = {"type": "document", "title": name}
     if "bytes" in source:
+        data = _typed(source["bytes"], str, "document.source.bytes")  # blobs are base64 on the wire
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            raise errors.validation("Invalid base64 in document.source.bytes.") from None
         if fmt in TEXT_FORMATS:
-            text = base64.b64decode(source["bytes"]).decode("utf-8", "replace")
-            out["source"] = {"type": "text", "media_type": "text/plain", "data": text}
+            out["source"] = {"type": "text", "media_type": "text/plain", "data": raw.decode("utf-8", "replace")}
         else:
-            out["source"] = {"type": "base64", "media_type": DOC_FORMATS[fmt], "data": source["bytes"]}
+            out["source"] = {"type": "base64", "media_type": DOC_FORMATS[fmt], "data": data}
     elif "text" in source:
-        out["source"] = {"type": "text", "media_type": "text/plain", "data": source["text"]}
+        out["source"] = {"type": "text", "media_type": "text/plain",
+                         "data": _typed(source["text"], str, "document.source.text")}
     elif "content" in source:
+        parts = _typed(source["content"], list, "document.source.content")
         out["source"] = {"type": "content", "content": [
-            {"type": "text", "text": c["text"]} for c in source["content"] if "text" in c]}
+            {"type": "text", "text": _typed(c["text"], str, "document.source.content.text")}
+            for c in parts if "text" in _typed(c, dict, "document.source.content")]}
     elif "s3Location" in source:
         raise errors.validation("The offline emulator cannot read S3 documents; send the document "
                                 "as bytes instead.")
@@ -172,9 +208,10 @@ def _document(doc: Any, names: set[str]) -> dict[str, Any]:
     return out
 
 
-def _tool(spec: dict[str, Any]) -> dict[str, Any]:
+def _tool(spec: dict[str, Any], k: int) -> dict[str, Any]:
+    schema = _typed(spec.get("inputSchema") or {}, dict, f"toolConfig.tools.{k}.toolSpec.inputSchema")
     return {"name": spec.get("name"), "description": spec.get("description", ""),
-            "input_schema": (spec.get("inputSchema") or {}).get("json", {"type": "object"})}
+            "input_schema": schema.get("json", {"type": "object"})}
 
 
 # --- responses ---------------------------------------------------------------------------

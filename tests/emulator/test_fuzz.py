@@ -1,0 +1,628 @@
+"""Property tests: whatever arrives, the emulator answers (never drops the connection) and never
+with a 5xx; every 4xx JSON error carries x-amzn-ErrorType and a message (wire spec §3).
+
+Every request goes over real HTTP to the session emulator, signed by botocore's SigV4 signer
+unless the test is about unsigned or broken authentication. Examples are derandomized so a run
+is reproducible. Each crash the fuzzing found (and that was then fixed) stays pinned twice, as
+regression tests: as an ``@example`` on the property test that found it, and as a named case of
+``TestKnownCrashes`` or test_auth.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from botocore.credentials import Credentials
+from botocore.eventstream import EventStreamBuffer
+from conftest import (
+    HAIKU_3_BASE,
+    SONNET_45_BASE,
+    SONNET_45_GLOBAL,
+    SONNET_45_US,
+    claude_body,
+    raw_request,
+    signed_request,
+)
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from helpers.emulator import Emulator, auth
+
+# EMULATOR_FUZZ_EXAMPLES=2000 runs a longer, randomized search; by default the 150 examples per
+# test are derandomized, so every run (and CI) sends the same requests.
+_EXAMPLES = int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "0"))
+FUZZ = settings(
+    max_examples=_EXAMPLES or 150, deadline=None, derandomize=not _EXAMPLES, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+OPERATIONS = ("invoke", "invoke-with-response-stream", "converse", "converse-stream", "count-tokens")
+SESSION = Credentials(auth.SESSION_ACCESS_KEY_ID, auth.SESSION_SECRET_ACCESS_KEY, auth.SESSION_TOKEN)
+
+# --- checking a reply ------------------------------------------------------------------------
+
+
+def check_reply(response: Any) -> None:
+    """No 5xx; a JSON 4xx names its error type and has a message; a 200 stream decodes cleanly."""
+    detail = (response.status, dict(response.headers), response.data[:600])
+    assert response.status < 500, detail
+    content_type = response.headers.get("content-type", "")
+    if 400 <= response.status < 500 and content_type.startswith("application/json"):
+        assert response.headers.get("x-amzn-errortype"), detail
+        body = json.loads(response.data)
+        assert isinstance(body, dict), detail
+        message = body.get("message", body.get("Message"))
+        assert isinstance(message, str) and message, detail
+    if response.status == 200 and content_type == "application/vnd.amazon.eventstream":
+        buffer = EventStreamBuffer()
+        buffer.add_data(response.data)  # the whole body was read: preload_content=True
+        frames = list(buffer)  # checks every prelude and message CRC
+        assert frames, detail
+        for frame in frames:
+            assert frame.headers.get(":message-type") == "event", (frame.headers, frame.payload[:300])
+
+
+def post(emulator: Emulator, model_path: str, operation: str, body: bytes,
+         headers: dict[str, str] | None = None) -> Any:
+    return signed_request(emulator.url, "POST", f"/model/{model_path}/{operation}", body,
+                          headers={"Content-Type": "application/json", **(headers or {})})
+
+
+# --- model ids ------------------------------------------------------------------------------
+
+VALID_IDS = (
+    SONNET_45_US, SONNET_45_GLOBAL, SONNET_45_BASE, HAIKU_3_BASE,
+    "anthropic.claude-sonnet-4-6", "global.anthropic.claude-opus-4-7", "us.anthropic.claude-opus-4-1-20250805-v1:0",
+    "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdef012345",
+    "claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "anthropic.claude-v2",
+)
+_TEXT = st.characters(exclude_categories=("Cs",))  # any character UTF-8 can carry
+
+
+@st.composite
+def mutated_id(draw: st.DrawFn) -> str:
+    """A valid id with one character inserted, deleted or replaced."""
+    base = draw(st.sampled_from(VALID_IDS))
+    i = draw(st.integers(0, len(base)))
+    c = draw(st.sampled_from(":/.%-_ ~é\u3042\u200b\x00") | _TEXT)
+    return draw(st.sampled_from([base[:i] + c + base[i:], base[:i] + base[i + 1:], base[:i] + c + base[i + 1:],
+                                 base.upper(), " " + base, base + " "]))
+
+
+MODEL_IDS = st.one_of(
+    st.sampled_from(VALID_IDS),
+    mutated_id(),
+    st.text(_TEXT, min_size=1, max_size=40),
+    st.text(st.sampled_from("abc.:-/%0123456789~_"), min_size=1, max_size=30),
+    # Literal percent-encoding inside the id: it arrives encoded twice.
+    st.sampled_from(VALID_IDS).map(lambda i: i.replace(":", "%3A").replace("/", "%2F")),
+    st.sampled_from(["%", "%zz", "%2", "%00", "%2F", "%252F", "%%", ";", "@", "..x", "~"]),
+    # Around and beyond the 2048-character limit (CountTokens: 256).
+    st.builds(lambda base, n, c: base + c * n, st.sampled_from(VALID_IDS), st.integers(200, 2300),
+              st.sampled_from("a0:-./é")),
+    st.integers(2040, 4000).map(lambda n: "a" * n),
+)
+# How clients put the id in the path: boto3 encodes everything, the Python Anthropic SDK keeps
+# ":" and ";", the TypeScript SDK keeps RFC 3986 sub-delims, ":" and "@" (spec §1.2).
+ENCODINGS = st.sampled_from(["", ":;", "!$&'()*+,;=:@"])
+
+# --- JSON-ish values ------------------------------------------------------------------------
+
+BIG_INTS = st.sampled_from([0, -1, 1, 2**31, 2**53 + 1, 2**63, 10**30, -(10**30), 10**400])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), BIG_INTS,
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(_TEXT, max_size=20))
+ANTHROPIC_KEYS = ("anthropic_version", "max_tokens", "messages", "system", "stop_sequences", "temperature",
+                  "top_p", "top_k", "tools", "tool_choice", "thinking", "metadata", "anthropic_beta",
+                  "role", "content", "type", "text", "source", "data", "media_type", "input", "id", "name")
+CONVERSE_KEYS = ("messages", "system", "inferenceConfig", "toolConfig", "additionalModelRequestFields",
+                 "additionalModelResponseFieldPaths", "role", "content", "text", "image", "document",
+                 "toolUse", "toolResult", "format", "source", "bytes", "invokeModel", "converse", "input",
+                 "body", "maxTokens", "reasoningContent", "cachePoint", "guardContent")
+KEYS = st.sampled_from(ANTHROPIC_KEYS + CONVERSE_KEYS) | st.text(_TEXT, max_size=8)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=5),
+    max_leaves=25,
+)
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+JSONISH_BODIES = st.one_of(
+    JSON_VALUES.map(dumps),
+    st.dictionaries(KEYS, JSON_VALUES, max_size=8).map(dumps),
+    # Near-valid text: a valid body cut short, or with a stray byte.
+    st.builds(lambda b, n: b[:n], st.just(claude_body().encode()), st.integers(0, 120)),
+    st.builds(lambda b, n, c: b[:n] + c + b[n:], st.just(claude_body().encode()), st.integers(0, 120),
+              st.sampled_from([b"\x00", b"\xff", b"{", b"]", b",", b"NaN", b"\xc3"])),
+    st.sampled_from([b"", b"null", b"[]", b"{}", b'""', b"0", b"NaN", b"-Infinity", b"1e999", b"\xef\xbb\xbf{}",
+                     b'{"a":1}' * 3, "{}".encode("utf-16"), "{}".encode("utf-32")]),
+)
+RANDOM_BYTES = st.binary(max_size=2048)
+
+
+class TestRandomBodies:
+    """Random JSON-ish and random bytes, properly signed, to every runtime operation."""
+
+    @pytest.mark.parametrize("operation", OPERATIONS)
+    @FUZZ
+    @given(model_id=MODEL_IDS, safe=ENCODINGS, body=JSONISH_BODIES)
+    def test_jsonish_bodies(self, emulator: Emulator, operation: str, model_id: str, safe: str,
+                            body: bytes) -> None:
+        """JSON-ish bodies with valid and weird model ids: never a 5xx, errors well-formed."""
+        check_reply(post(emulator, quote(model_id, safe=safe), operation, body))
+
+    @pytest.mark.parametrize("operation", OPERATIONS)
+    @FUZZ
+    @given(model_id=MODEL_IDS, safe=ENCODINGS, body=RANDOM_BYTES)
+    def test_random_bytes(self, emulator: Emulator, operation: str, model_id: str, safe: str,
+                          body: bytes) -> None:
+        """Random bytes with valid and weird model ids: never a 5xx, errors well-formed."""
+        check_reply(post(emulator, quote(model_id, safe=safe), operation, body))
+
+
+# --- headers --------------------------------------------------------------------------------
+
+HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+                      max_size=60)
+AMZ_DATES = st.one_of(
+    HEADER_TEXT,
+    st.sampled_from(["", "20260101T000000Z", "99991231T235959Z", "00010101T000000Z", "20261301T000000Z",
+                     "20260230T000000Z", "2026-01-01T00:00:00Z", "20260101T000000", "Thu, 01 Jan 1970 00:00:00 GMT",
+                     "20260101T246060Z", "0"]),
+    st.datetimes().map(lambda d: d.strftime("%Y%m%dT%H%M%SZ")),
+)
+
+
+HTTP_DATES = st.builds(
+    lambda day, year, time, zone: f"{day}, 31 Dec {year} {time} {zone}",
+    st.sampled_from(["Mon", "Fri", "Xyz"]), st.integers(0, 10_000),
+    st.sampled_from(["00:00:00", "23:59:59", "25:61:61"]),
+    st.sampled_from(["GMT", "-0000", "+0000", "+2359", "-2359", "+9999", "UTC", "PST"]),
+)
+
+
+@st.composite
+def fake_sigv4(draw: st.DrawFn) -> str:
+    """An Authorization header shaped like SigV4, with every part possibly wrong."""
+    key = draw(st.sampled_from([auth.ACCESS_KEY_ID, auth.SESSION_ACCESS_KEY_ID, "AKIDEXAMPLE", ""]) | HEADER_TEXT)
+    date = draw(st.sampled_from(["20260101", "99991231", "00000000"]) | st.text("0123456789", max_size=9))
+    region = draw(st.sampled_from(["us-east-1", "ap-northeast-1", "", "é"]) | HEADER_TEXT)
+    service = draw(st.sampled_from(["bedrock", "sts", "bedrock-runtime", ""]))
+    signed = draw(st.lists(st.sampled_from(["host", "x-amz-date", "content-type", "authorization", "",
+                                            "x-amz-security-token", "x-missing", "HOST"]), max_size=5))
+    signature = draw(st.text("0123456789abcdef", min_size=64, max_size=64) | HEADER_TEXT)
+    sep = draw(st.sampled_from([", ", ",", " , ", ",  "]))
+    return (f"AWS4-HMAC-SHA256 Credential={key}/{date}/{region}/{service}/aws4_request{sep}"
+            f"SignedHeaders={';'.join(signed)}{sep}Signature={signature}")
+
+
+AUTHORIZATIONS = st.one_of(
+    HEADER_TEXT,
+    fake_sigv4(),
+    st.builds(lambda s, t: s + t, st.sampled_from(["Bearer ", "bearer ", "BEARER", "Bearer  ", "AWS4-HMAC-SHA256 ",
+                                                   "AWS4-HMAC-SHA256 Credential=", "Basic ", "AWS "]), HEADER_TEXT),
+    st.just(f"Bearer {auth.BEDROCK_API_KEY}"),
+)
+CONTENT_TYPES = st.sampled_from([
+    "application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded",
+    "application/vnd.amazon.eventstream", "multipart/form-data; boundary=x", "", ";", "application/json;;;",
+    "*/*", "image/png", "application/x-amz-json-1.1",
+]) | HEADER_TEXT
+NAMED_HEADERS = st.sampled_from([
+    "Accept", "X-Amzn-Bedrock-Accept", "X-Amzn-Bedrock-Trace", "X-Amzn-Bedrock-GuardrailIdentifier",
+    "X-Amzn-Bedrock-GuardrailVersion", "X-Amzn-Bedrock-PerformanceConfig-Latency", "X-Amzn-Bedrock-Service-Tier",
+    "X-Amzn-Bedrock-Request-Metadata", "X-Amz-Security-Token", "X-Amz-Content-SHA256", "anthropic-beta",
+    "anthropic-version", "Content-Encoding", "Accept-Encoding", "User-Agent", "Date", "X-Amz-Target",
+])
+EXTRA_HEADERS = st.dictionaries(
+    NAMED_HEADERS | st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=20).map(lambda s: "X-F-" + s),
+    HEADER_TEXT, max_size=5)
+
+
+@st.composite
+def unsigned_headers(draw: st.DrawFn) -> dict[str, str]:
+    headers = draw(EXTRA_HEADERS)
+    for name, values in (("Authorization", AUTHORIZATIONS), ("X-Amz-Date", AMZ_DATES), ("Content-Type", CONTENT_TYPES),
+                         ("X-Amz-Security-Token", HEADER_TEXT), ("Date", HTTP_DATES | HEADER_TEXT)):
+        if draw(st.booleans()):
+            headers[name] = draw(values)
+    return headers
+
+
+OUT_OF_RANGE_DATE = "Fri, 31 Dec 9999 23:59:59 -2359"  # astimezone(UTC) overflows datetime.max
+FAKE_SIGV4_DATE_SIGNED = (f"AWS4-HMAC-SHA256 Credential={auth.ACCESS_KEY_ID}/20260101/us-east-1/bedrock/aws4_request, "
+                          f"SignedHeaders=date;host, Signature={'0' * 64}")
+VALID_PATHS = st.sampled_from([
+    ("POST", f"/model/{quote(SONNET_45_US, safe='')}/{op}", claude_body().encode()) for op in OPERATIONS
+] + [
+    ("GET", "/foundation-models", b""), ("GET", "/inference-profiles", b""),
+    ("GET", f"/foundation-models/{quote(SONNET_45_BASE, safe='')}", b""),
+    ("POST", "/", b"Action=GetCallerIdentity&Version=2011-06-15"), ("GET", "/?Action=GetCallerIdentity", b""),
+])
+
+
+class TestHeaders:
+    """Garbage Authorization, X-Amz-Date and Content-Type, unsigned and signed."""
+
+    @FUZZ
+    @given(target=VALID_PATHS, headers=unsigned_headers())
+    @example(target=("GET", "/foundation-models", b""), headers={"Authorization": "Bearer \u00e9"})
+    @example(target=("GET", "/foundation-models", b""), headers={"Authorization": FAKE_SIGV4_DATE_SIGNED,
+                                                                 "Date": OUT_OF_RANGE_DATE})
+    def test_unsigned_garbage_headers(self, emulator: Emulator, target: tuple[str, str, bytes],
+                                      headers: dict[str, str]) -> None:
+        """Unsigned requests with random auth-related headers: never a 5xx."""
+        method, path, body = target
+        check_reply(raw_request(emulator.url, method, path, body, headers))
+
+    @FUZZ
+    @given(target=VALID_PATHS, extra=EXTRA_HEADERS, content_type=st.none() | CONTENT_TYPES,
+           session=st.booleans(), region=st.sampled_from(["us-east-1", "ap-northeast-1", "eu-west-1", "xx-fake-9"]),
+           after=st.dictionaries(st.sampled_from(["X-Amz-Date", "Authorization", "Content-Type", "Date",
+                                                  "X-Amz-Security-Token", "X-Amzn-Bedrock-Trace"]),
+                                 st.none() | AMZ_DATES | HTTP_DATES | AUTHORIZATIONS | CONTENT_TYPES, max_size=2))
+    def test_signed_with_odd_headers(self, emulator: Emulator, target: tuple[str, str, bytes], extra: dict[str, str],
+                                     content_type: str | None, session: bool, region: str,
+                                     after: dict[str, str | None]) -> None:
+        """botocore signs random extra headers (and may have some replaced after signing): never a 5xx."""
+        method, path, body = target
+        headers = dict(extra)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        headers.pop("X-Amz-Security-Token", None)  # botocore sets it from the credentials
+        service = "sts" if path.startswith("/?") or path == "/" else "bedrock"
+
+        def tamper(prepared: Any) -> None:  # None removes the header
+            for name, value in after.items():
+                if value is None:
+                    prepared.headers.pop(name, None)
+                else:
+                    prepared.headers[name] = value
+
+        check_reply(signed_request(emulator.url, method, path, body, service=service, region=region, headers=headers,
+                                   credentials=SESSION if session else None, tamper=tamper))
+
+
+# --- structured fuzz: valid bodies, then mutated -------------------------------------------
+
+PNG_1PX = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000154a24f5d00"
+    "00000049454e44ae426082")).decode()
+PDF = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF").decode()
+V = "bedrock-2023-05-31"
+ANTHROPIC_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {"anthropic_version": V, "max_tokens": 256, "messages": [{"role": "user", "content": "Hello, world"}]},
+    {"anthropic_version": V, "max_tokens": 512, "system": [{"type": "text", "text": "Be brief."}],
+     "temperature": 0.5, "stop_sequences": ["END"], "top_k": 10, "metadata": {"user_id": "u1"},
+     "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+                  {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]},
+                  {"role": "user", "content": [{"type": "text", "text": "Again"}]}]},
+    {"anthropic_version": V, "max_tokens": 256,
+     "tools": [{"name": "get_weather", "description": "Weather", "input_schema": {
+         "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}],
+     "tool_choice": {"type": "auto"},
+     "messages": [{"role": "user", "content": "Weather in Paris?"},
+                  {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_bdrk_01", "name": "get_weather",
+                                                     "input": {"city": "Paris"}}]},
+                  {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_bdrk_01",
+                                                "content": [{"type": "text", "text": "Sunny"}]}]}]},
+    {"anthropic_version": V, "max_tokens": 256, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG_1PX}},
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF}},
+        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "Plain doc"}},
+        {"type": "document", "source": {"type": "content", "content": [{"type": "text", "text": "Chunk"}]}},
+        {"type": "text", "text": "Describe these."}]}]},
+    {"anthropic_version": V, "max_tokens": 4096, "thinking": {"type": "enabled", "budget_tokens": 1024},
+     "anthropic_beta": ["interleaved-thinking-2025-05-14"],
+     "messages": [{"role": "user", "content": "Think."},
+                  {"role": "assistant", "content": [{"type": "thinking", "thinking": "Hmm", "signature": "sig"},
+                                                    {"type": "text", "text": "Done"}]},
+                  {"role": "user", "content": "Go on"}]},
+)
+CONVERSE_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {"messages": [{"role": "user", "content": [{"text": "Hello"}]}]},
+    {"messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Yo"}]},
+                  {"role": "user", "content": [{"text": "Again"}, {"cachePoint": {"type": "default"}}]}],
+     "system": [{"text": "Be brief."}],
+     "inferenceConfig": {"maxTokens": 300, "temperature": 0.2, "stopSequences": ["END"]},
+     "additionalModelRequestFields": {"top_k": 5},
+     "additionalModelResponseFieldPaths": ["/stop_sequence"]},
+    {"messages": [{"role": "user", "content": [{"text": "Weather in Paris?"}]},
+                  {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather",
+                                                                 "input": {"city": "Paris"}}}]},
+                  {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_1", "status": "success",
+                                                               "content": [{"text": "Sunny"}, {"json": {"t": 20}}]}}]}],
+     "toolConfig": {"tools": [{"toolSpec": {"name": "get_weather", "description": "Weather", "inputSchema": {
+         "json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}],
+         "toolChoice": {"auto": {}}}},
+    {"messages": [{"role": "user", "content": [
+        {"image": {"format": "png", "source": {"bytes": PNG_1PX}}},
+        {"document": {"format": "pdf", "name": "Report (1)", "source": {"bytes": PDF}}},
+        {"document": {"format": "txt", "name": "notes", "source": {"bytes": base64.b64encode(b"notes").decode()}}},
+        {"document": {"format": "txt", "name": "inline", "source": {"text": "inline text"}}},
+        {"document": {"format": "txt", "name": "chunks", "source": {"content": [{"text": "a chunk"}]},
+                      "citations": {"enabled": True}, "context": "ctx"}},
+        {"text": "Describe these."}]}]},
+    {"messages": [{"role": "user", "content": [{"text": "Think"}]},
+                  {"role": "assistant", "content": [
+                      {"reasoningContent": {"reasoningText": {"text": "Hmm", "signature": "sig"}}},
+                      {"text": "Done"}]},
+                  {"role": "user", "content": [{"text": "Go on"}]}],
+     "inferenceConfig": {"maxTokens": 4096},
+     "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 1024}}},
+)
+RUNTIME_IDS = (SONNET_45_US, SONNET_45_GLOBAL, "us.anthropic.claude-opus-4-1-20250805-v1:0",
+               "global.anthropic.claude-opus-4-7")
+COUNT_IDS = (SONNET_45_BASE, "anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-sonnet-4-6")
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every location inside a JSON value (the root is ``()``)."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+BLOCK_GARBAGE = st.one_of(
+    st.fixed_dictionaries({"type": st.sampled_from(["text", "image", "document", "tool_use", "tool_result",
+                                                    "thinking", "redacted_thinking", "search_result", "video", ""])},
+                          optional={"text": SCALARS, "source": JSON_VALUES, "content": JSON_VALUES,
+                                    "input": JSON_VALUES, "id": SCALARS, "name": SCALARS,
+                                    "thinking": SCALARS, "tool_use_id": SCALARS}),
+    st.fixed_dictionaries({"type": st.sampled_from(["base64", "text", "content", "url", "file", "s3", ""])},
+                          optional={"data": SCALARS | st.just("!!notbase64!!") | st.just(PDF),
+                                    "media_type": SCALARS, "content": JSON_VALUES, "url": SCALARS}),
+    st.dictionaries(st.sampled_from(CONVERSE_KEYS), JSON_VALUES, min_size=1, max_size=3),
+    st.fixed_dictionaries({}, optional={"format": st.sampled_from(["pdf", "txt", "png", "csv", "exe", ""]) | SCALARS,
+                                        "name": st.sampled_from(["doc", "a  b", "x.pdf", ""]) | SCALARS,
+                                        "source": st.fixed_dictionaries({}, optional={
+                                            "bytes": SCALARS | st.just("!!notbase64!!") | st.just(PDF),
+                                            "text": SCALARS, "content": JSON_VALUES, "s3Location": JSON_VALUES})}),
+)
+MUTANT_VALUES = st.one_of(SCALARS, BIG_INTS, JSON_VALUES, BLOCK_GARBAGE, st.lists(BLOCK_GARBAGE, max_size=3),
+                          st.text(_TEXT, min_size=1000, max_size=3000))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, templates: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """A valid template with 1-4 mutations: a value replaced or deleted, a key added, a list item added."""
+    body = copy.deepcopy(draw(st.sampled_from(templates)))
+    for _ in range(draw(st.integers(1, 4))):
+        paths = _paths(body)
+        path = draw(st.sampled_from(paths[1:] if len(paths) > 1 else paths))
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add-key", "append"]))
+        if not path:
+            break
+        parent, last = _get(body, path[:-1]), path[-1]
+        target = parent[last]
+        if action == "replace":
+            parent[last] = draw(MUTANT_VALUES)
+        elif action == "delete":
+            del parent[last]
+        elif action == "add-key" and isinstance(target, dict):
+            target[draw(KEYS)] = draw(MUTANT_VALUES)
+        elif action == "append" and isinstance(target, list):
+            target.append(draw(MUTANT_VALUES | st.just(copy.deepcopy(target[0]) if target else None)))
+        else:
+            parent[last] = draw(MUTANT_VALUES)
+    return body
+
+
+def anthropic_with(*content: Any) -> dict[str, Any]:
+    """An InvokeModel body whose one user message has these content blocks."""
+    return {"anthropic_version": V, "max_tokens": 256, "messages": [{"role": "user", "content": list(content)}]}
+
+
+def converse_with(*content: Any, assistant: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """A Converse body: one user message with these blocks (then an assistant turn), plus fields."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": list(content) or [{"text": "Hello"}]}]
+    if assistant is not None:
+        messages.append({"role": "assistant", "content": assistant})
+    return {"messages": messages, **fields}
+
+
+ASK = {"text": "Describe it."}
+BAD_BLOCK_TYPE = anthropic_with({"type": [], "text": "x"})
+BAD_INFERENCE_CONFIG = converse_with(inferenceConfig=5)
+
+
+def count_tokens_body(kind: str, body: Any) -> bytes:
+    if kind == "invokeModel":
+        return dumps({"input": {"invokeModel": {"body": base64.b64encode(dumps(body)).decode()}}})
+    return dumps({"input": {"converse": body}})
+
+
+class TestStructured:
+    """Valid Anthropic and Converse bodies with fields mutated by hypothesis."""
+
+    @pytest.mark.parametrize("operation", ["invoke", "invoke-with-response-stream", "converse", "converse-stream"])
+    @pytest.mark.parametrize("index", range(len(ANTHROPIC_TEMPLATES)))
+    def test_templates_are_valid(self, emulator: Emulator, operation: str, index: int) -> None:
+        """The unmutated templates succeed, so mutations reach past the first check."""
+        body = (ANTHROPIC_TEMPLATES if operation.startswith("invoke") else CONVERSE_TEMPLATES)[index]
+        r = post(emulator, quote(SONNET_45_US, safe=""), operation, dumps(body))
+        assert r.status == 200, r.data
+        check_reply(r)
+        kind = "invokeModel" if operation.startswith("invoke") else "converse"
+        r = post(emulator, quote(SONNET_45_BASE, safe=""), "count-tokens", count_tokens_body(kind, body))
+        assert r.status == 200, r.data
+
+    @pytest.mark.parametrize("operation", ["invoke", "invoke-with-response-stream", "count-tokens"])
+    @FUZZ
+    @given(body=mutated(ANTHROPIC_TEMPLATES), model_id=st.sampled_from(RUNTIME_IDS),
+           count_id=st.sampled_from(COUNT_IDS))
+    @example(body=BAD_BLOCK_TYPE, model_id=SONNET_45_US, count_id=SONNET_45_BASE)
+    def test_mutated_anthropic_body(self, emulator: Emulator, operation: str, body: dict[str, Any],
+                                    model_id: str, count_id: str) -> None:
+        """Mutated InvokeModel bodies (and CountTokens' invokeModel input): never a 5xx."""
+        if operation == "count-tokens":
+            check_reply(post(emulator, quote(count_id, safe=""), operation, count_tokens_body("invokeModel", body)))
+        else:
+            check_reply(post(emulator, quote(model_id, safe=":"), operation, dumps(body)))
+
+    @pytest.mark.parametrize("operation", ["converse", "converse-stream", "count-tokens"])
+    @FUZZ
+    @given(body=mutated(CONVERSE_TEMPLATES), model_id=st.sampled_from(RUNTIME_IDS),
+           count_id=st.sampled_from(COUNT_IDS))
+    @example(body=BAD_INFERENCE_CONFIG, model_id=SONNET_45_US, count_id=SONNET_45_BASE)
+    def test_mutated_converse_body(self, emulator: Emulator, operation: str, body: dict[str, Any],
+                                   model_id: str, count_id: str) -> None:
+        """Mutated Converse bodies (and CountTokens' converse input): never a 5xx."""
+        if operation == "count-tokens":
+            check_reply(post(emulator, quote(count_id, safe=""), operation, count_tokens_body("converse", body)))
+        else:
+            check_reply(post(emulator, quote(model_id, safe=""), operation, dumps(body)))
+
+    @FUZZ
+    @given(wrapper=st.one_of(
+        JSON_VALUES,
+        st.fixed_dictionaries({"input": JSON_VALUES}),
+        st.fixed_dictionaries({"input": st.fixed_dictionaries({"invokeModel": JSON_VALUES})}),
+        st.fixed_dictionaries({"input": st.fixed_dictionaries({"invokeModel": st.fixed_dictionaries(
+            {"body": SCALARS | st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode())})})}),
+        st.fixed_dictionaries({"input": st.fixed_dictionaries({"converse": JSON_VALUES})}),
+    ))
+    def test_count_tokens_wrapper(self, emulator: Emulator, wrapper: Any) -> None:
+        """CountTokens' own envelope, mutated: never a 5xx."""
+        check_reply(post(emulator, quote(SONNET_45_BASE, safe=""), "count-tokens", dumps(wrapper)))
+
+
+# --- every crash found, one case each -----------------------------------------------------
+
+
+def crash(case_id: str, operation: str, body: Any, reason: str) -> Any:
+    raw = body if isinstance(body, bytes) else dumps(body)
+    return pytest.param(operation, raw, id=case_id)  # reason: what crashed before the fix
+
+
+DEEP = b"[" * 5000 + b"]" * 5000
+KNOWN_CRASHES = [
+    # InvokeModel bodies (anthropic_body.py)
+    crash("anthropic-block-type-unhashable", "invoke", BAD_BLOCK_TYPE,
+          "_check_block tests `block.get('type') not in BLOCK_TYPES` (a frozenset) before checking it is a string: "
+          "TypeError unhashable type"),
+    crash("anthropic-tool-result-text-block-without-text", "invoke",
+          anthropic_with({"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text"}]}),
+          "blocks nested in tool_result content are never validated; block_tokens reads block['text']: KeyError"),
+    crash("anthropic-tool-result-text-not-a-string", "invoke",
+          anthropic_with({"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": {"a": 1}}]}),
+          "nested tool_result text is passed to estimate_tokens unchecked: AttributeError ('dict'.isascii)"),
+    crash("anthropic-document-content-not-a-list", "invoke",
+          anthropic_with({"type": "document", "source": {"type": "content", "content": 5}},
+                         {"type": "text", "text": "?"}),
+          "document_tokens iterates source['content'] without checking it is a list: TypeError"),
+    crash("anthropic-document-content-block-without-text", "invoke-with-response-stream",
+          anthropic_with({"type": "document", "source": {"type": "content", "content": [{"type": "text"}]}},
+                         {"type": "text", "text": "?"}),
+          "blocks nested in a content-type document source are never validated: KeyError 'text'"),
+    crash("deeply-nested-json-invoke", "invoke", DEEP,
+          "parse_json catches ValueError but not the RecursionError json.loads raises on deep nesting"),
+    crash("deeply-nested-json-converse-stream", "converse-stream", DEEP,
+          "parse_json catches ValueError but not the RecursionError json.loads raises on deep nesting"),
+    # Converse bodies (converse.py: to_anthropic, _content, _document, _tool, additional_response_fields)
+    crash("converse-inferenceConfig-not-an-object", "converse", BAD_INFERENCE_CONFIG,
+          "to_anthropic calls inferenceConfig.get(...) on a non-object: AttributeError"),
+    crash("converse-system-not-a-list", "converse", converse_with(system=7),
+          "to_anthropic iterates `system` without checking it is a list: TypeError"),
+    crash("converse-system-item-a-string", "converse", converse_with(system=["text"]),
+          "to_anthropic does `'text' in b` then b['text'] on a string system item: TypeError"),
+    crash("converse-toolConfig-not-an-object", "converse", converse_with(toolConfig=5),
+          "to_anthropic calls toolConfig.get('tools') on a non-object: AttributeError"),
+    crash("converse-tools-item-null", "converse", converse_with(toolConfig={"tools": [None]}),
+          "to_anthropic does `'toolSpec' in t` on a null tool: TypeError"),
+    crash("converse-toolSpec-not-an-object", "converse", converse_with(toolConfig={"tools": [{"toolSpec": "x"}]}),
+          "_tool calls spec.get on a non-object toolSpec: AttributeError"),
+    crash("converse-inputSchema-not-an-object", "count-tokens",
+          {"input": {"converse": converse_with(toolConfig={"tools": [{"toolSpec": {"name": "t", "inputSchema": 1}}]})}},
+          "_tool calls inputSchema.get on a non-object: AttributeError"),
+    crash("converse-image-not-an-object", "converse", converse_with({"image": False}, ASK),
+          "_content calls value.get on a non-object image block: AttributeError"),
+    crash("converse-image-source-not-an-object", "converse",
+          converse_with({"image": {"format": "png", "source": True}}, ASK),
+          "_content calls source.get on a non-object image source: AttributeError"),
+    crash("converse-toolUse-not-an-object", "converse", converse_with(assistant=[{"toolUse": 3}]),
+          "_content calls value.get on a non-object toolUse block: AttributeError"),
+    crash("converse-toolResult-not-an-object", "converse", converse_with({"toolResult": []}),
+          "_content calls value.get on a non-object toolResult block: AttributeError"),
+    crash("converse-toolResult-content-not-a-list", "converse-stream",
+          converse_with({"toolResult": {"toolUseId": "t", "content": 0}}),
+          "_content iterates toolResult content without checking it is a list: TypeError"),
+    crash("converse-reasoningContent-not-an-object", "converse", converse_with(assistant=[{"reasoningContent": 1}]),
+          "_content does `'reasoningText' in value` on a number: TypeError"),
+    crash("converse-reasoningText-not-an-object", "converse",
+          converse_with(assistant=[{"reasoningContent": {"reasoningText": 0}}]),
+          "_content calls reasoningText.get on a non-object: AttributeError"),
+    crash("converse-document-format-unhashable", "converse",
+          converse_with({"document": {"format": {}, "name": "doc", "source": {"text": "x"}}}, ASK),
+          "_document tests `fmt not in DOC_FORMATS` (a dict) before checking it is a string: TypeError"),
+    crash("converse-document-source-not-an-object", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": 1}}, ASK),
+          "_document does `'bytes' in source` on a number: TypeError"),
+    crash("converse-document-content-not-a-list", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"content": 5}}}, ASK),
+          "_document iterates source['content'] without checking it is a list: TypeError"),
+    crash("converse-document-content-item-not-an-object", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"content": [1]}}}, ASK),
+          "_document does `'text' in c` on a number: TypeError"),
+    crash("converse-document-bytes-not-base64", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"bytes": "!!not base64!!"}}}, ASK),
+          "_document base64-decodes text-format document bytes unchecked: binascii.Error"),
+    crash("converse-document-bytes-not-ascii", "converse",
+          converse_with({"document": {"format": "md", "name": "doc", "source": {"bytes": "\u00e9t\u00e9"}}}, ASK),
+          "_document base64-decodes text-format document bytes unchecked: ValueError (non-ASCII)"),
+    crash("converse-document-bytes-not-a-string", "converse",
+          converse_with({"document": {"format": "csv", "name": "doc", "source": {"bytes": True}}}, ASK),
+          "_document base64-decodes text-format document bytes unchecked: TypeError"),
+    crash("converse-responseFieldPaths-not-a-list", "converse", converse_with(additionalModelResponseFieldPaths=5),
+          "additional_response_fields iterates the paths without checking they are a list: TypeError, raised "
+          "after the reply was composed"),
+    crash("converse-stream-responseFieldPaths-item-not-a-string", "converse-stream",
+          converse_with(additionalModelResponseFieldPaths=[1]),
+          "additional_response_fields calls p.strip on a number inside the stream generator: the reply is 200 "
+          "and ends in an internalServerException frame instead of a 400"),
+]
+
+
+class TestKnownCrashes:
+    """Each crash the fuzzing found, minimized: the reply must be a 400 ValidationException."""
+
+    @pytest.mark.parametrize(("operation", "body"), KNOWN_CRASHES)
+    def test_rejected_with_validation_error(self, emulator: Emulator, operation: str, body: bytes) -> None:
+        """A body of the wrong shape is the caller's error: 400 ValidationException, never a 500."""
+        model_id = SONNET_45_BASE if operation == "count-tokens" else SONNET_45_US
+        r = post(emulator, quote(model_id, safe=""), operation, body)
+        check_reply(r)
+        assert r.status == 400, r.data
+        assert r.headers["x-amzn-errortype"].split(":")[0] == "ValidationException"
+
+    def test_deep_but_reasonable_nesting_is_fine(self, emulator: Emulator) -> None:
+        """Nesting a few hundred levels deep (far past any real request) still parses."""
+        body = json.loads(claude_body())
+        body["metadata"] = json.loads("[" * 200 + "]" * 200)
+        r = post(emulator, quote(SONNET_45_US, safe=""), "invoke", dumps(body))
+        check_reply(r)
+        assert r.status == 400  # metadata must be an object: a schema error, not a crash
