@@ -1,0 +1,133 @@
+"""``connect()``: the first code cell of every notebook. Chooses AWS or the offline emulator.
+
+One environment variable, ``HANDSON_MODE``, chooses: ``offline`` (the local emulator), ``aws``
+(your AWS account), or ``auto`` (the default: AWS when the standard credential chain finds
+credentials, else offline). In offline mode only environment variables change, so every cell
+below is exactly what you would run against AWS.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+MODE_VARIABLE = "HANDSON_MODE"
+MODES = ("auto", "offline", "aws")
+OFFLINE_REGION = "us-west-2"  # the region the guide's samples use
+
+# How each client finds its region (wire spec §6): they differ, which trips people up.
+REGION_RULES = {
+    "boto3 / AWS CLI": "region_name / --region, else AWS_DEFAULT_REGION, else the profile's region in ~/.aws/config",
+    "AnthropicBedrock (Python)": "aws_region=, else AWS_REGION, else AWS_DEFAULT_REGION, else boto3's region",
+    "@anthropic-ai/bedrock-sdk (TypeScript)": "awsRegion, else AWS_REGION, else us-east-1 "
+                                              "(it never reads AWS_DEFAULT_REGION or ~/.aws/config)",
+}
+
+_emulator: Any = None  # one emulator per kernel, reused when connect() runs again
+
+
+@dataclass
+class Connection:
+    """Where this notebook's calls go. Displays as a table in JupyterLab, text elsewhere."""
+
+    mode: str
+    region: str | None
+    endpoint: str
+    account: str | None
+    access_key: str | None
+    notes: list[str] = field(default_factory=list)
+    emulator: Any = field(default=None, repr=False)
+
+    @property
+    def masked_key(self) -> str:
+        key = self.access_key or ""
+        return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else ("(none)" if not key else "…")
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("mode", self.mode), ("region", self.region or "(not set)"), ("endpoint", self.endpoint),
+                ("account", self.account or "(unknown)"), ("access key", self.masked_key)]
+
+    def __str__(self) -> str:
+        lines = [f"{k:<11} {v}" for k, v in self._rows()]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+    def __repr__(self) -> str:
+        return f"Connection(mode={self.mode!r}, region={self.region!r}, endpoint={self.endpoint!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in self._rows())
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return f"<table>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def connect(mode: str | None = None, region: str | None = None) -> Connection:
+    """Choose AWS or the offline emulator (``mode`` overrides ``HANDSON_MODE``) and say which."""
+    chosen = (mode or os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
+    if chosen not in MODES:
+        raise ValueError(f"{MODE_VARIABLE}={chosen!r} is not a mode; use one of: {', '.join(MODES)} "
+                         f"(e.g. `export {MODE_VARIABLE}=offline`).")
+    if chosen == "auto":
+        chosen = "aws" if _aws_credentials_found() else "offline"
+    connection = _offline(region) if chosen == "offline" else _aws(region)
+    import boto3
+
+    boto3.setup_default_session()  # forget credentials a previous connect() resolved
+    return connection
+
+
+def _aws_credentials_found() -> bool:
+    import boto3
+
+    return boto3.Session().get_credentials() is not None
+
+
+def _offline(region: str | None) -> Connection:
+    global _emulator
+    from . import emulator
+
+    region = region or OFFLINE_REGION
+    if _emulator is None or not _emulator.running:
+        _emulator = emulator.start(region=region)
+    _emulator.region = region  # the region clients sign for; requests carry it in their signature
+    for name in emulator.CONFLICTING_ENV:
+        os.environ.pop(name, None)
+    os.environ.update(_emulator.env)
+    return Connection("offline", region, _emulator.url, emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,
+                      ["Offline: a local Bedrock emulator answers; replies are stand-ins, not Claude's. "
+                       f"Set {MODE_VARIABLE}=aws to use your AWS account."], _emulator)
+
+
+def _aws(region: str | None) -> Connection:
+    import boto3
+
+    if region:
+        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region
+    session = boto3.Session()
+    credentials = session.get_credentials()
+    notes = [f"{client}: {rule}." for client, rule in REGION_RULES.items()]
+    resolved = session.region_name
+    if os.environ.get("AWS_REGION") and resolved and os.environ["AWS_REGION"] != resolved:
+        notes.insert(0, f"AWS_REGION={os.environ['AWS_REGION']} but boto3 uses {resolved}: the clients "
+                        "disagree. Set both AWS_REGION and AWS_DEFAULT_REGION to the same region.")
+    if not resolved:
+        notes.insert(0, "No region set: set AWS_REGION and AWS_DEFAULT_REGION (e.g. us-west-2), or pass "
+                        "connect(region=...).")
+    if credentials is None:
+        notes.insert(0, "No AWS credentials found: run `aws configure`, or set AWS_ACCESS_KEY_ID and "
+                        f"AWS_SECRET_ACCESS_KEY, or use {MODE_VARIABLE}=offline.")
+    account = None
+    if credentials is not None and resolved:
+        try:
+            account = session.client("sts").get_caller_identity()["Account"]
+        except Exception as e:  # shown, not raised: the doctor explains it in detail
+            notes.insert(0, f"Could not confirm the credentials with STS: {e}")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or (f"https://bedrock-runtime.{resolved}.amazonaws.com"
+                                                      if resolved else "(no region)")
+    key = credentials.get_frozen_credentials().access_key if credentials is not None else None
+    return Connection("aws", resolved, endpoint, account, key, notes)
