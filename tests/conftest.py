@@ -52,6 +52,22 @@ def aws_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) 
     return dict(os.environ)
 
 
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
+    """A kernel with no AWS configuration at all (like Binder or CI); the environment is restored after."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ANTHROPIC_")) or name == "HANDSON_MODE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield
+    os.environ.clear()  # connect() writes os.environ directly, as it must in a kernel
+    os.environ.update(saved)
+    boto3.setup_default_session()
+
+
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # no retries at all
 
 

@@ -6,8 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,22 +15,6 @@ from helpers import connect, connection
 from helpers.emulator import auth
 
 SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """A kernel with no AWS configuration at all (like Binder or CI); the environment is restored after."""
-    saved = dict(os.environ)
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "ANTHROPIC_")) or name == connection.MODE_VARIABLE:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield
-    os.environ.clear()  # connect() writes os.environ directly, as it must in a kernel
-    os.environ.update(saved)
-    boto3.setup_default_session()
 
 
 class TestOffline:
