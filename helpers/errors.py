@@ -1,0 +1,390 @@
+"""Explain a Bedrock error in one line, with the exact fix: ``print(explain(e))`` or just ``explain(e)``.
+
+``explain`` accepts what boto3 and the Anthropic SDK raise when calling Claude on Bedrock (botocore
+``ClientError``/``EventStreamError``, ``ReadTimeoutError``, ``NoRegionError``…, anthropic
+``APIStatusError`` and subclasses, ``APITimeoutError``) and any other exception. It reads the error
+code and the service's message, then looks them up in :data:`RULES`: one entry per known case, each
+with the number of the pain point it answers (shared/reference/pain-points.md). Model ids
+and names in the fixes come from :mod:`helpers.catalog`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import catalog
+
+__all__ = ["RULES", "Explanation", "Rule", "explain"]
+
+# HTTP status -> Bedrock error code, for SDKs that drop x-amzn-ErrorType (wire spec §3.2, §3.3).
+_CODE_BY_STATUS = {
+    400: "ValidationException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    500: "InternalServerException",
+    503: "ServiceUnavailableException",
+}
+
+# Anything that looks like a credential is masked before it is shown.
+_SECRETS = (
+    re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b"),  # access key ids
+    re.compile(r"\bABSK[A-Za-z0-9+/=]{20,}"),  # Bedrock API keys (bearer tokens)
+    re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"),  # secret access keys
+    re.compile(r"(?i)\b(?:Credential|Signature|X-Amz-Security-Token)=[^\s,&]+"),
+    re.compile(r"(?i)\bBearer\s+\S+"),
+)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What went wrong and what to do, for one exception."""
+
+    code: str
+    message: str
+    title: str
+    fix: str
+    pain_point: int | None
+    recognised: bool
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}\n{self.fix}"
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        colour = "#b45309" if self.recognised else "#6b7280"
+        point = f" <small>(pain point {self.pain_point})</small>" if self.pain_point else ""
+        fix = "<br>".join(e(line) for line in self.fix.splitlines())
+        return (
+            f'<div style="border-left:4px solid {colour};padding:4px 10px">'
+            f"<div><strong>{e(self.code)}</strong>: {e(self.title)}{point}</div>"
+            f"<div>{fix}</div>"
+            f"<details><summary>Service message</summary><code>{e(self.message)}</code></details>"
+            "</div>"
+        )
+
+
+Fix = str | Callable[[re.Match[str], str | None], str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One known error: its codes, a message pattern (None = any message), and what to say."""
+
+    codes: tuple[str, ...]
+    pattern: str | None
+    pain_point: int | None
+    title: str
+    fix: Fix
+
+    def match(self, code: str, message: str) -> re.Match[str] | None:
+        if code not in self.codes:
+            return None
+        return re.search(self.pattern or "", message, re.IGNORECASE | re.DOTALL)
+
+
+# --- fixes that need the catalog or the message ---------------------------------------------------
+
+def _model_or_none(identifier: str | None) -> catalog.Model | None:
+    if not identifier:
+        return None
+    try:
+        return catalog.model(identifier)
+    except LookupError:
+        return None
+
+
+def _active(m: catalog.Model) -> bool:
+    return m.lifecycle() == catalog.ACTIVE
+
+
+def _newest_active(family: str | None = None) -> catalog.Model | None:
+    found = [m for m in catalog.models() if _active(m) and (family is None or family in m.key)]
+    return max(found, key=lambda m: m.start_of_life or m.as_of, default=None)
+
+
+def _family(m: catalog.Model) -> str | None:
+    return next((f for f in ("opus", "sonnet", "haiku") if f in m.key), None)
+
+
+def _on_demand(match: re.Match[str], _model_id: str | None) -> str:
+    base = match["model_id"].rstrip(".,")
+    m = _model_or_none(base)
+    geos = m.geographies if m else ("global", "us", "eu", "jp", "apac", "au")
+    first = f"{geos[0]}.{m.base_id}" if m else f"global.{base}"
+    others = ", ".join(f"`{g}.`" for g in geos[1:])
+    return (f"Call an inference profile instead of the base id: modelId=\"{first}\""
+            + (f" (or the {others} profile for your geography)." if others else ".")
+            + "\nList the profiles your region offers with `aws bedrock list-inference-profiles`.")
+
+
+def _invalid_identifier(_match: re.Match[str], model_id: str | None) -> str:
+    m = _model_or_none(model_id)
+    hint = ""
+    if m:
+        hint = f" {m.display_name} has profiles: {', '.join(m.profile_ids) or 'none'}."
+    return ("Wrong geography prefix for your region, or the model is not offered there: use the prefix of your "
+            f"region's geography (`global.` works from most regions).{hint}\n"
+            "List what your region offers with `aws bedrock list-inference-profiles --region <region>`.")
+
+
+def _end_of_life(_match: re.Match[str], model_id: str | None) -> str:
+    old = _model_or_none(model_id)
+    new = _newest_active(_family(old) if old else None) or _newest_active()
+    if new is None:
+        return "Pick an active model: [m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE']."
+    ident = new.profile_ids[0] if new.profile_ids else new.base_id
+    was = f"{old.display_name} is retired; switch" if old else "Switch"
+    return (f"{was} to an active model, e.g. catalog.model(\"{new.key}\") -> \"{ident}\".\n"
+            "Active models: [m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE'].")
+
+
+_BODY_ADVICE = {
+    ("required", "anthropic_version"): 'add "anthropic_version": "bedrock-2023-05-31"',
+    ("required", "max_tokens"): 'add "max_tokens" (e.g. 1024); Bedrock has no default',
+    ("required", "messages"): 'add "messages": [{"role": "user", "content": "..."}]',
+    ("extraneous", "model"): 'remove "model" (the model goes in modelId, not the body)',
+    ("extraneous", "stream"): 'remove "stream" (call invoke_model_with_response_stream to stream)',
+}
+
+
+def _malformed(match: re.Match[str], _model_id: str | None) -> str:
+    detail = match["detail"] or ""
+    steps = []
+    for kind, key in re.findall(r"(required|extraneous) key \[([^\]]+)\]", detail):
+        default = f'add "{key}"' if kind == "required" else f'remove "{key}" (Bedrock does not accept it)'
+        steps.append(_BODY_ADVICE.get((kind, key), default))
+    steps += [f"fix {v.strip()}" for v in re.findall(r"#(/[^#]*?)(?=#|$)", detail)]
+    if not steps:
+        return ('The body must be JSON: json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, '
+                '"messages": [...]}).')
+    return "In the InvokeModel body: " + "; ".join(steps) + "."
+
+
+def _one_m_models() -> str:
+    beta = [m.key for m in catalog.models() if m.context_1m_beta and _active(m)]
+    native = [m.key for m in catalog.models() if m.context_window >= 1_000_000 and _active(m)]
+    text = f"the `{catalog.CONTEXT_1M_BETA}` beta works on {', '.join(beta) or 'no active model'}"
+    return text + (f" ({', '.join(native)} have 1M tokens natively)" if native else "")
+
+
+def _prompt_too_long(match: re.Match[str], _model_id: str | None) -> str:
+    return (f"The prompt has {int(match['tokens']):,} tokens, over the {int(match['limit']):,} window: count first "
+            "(helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
+            + _one_m_models() + ".")
+
+
+def _invalid_beta(_match: re.Match[str], _model_id: str | None) -> str:
+    return ("Send only betas the model takes: " + _one_m_models() + ".\n"
+            'InvokeModel puts it in the body ("anthropic_beta": [...]); Converse in '
+            'additionalModelRequestFields={"anthropic_beta": [...]}.')
+
+
+def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
+    return f"Lower max_tokens to at most {match['limit']} for this model (or stream and continue)."
+
+
+_RETRIES = ('Retry with backoff: boto3 Config(retries={"mode": "standard", "max_attempts": 8}) or '
+            "AnthropicBedrock(max_retries=8);\nspread load over a `global.` profile and request higher "
+            "quotas in Service Quotas (Amazon Bedrock).")
+
+# --- the table ----------------------------------------------------------------------------------------
+
+RULES: tuple[Rule, ...] = (
+    # identifiers and access
+    Rule(("ValidationException",),
+         r"Invocation of model ID (?P<model_id>\S+) with on-demand throughput isn.t supported", 1,
+         "This model can't be called by its base id on demand; it needs an inference profile.", _on_demand),
+    Rule(("AccessDeniedException",), r"aws-marketplace:", 3,
+         "The AWS Marketplace subscription for this model could not be completed.",
+         "Let the caller (once) perform aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe,\n"
+         "then retry after about 2 minutes while the subscription propagates."),
+    Rule(("AccessDeniedException",), r"explicit deny in a service control policy", 6,
+         "An organisation SCP denies Bedrock in a region the inference profile routes to.",
+         "Ask your admin to allow bedrock:InvokeModel* in every destination region of the profile,\n"
+         "or use a profile whose destinations the SCP allows (compare `us.`/`eu.` with `global.`)."),
+    Rule(("AccessDeniedException",), r"don.t have access to the model", 2,
+         "Your account has not been granted access to this model.",
+         "Request model access in the Bedrock console (Model access) and submit Anthropic's first-use form;\n"
+         "GetFoundationModelAvailability (aws bedrock get-foundation-model-availability) checks it for free."),
+    Rule(("AccessDeniedException",), r"is not authorized to perform: (?P<action>[\w:]+)", None,
+         "Your IAM identity is not allowed to call this Bedrock action.",
+         "Allow the action in an IAM policy on both the inference-profile ARN and the foundation-model ARNs\n"
+         "of its destination regions (bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream)."),
+    Rule(("AccessDeniedException",), r"Authentication failed: .*API Key", None,
+         "The Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) was rejected.",
+         "Generate a new Bedrock API key (short-term keys expire), or unset AWS_BEARER_TOKEN_BEDROCK to use "
+         "your IAM credentials."),
+    Rule(("ValidationException",), r"provided model identifier is invalid", 5,
+         "Bedrock in this region doesn't know this model id.", _invalid_identifier),
+    Rule(("ValidationException",), r"at 'modelId' failed to satisfy constraint", 5,
+         "The model id is not a Bedrock id (an Anthropic API name or a typo?).", _invalid_identifier),
+    Rule(("ResourceNotFoundException",), r"end of its life|marked by provider as Legacy", 4,
+         "This model version is retired (end of life) or legacy and no longer callable.", _end_of_life),
+    Rule(("ValidationException",), r"^Operation not allowed", 4,
+         "This legacy model is in extended access and your account isn't entitled to it.", _end_of_life),
+    # request bodies
+    Rule(("ValidationException",), r"`temperature` and `top_p` cannot both be specified", 8,
+         "This model takes temperature or top_p, not both.",
+         "Send only one of them: keep temperature and drop top_p (Converse: drop inferenceConfig.topP)."),
+    Rule(("ValidationException",), r"Malformed input request(?::\s*(?P<detail>.*?))?,\s*please reformat", 10,
+         "The InvokeModel body is not the Bedrock Messages format.", _malformed),
+    Rule(("ValidationException",), r"Invalid API version", 10,
+         "The body's anthropic_version is wrong.",
+         'Set "anthropic_version": "bedrock-2023-05-31" in the InvokeModel body (not an Anthropic API date, '
+         "not empty)."),
+    Rule(("ValidationException",), r"Value at 'body' failed to satisfy constraint", None,
+         "The request body is larger than Bedrock accepts.",
+         "Shrink the body: downscale images, split PDFs, or reference documents from S3 with Converse."),
+    Rule(("ValidationException",), r"prompt is too long: (?P<tokens>\d+) tokens > (?P<limit>\d+)", 13,
+         "The prompt doesn't fit in the model's context window.", _prompt_too_long),
+    Rule(("ValidationException",), r"invalid beta flag", 13,
+         "The model rejected an anthropic_beta flag.", _invalid_beta),
+    Rule(("ValidationException",), r"max_tokens: \d+ > (?P<limit>\d+)", None,
+         "max_tokens is above the model's output limit.", _max_tokens),
+    # Converse documents
+    Rule(("ValidationException",), r"document file name can only contain", 11,
+         "A Converse document name breaks Bedrock's naming rule.",
+         'Name documents with letters, digits, single spaces, hyphens, () and [] only, e.g. "Quarterly Report"\n'
+         '(no dots, so not "report.pdf"; the format goes in "format").'),
+    Rule(("ValidationException",), r"contains a document but no text block", 11,
+         "Converse needs a text block next to a document.",
+         'Add {"text": "<your question>"} to the same message as the document.'),
+    Rule(("ValidationException",), r"more than 5 documents", 11,
+         "Converse takes at most 5 documents per request.",
+         "Send at most 5 documents (merge or split the work across requests)."),
+    Rule(("ValidationException",), r"duplicate document names", 11,
+         "Two documents in the conversation have the same name.",
+         "Give each document a distinct name."),
+    # throughput and timeouts
+    Rule(("ThrottlingException",), None, 7,
+         "Bedrock throttled the request (requests or tokens per minute, or a daily quota).", _RETRIES),
+    Rule(("ServiceQuotaExceededException",), None, 7,
+         "An account quota for Bedrock is exhausted.", _RETRIES),
+    Rule(("ModelTimeoutException",), None, 12,
+         "The model took too long to process the request.",
+         "Retry (the SDKs retry it by default); for long outputs stream the response "
+         "(invoke_model_with_response_stream / messages.stream) or lower max_tokens."),
+    Rule(("ReadTimeoutError",), None, 12,
+         "boto3 gave up waiting for the response (botocore's read_timeout defaults to 60 s).",
+         "Raise it above the 60 s default: boto3.client(\"bedrock-runtime\", config=Config(read_timeout=1200)),\n"
+         "or stream long and thinking outputs with invoke_model_with_response_stream."),
+    Rule(("APITimeoutError",), None, 12,
+         "The Anthropic SDK gave up waiting for Bedrock's response.",
+         "Raise the timeout: AnthropicBedrock(timeout=1200) (or per request: timeout=...),\n"
+         "or stream long outputs with client.messages.stream(...)."),
+    Rule(("ServiceUnavailableException", "InternalServerException", "ModelErrorException"), None, None,
+         "A transient failure on Bedrock's side.",
+         'Retry with backoff: Config(retries={"mode": "standard", "max_attempts": 5}) or '
+         "AnthropicBedrock(max_retries=5)."),
+    # set-up: region, credentials, SDK versions
+    Rule(("NoRegionError",), None, 15,
+         "No AWS region is configured for the client.",
+         'Set AWS_REGION and AWS_DEFAULT_REGION (or pass region_name="us-east-1" / aws_region=...):\n'
+         "boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION then AWS_DEFAULT_REGION, the TS SDK only "
+         "AWS_REGION."),
+    Rule(("ValueError",), r"No AWS region was provided", 15,
+         "No AWS region is configured for AnthropicBedrock.",
+         'Pass AnthropicBedrock(aws_region="us-east-1") or set AWS_REGION (it also reads AWS_DEFAULT_REGION);\n'
+         "boto3 reads AWS_DEFAULT_REGION and the TS SDK only AWS_REGION, so set both."),
+    Rule(("NoCredentialsError",), None, None,
+         "No AWS credentials were found.",
+         "Configure credentials: `aws configure`, `aws sso login --profile <name>` with AWS_PROFILE,\n"
+         "or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment."),
+    Rule(("UnknownServiceError",), r"bedrock-runtime", 9,
+         "This boto3/botocore is too old to know Bedrock.",
+         'Upgrade and restart the kernel: pip install -U "boto3>=1.28.59" "botocore>=1.31.59".'),
+    Rule(("TypeError",), r"proxies", 9,
+         "An old anthropic SDK is incompatible with httpx >= 0.28.",
+         'Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".'),
+    Rule(("UnrecognizedClientException",), None, None,
+         "AWS doesn't recognise the access key (wrong account, deleted key, or stale session token).",
+         "Check AWS_ACCESS_KEY_ID / AWS_PROFILE, unset a leftover AWS_SESSION_TOKEN, and refresh temporary "
+         "credentials (aws sso login)."),
+    Rule(("InvalidSignatureException",), r"Signature (?:expired|not yet current)", None,
+         "The request's signing time is off by more than 15 minutes: your clock is wrong.",
+         "Fix the clock: enable time sync (Linux `sudo timedatectl set-ntp true`, Windows `w32tm /resync`, "
+         "WSL `sudo hwclock -s`), then retry."),
+    Rule(("InvalidSignatureException",), None, None,
+         "AWS computed a different request signature than the one sent.",
+         "Check AWS_SECRET_ACCESS_KEY matches the access key (no stray spaces), and that no proxy rewrites the "
+         "request."),
+    Rule(("ExpiredTokenException",), None, None,
+         "The temporary credentials have expired.",
+         "Refresh them (aws sso login, or a new session token) and create the client again."),
+    Rule(("MissingAuthenticationTokenException",), None, None,
+         "The request was not signed (or went to the wrong URL).",
+         "Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL."),
+)
+
+
+# --- reading an exception -----------------------------------------------------------------------------
+
+def _normalise(code: str) -> str:
+    """Mid-stream exception types are lowerCamel (``throttlingException``); codes are UpperCamel."""
+    return code[:1].upper() + code[1:] if code.endswith("Exception") else code
+
+
+def _anthropic_status_error(exc: Any) -> tuple[str, str]:
+    body = getattr(exc, "body", None)
+    code, message = "", ""
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict):  # mid-stream: {"type": "error", "error": {"type": ..., "message": ...}}
+            code, message = str(inner.get("type") or ""), str(inner.get("message") or "")
+        else:
+            message = str(body.get("message") or body.get("Message") or "")
+    response = getattr(exc, "response", None)
+    header = response.headers.get("x-amzn-errortype", "") if response is not None else ""
+    code = code or header.split(":", 1)[0].rsplit("#", 1)[-1]
+    status = getattr(exc, "status_code", None)
+    return code or _CODE_BY_STATUS.get(status, str(status)), message or str(getattr(exc, "message", exc))
+
+
+def _code_and_message(exc: BaseException) -> tuple[str, str]:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and isinstance(response.get("Error"), dict):  # botocore ClientError
+        error = response["Error"]
+        return str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
+    if type(exc).__module__.startswith("anthropic") and hasattr(exc, "status_code"):
+        return _anthropic_status_error(exc)
+    return type(exc).__name__, str(exc)
+
+
+def _model_id_from_request(exc: BaseException) -> str | None:
+    """The model id in the request URL, where the exception keeps the request (the Anthropic SDK)."""
+    try:
+        path = str(exc.request.url.path)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return None
+    found = re.search(r"/model/([^/]+)/", path)
+    return found[1].replace("%3A", ":").replace("%3a", ":") if found else None
+
+
+def _redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = secret.sub("[redacted]", text)
+    return text
+
+
+def explain(exc: BaseException, model_id: str | None = None) -> Explanation:
+    """Explain ``exc``; ``model_id`` (optional) lets the fix name a replacement for a retired model."""
+    code, message = _code_and_message(exc)
+    code, message = _normalise(code), _redact(message)
+    model_id = model_id or _model_id_from_request(exc)
+    for rule in RULES:
+        match = rule.match(code, message)
+        if match is not None:
+            fix = rule.fix if isinstance(rule.fix, str) else rule.fix(match, model_id)
+            return Explanation(code, message, rule.title, fix, rule.pain_point, True)
+    shown = message if len(message) <= 300 else message[:297] + "..."
+    return Explanation(
+        code, message, f"not recognised by helpers.errors: {shown or '(no message)'}",
+        "Read the message above; search it in the Bedrock docs or re-raise to see the full traceback.",
+        None, False)
