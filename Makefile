@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab test lint bench clean
+.PHONY: deps lab test lint bench notebooks clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -27,10 +27,13 @@ lab: deps
 	$(BIN)/jupyter lab notebooks/en
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests bench
+	$(BIN)/ruff check helpers tests bench tools
 
 test: deps lint
 	$(BIN)/python -m pytest
+
+notebooks: deps   # re-execute every notebook offline and save its outputs
+	$(BIN)/python tools/refresh_notebooks.py
 
 bench: deps
 	$(BIN)/python bench/emulator_bench.py

@@ -34,6 +34,10 @@ class Check:
     detail: str
     fix: str = ""
 
+    def __str__(self) -> str:
+        fix = f"\n      fix: {self.fix}" if self.fix else ""
+        return f"{self.status.upper():<4}  {self.name}: {self.detail}{fix}"
+
 
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
@@ -192,6 +196,12 @@ def run_checks() -> list[Check]:
 
 class Report(list):
     """Doctor results: a table in JupyterLab, text in a terminal, JSON for workshop hosts."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
 
     def __str__(self) -> str:
         width = max(len(c.name) for c in self)

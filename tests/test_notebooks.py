@@ -1,0 +1,59 @@
+"""Committed notebooks: executed, error-free, secret-free, and editions with identical code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+EMULATOR_ACCOUNT = "123456789012"
+
+ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
+SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+API_KEY = re.compile(r"\bABSK[A-Za-z0-9+/=]{16,}")
+ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(path: Path) -> list[dict]:
+    return [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+
+
+def test_there_are_notebooks() -> None:
+    assert any(p.parent.name == "en" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+class TestCommittedNotebook:
+    """Structure and security of one committed notebook."""
+
+    def test_executed_without_errors(self, path: Path) -> None:
+        for cell in code_cells(path):
+            assert cell["execution_count"] is not None, "run `make notebooks` to store outputs"
+            assert all(o["output_type"] != "error" for o in cell["outputs"])
+
+    def test_no_credentials_or_foreign_accounts(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert not ACCESS_KEY.search(text), "an AWS access key id is committed"
+        assert not API_KEY.search(text), "a Bedrock API key is committed"
+        assert not SECRET_LIKE.search(text), "a secret-looking 40-character string is committed"
+        assert set(ACCOUNT.findall(text)) <= {EMULATOR_ACCOUNT}, "an account id other than the emulator's"
+
+    def test_python_kernel(self, path: Path) -> None:
+        assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_editions_share_their_code() -> None:
+    """ja/ and zh-TW/ translate the prose only: their code cells equal the English ones."""
+    for path in NOTEBOOKS:
+        if path.parent.name != "en":
+            english = path.parent.parent / "en" / path.name
+            assert english.exists(), f"{path} has no English original"
+            assert [c["source"] for c in code_cells(path)] == [c["source"] for c in code_cells(english)]

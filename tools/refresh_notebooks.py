@@ -1,0 +1,46 @@
+"""Re-execute the notebooks in offline mode and save their outputs (``make notebooks``).
+
+Outputs are committed and checked by strict nbval, so refresh them after changing a notebook or
+anything it shows. Offline mode makes every run reproducible; volatile values (ports, ids,
+latencies) are masked by notebooks/sanitize.cfg when nbval compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def refresh(path: Path, timeout: int) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    elapsed = time.perf_counter() - started
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook under notebooks/")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    args = parser.parse_args()
+    os.environ["HANDSON_MODE"] = "offline"  # outputs are produced offline, never from an AWS account
+    paths = args.notebooks or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
+                                     if ".ipynb_checkpoints" not in p.parts)
+    for path in paths:
+        print(f"{path.relative_to(ROOT)}: {refresh(path.resolve(), args.timeout):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
