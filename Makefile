@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools
 
 test: deps lint
-	$(BIN)/python -m pytest
+	HANDSON_MODE=offline $(BIN)/python -m pytest
 
 notebooks: deps   # re-execute every notebook offline and save its outputs
 	$(BIN)/python tools/refresh_notebooks.py

@@ -247,3 +247,51 @@ def _hint(identifier: str) -> str:
             return (f"{identifier!r} is the Anthropic API name; on Bedrock use a Bedrock id such as "
                     f"{first!r}.")
     return ""
+
+
+GUIDE_GEOGRAPHIES = ("global", "us", "eu", "jp", "apac", "au")
+
+
+class ModelTable(list):
+    """Rows of the guide's model-id table, with lifecycle: HTML in JupyterLab, text elsewhere."""
+
+    header = ("Model", "Base Bedrock model id", *GUIDE_GEOGRAPHIES, "Lifecycle")
+
+    def __str__(self) -> str:
+        widths = [max(len(str(r[i])) for r in [self.header, *self]) for i in range(len(self.header))]
+        return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
+                         for row in [self.header, *self])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in self)
+        return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def model_table(today: dt.date | None = None) -> ModelTable:
+    """The guide's table (which geographies have a profile), with each model's lifecycle on ``today``."""
+    return ModelTable(
+        (m.display_name, m.base_id, *("Yes" if g in m.geographies else "No" for g in GUIDE_GEOGRAPHIES),
+         m.lifecycle(today))
+        for m in models())
+
+
+def drift(model_summaries: list[dict[str, Any]], region: str, today: dt.date | None = None) -> dict[str, list[str]]:
+    """Differences between a live ListFoundationModels answer and what the catalog expects there."""
+    live = {s["modelId"]: s for s in model_summaries}
+    expected = {m.base_id: m for m in models() if m.offered_in(region) and m.lifecycle(today) != END_OF_LIFE}
+    differs = [f"{i}: catalog says {expected[i].lifecycle(today)}, Bedrock says "
+               f"{live[i].get('modelLifecycle', {}).get('status')}"
+               for i in sorted(live.keys() & expected.keys())
+               if live[i].get("modelLifecycle", {}).get("status") != expected[i].lifecycle(today)]
+    return {"not_in_catalog": sorted(live.keys() - expected.keys()),
+            "not_listed_live": sorted(expected.keys() - live.keys()),
+            "lifecycle_differs": differs}

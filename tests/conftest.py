@@ -17,6 +17,9 @@ from botocore.credentials import Credentials
 
 from helpers.emulator import CONFLICTING_ENV, Emulator, auth, start
 
+# Notebooks under test (strict nbval) always run offline: their kernels inherit this environment.
+os.environ["HANDSON_MODE"] = "offline"
+
 SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_45_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_45_BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"

@@ -131,3 +131,25 @@ class TestResolve:
         assert sonnet.usable_geographies("us-west-2") == ["global", "us"]
         assert not sonnet.on_demand_in("us-east-1")
         assert catalog.model("claude-3-haiku").on_demand_in("us-east-1")
+
+
+class TestViews:
+    """The guide's table and the drift report."""
+
+    def test_model_table(self) -> None:
+        table = catalog.model_table(dt.date(2026, 11, 21))
+        row = next(r for r in table if r[0] == "Claude Sonnet 4.5")
+        assert row[1:] == (SONNET_45, "Yes", "Yes", "Yes", "Yes", "No", "Yes", "ACTIVE")
+        assert "Claude Sonnet 4.5" in str(table) and table._repr_html_().startswith("<table>")
+
+    def test_drift(self) -> None:
+        day = dt.date(2026, 11, 21)
+        live = [{"modelId": m.base_id, "modelLifecycle": {"status": m.lifecycle(day)}}
+                for m in catalog.models() if m.offered_in("us-west-2") and m.lifecycle(day) != catalog.END_OF_LIFE]
+        assert catalog.drift(live, "us-west-2", day) == {"not_in_catalog": [], "not_listed_live": [],
+                                                         "lifecycle_differs": []}
+        live[0]["modelLifecycle"]["status"] = "LEGACY"
+        live.append({"modelId": "anthropic.claude-next-v1:0"})
+        report = catalog.drift(live, "us-west-2", day)
+        assert report["not_in_catalog"] == ["anthropic.claude-next-v1:0"]
+        assert report["lifecycle_differs"] == [f"{live[0]['modelId']}: catalog says ACTIVE, Bedrock says LEGACY"]

@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     args = parser.parse_args()
     os.environ["HANDSON_MODE"] = "offline"  # outputs are produced offline, never from an AWS account
-    paths = args.notebooks or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
+    paths = [p.resolve() for p in args.notebooks] or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
                                      if ".ipynb_checkpoints" not in p.parts)
     for path in paths:
         print(f"{path.relative_to(ROOT)}: {refresh(path.resolve(), args.timeout):.1f} s", flush=True)
