@@ -25,6 +25,20 @@ REGION_RULES = {
                                               "(it never reads AWS_DEFAULT_REGION or ~/.aws/config)",
 }
 
+# The same rule in one line, for error messages.
+REGION_SUMMARY = ("boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION then AWS_DEFAULT_REGION, "
+                  "the TS SDK only AWS_REGION")
+
+
+def region_disagreement(boto3_region: str | None) -> str | None:
+    """What is wrong when AWS_REGION and boto3's region differ (the SDKs would then disagree)."""
+    env_region = os.environ.get("AWS_REGION")
+    if env_region and boto3_region and env_region != boto3_region:
+        return (f"AWS_REGION={env_region} but boto3 uses {boto3_region}: the clients disagree. "
+                "Set both AWS_REGION and AWS_DEFAULT_REGION to the same region.")
+    return None
+
+
 _emulator: Any = None  # one emulator per kernel, reused when connect() runs again
 
 
@@ -112,9 +126,9 @@ def _aws(region: str | None) -> Connection:
     credentials = session.get_credentials()
     notes = [f"{client}: {rule}." for client, rule in REGION_RULES.items()]
     resolved = session.region_name
-    if os.environ.get("AWS_REGION") and resolved and os.environ["AWS_REGION"] != resolved:
-        notes.insert(0, f"AWS_REGION={os.environ['AWS_REGION']} but boto3 uses {resolved}: the clients "
-                        "disagree. Set both AWS_REGION and AWS_DEFAULT_REGION to the same region.")
+    disagreement = region_disagreement(resolved)
+    if disagreement:
+        notes.insert(0, disagreement)
     if not resolved:
         notes.insert(0, "No region set: set AWS_REGION and AWS_DEFAULT_REGION (e.g. us-west-2), or pass "
                         "connect(region=...).")

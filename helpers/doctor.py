@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
+from .connection import region_disagreement
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 BOTO3_FLOOR = (1, 28, 59)    # the guide's floor: first boto3 that knows bedrock-runtime
+BOTO3_REQUIREMENT = "boto3>=" + ".".join(map(str, BOTO3_FLOOR))
 CLI_FLOOR = (2, 13, 23)      # the guide's floor for the AWS CLI
 PYTHON_FLOOR = (3, 11)
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,13 +59,13 @@ def check_boto3() -> Check:
     try:
         version = metadata.version("boto3")
     except metadata.PackageNotFoundError:
-        return Check("boto3", FAIL, "not installed", 'pip install "boto3>=1.28.59"')
+        return Check("boto3", FAIL, "not installed", f'pip install "{BOTO3_REQUIREMENT}"')
     import botocore.session
 
     services = botocore.session.get_session().get_available_services()
     if _version(version) < BOTO3_FLOOR or "bedrock-runtime" not in services:
         return Check("boto3", FAIL, f"boto3 {version} does not know bedrock-runtime (UnknownServiceError)",
-                     'pip install -U "boto3>=1.28.59" and restart the kernel')
+                     f'pip install -U "{BOTO3_REQUIREMENT}" and restart the kernel')
     return Check("boto3", OK, f"boto3 {version}, botocore {metadata.version('botocore')}")
 
 
@@ -123,13 +124,13 @@ def check_region() -> Check:
     import boto3
 
     region = boto3.Session().region_name
-    env_region = os.environ.get("AWS_REGION")
+    disagreement = region_disagreement(region)
     if not region:
         return Check("Region", FAIL, "no region for boto3",
                      "export AWS_REGION=us-west-2 AWS_DEFAULT_REGION=us-west-2 (or your region)")
-    if env_region and env_region != region:
-        return Check("Region", WARN, f"boto3 uses {region}, AWS_REGION is {env_region}",
-                     "Set AWS_REGION and AWS_DEFAULT_REGION to the same region: the SDKs read different ones.")
+    if disagreement:
+        detail, fix = disagreement.split(": ", 1)
+        return Check("Region", WARN, detail, fix)
     return Check("Region", OK, region)
 
 

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import catalog
+from . import catalog, retries
+from .connection import REGION_SUMMARY
+from .doctor import BOTO3_REQUIREMENT
 
 __all__ = ["RULES", "Explanation", "Rule", "explain"]
 
@@ -190,9 +192,11 @@ def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
     return f"Lower max_tokens to at most {match['limit']} for this model (or stream and continue)."
 
 
-_RETRIES = ('Retry with backoff: boto3 Config(retries={"mode": "standard", "max_attempts": 8}) or '
-            "AnthropicBedrock(max_retries=8);\nspread load over a `global.` profile and request higher "
-            "quotas in Service Quotas (Amazon Bedrock).")
+# The documented settings (helpers.retries), so every fix gives the same advice.
+_RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={\"mode\": "
+            f"\"standard\", \"total_max_attempts\": {retries.MAX_ATTEMPTS}}})) or "
+            f"AnthropicBedrock(max_retries={retries.ANTHROPIC_MAX_RETRIES});\nspread load over a `global.` profile "
+            "and request higher quotas in Service Quotas (Amazon Bedrock).")
 
 # --- the table ----------------------------------------------------------------------------------------
 
@@ -281,25 +285,23 @@ RULES: tuple[Rule, ...] = (
          "or stream long outputs with client.messages.stream(...)."),
     Rule(("ServiceUnavailableException", "InternalServerException", "ModelErrorException"), None, None,
          "A transient failure on Bedrock's side.",
-         'Retry with backoff: Config(retries={"mode": "standard", "max_attempts": 5}) or '
-         "AnthropicBedrock(max_retries=5)."),
+         _RETRIES.split(";")[0] + "."),
     # set-up: region, credentials, SDK versions
     Rule(("NoRegionError",), None, 15,
          "No AWS region is configured for the client.",
          'Set AWS_REGION and AWS_DEFAULT_REGION (or pass region_name="us-east-1" / aws_region=...):\n'
-         "boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION then AWS_DEFAULT_REGION, the TS SDK only "
-         "AWS_REGION."),
+         f"{REGION_SUMMARY}."),
     Rule(("ValueError",), r"No AWS region was provided", 15,
          "No AWS region is configured for AnthropicBedrock.",
-         'Pass AnthropicBedrock(aws_region="us-east-1") or set AWS_REGION (it also reads AWS_DEFAULT_REGION);\n'
-         "boto3 reads AWS_DEFAULT_REGION and the TS SDK only AWS_REGION, so set both."),
+         'Pass AnthropicBedrock(aws_region="us-east-1") or set both AWS_REGION and AWS_DEFAULT_REGION:\n'
+         f"{REGION_SUMMARY}."),
     Rule(("NoCredentialsError",), None, None,
          "No AWS credentials were found.",
          "Configure credentials: `aws configure`, `aws sso login --profile <name>` with AWS_PROFILE,\n"
          "or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment."),
     Rule(("UnknownServiceError",), r"bedrock-runtime", 9,
          "This boto3/botocore is too old to know Bedrock.",
-         'Upgrade and restart the kernel: pip install -U "boto3>=1.28.59" "botocore>=1.31.59".'),
+         f'Upgrade and restart the kernel: pip install -U "{BOTO3_REQUIREMENT}".'),
     Rule(("TypeError",), r"proxies", 9,
          "An old anthropic SDK is incompatible with httpx >= 0.28.",
          'Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".'),

@@ -87,3 +87,13 @@ class TestOffline:
         assert out.returncode == 0, out.stderr
         checks = json.loads(out.stdout)
         assert all(set(c) == {"name", "status", "detail", "fix"} for c in checks)
+
+
+def test_disagreeing_regions(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3 and AWS_REGION pointing at different regions is a warning that says to align them."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
+    check = doctor.check_region()
+    assert check.status == doctor.WARN
+    assert check.detail == "AWS_REGION=us-east-1 but boto3 uses ap-northeast-1"
+    assert "AWS_DEFAULT_REGION" in check.fix
