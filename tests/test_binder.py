@@ -50,3 +50,10 @@ def test_post_build_installs_helpers_and_the_ts_sdk() -> None:
     post = (BINDER / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post and "npm ci" in post
     assert os.access(BINDER / "postBuild", os.X_OK)
+
+
+def test_readme_badge_opens_the_first_notebook_in_lab() -> None:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"\(https://mybinder\.org/v2/gh/[^/\s]+/[^/\s]+/main\?urlpath=lab/tree/([^)\s]+)\)", readme)
+    assert match, "README needs a Binder badge that opens JupyterLab"
+    assert match.group(1) == "notebooks/en/01_setup_checks.ipynb" and (ROOT / match.group(1)).exists()

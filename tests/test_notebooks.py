@@ -16,6 +16,7 @@ ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
 SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 API_KEY = re.compile(r"\bABSK[A-Za-z0-9+/=]{16,}")
 ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
 
 
 def load(path: Path) -> dict:
@@ -45,6 +46,14 @@ class TestCommittedNotebook:
         assert not API_KEY.search(text), "a Bedrock API key is committed"
         assert not SECRET_LIKE.search(text), "a secret-looking 40-character string is committed"
         assert set(ACCOUNT.findall(text)) <= {EMULATOR_ACCOUNT}, "an account id other than the emulator's"
+
+    def test_nbval_markers_are_recognised(self, path: Path) -> None:
+        """nbval honours a marker only when the comment line holds the marker alone."""
+        for cell in code_cells(path):
+            for line in "".join(cell["source"]).splitlines():
+                comment = line.strip().lstrip("#").strip()
+                if line.strip().startswith("#") and comment.startswith("NBVAL_"):
+                    assert comment in NBVAL_MARKERS, f"nbval would ignore {line.strip()!r}: put the marker alone"
 
     def test_python_kernel(self, path: Path) -> None:
         assert load(path)["metadata"]["kernelspec"]["name"] == "python3"

@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     args = parser.parse_args()
     os.environ["HANDSON_MODE"] = "offline"  # outputs are produced offline, never from an AWS account
+    # Keep this machine's npm chatter (spinner, user-config warnings) out of committed outputs.
+    os.environ.update(npm_config_progress="false", npm_config_loglevel="error", npm_config_update_notifier="false")
     paths = [p.resolve() for p in args.notebooks] or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
                                      if ".ipynb_checkpoints" not in p.parts)
     for path in paths:
