@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab test lint bench notebooks clean
+.PHONY: deps lab test lint bench notebooks samples clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -34,6 +34,9 @@ test: deps lint
 
 notebooks: deps   # re-execute every notebook offline and save its outputs
 	$(BIN)/python tools/refresh_notebooks.py
+
+samples: deps   # regenerate the sample PDFs in notebooks/data (committed)
+	$(BIN)/python tools/make_sample_pdfs.py
 
 bench: deps
 	$(BIN)/python bench/emulator_bench.py

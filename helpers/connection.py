@@ -40,6 +40,7 @@ def region_disagreement(boto3_region: str | None) -> str | None:
 
 
 _emulator: Any = None  # one emulator per kernel, reused when connect() runs again
+_current: Connection | None = None  # what the last connect() chose
 
 
 @dataclass
@@ -92,7 +93,14 @@ def connect(mode: str | None = None, region: str | None = None) -> Connection:
     import boto3
 
     boto3.setup_default_session()  # forget credentials a previous connect() resolved
+    global _current
+    _current = connection
     return connection
+
+
+def current() -> Connection | None:
+    """The connection the last ``connect()`` made in this process, or None before the first."""
+    return _current
 
 
 def _aws_credentials_found() -> bool:

@@ -263,6 +263,17 @@ RULES: tuple[Rule, ...] = (
     Rule(("ValidationException",), r"more than 5 documents", 11,
          "Converse takes at most 5 documents per request.",
          "Send at most 5 documents (merge or split the work across requests)."),
+    Rule(("ValidationException",), r"The PDF specified was not valid", 11,
+         "Claude could not read this PDF: it is damaged, cut off, or not really a PDF.",
+         "Check the file with helpers.pdf.read(path), which says what is wrong; then export or download it "
+         "again."),
+    Rule(("ValidationException",), r"The PDF specified is password-protected", 11,
+         "The PDF is encrypted, and Claude cannot read encrypted PDFs.",
+         "Send an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`)."),
+    Rule(("ValidationException",), r"A maximum of (?P<pages>\d+) PDF pages may be provided", 11,
+         "The request has more PDF pages than the model takes at once.",
+         "Split the PDF into parts within the limit (pypdf.PdfWriter) and send them in separate requests;\n"
+         "helpers.pdf.check_invoke_model() / check_converse() tell you before you send."),
     Rule(("ValidationException",), r"duplicate document names", 11,
          "Two documents in the conversation have the same name.",
          "Give each document a distinct name."),

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..pdf import PAGE_LIMIT, PAGE_LIMIT_1M
 from ..tokens import estimate_tokens
+from . import documents as docs
 from . import errors
 
 API_VERSIONS = re.compile(r"^(bedrock-2023-05-31|20\d\d-\d\d-\d\d)$")  # 2.x SDKs send "2026-10-21"
@@ -37,11 +39,9 @@ BLOCK_TYPES = frozenset({"text", "image", "document", "tool_use", "tool_result",
 # Usage estimates for what is not plain text ([emulator] figures, documented in the README).
 MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOLS_OVERHEAD = 3, 4, 300
 IMAGE_TOKENS = 1600            # a ~1.2-megapixel image; Claude bills about width*height/750
-PDF_TOKENS_PER_PAGE = 1500     # text plus page image, the middle of Anthropic's 1,500-3,000 range
 
 _TYPE_NAMES = {bool: "Boolean", int: "Integer", float: "Number", str: "String", list: "JSONArray",
                dict: "JSONObject", type(None): "Null"}
-_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Request:
     betas: list[str]
     input_tokens: int
     body: dict[str, Any] = field(repr=False)
+    documents: list[docs.Document] = field(default_factory=list)
 
     @property
     def last_user_text(self) -> str:
@@ -103,8 +104,12 @@ def schema_violations(body: Any) -> list[str]:
     return out
 
 
-def validate(body: Any, model: catalog.Model, *, check_context: bool = True) -> Request:
-    """Check ``body`` for ``model`` as Bedrock and Claude would; the error says what to fix."""
+def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api: str = docs.INVOKE) -> Request:
+    """Check ``body`` for ``model`` as Bedrock and Claude would; the error says what to fix.
+
+    ``api`` says who reads the documents: InvokeModel reads PDFs visually, Converse as text unless
+    citations are on.
+    """
     violations = schema_violations(body)
     if violations:
         raise errors.malformed(violations)
@@ -126,15 +131,21 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True) -> 
     if thinking.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
         raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
                                 "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
-    input_tokens = count_input_tokens(messages, system, body.get("tools"))
-    if check_context:
-        window = model.context_window
-        if catalog.CONTEXT_1M_BETA in betas:
-            window = max(window, 1_000_000)
-        if input_tokens > window:
-            raise errors.prompt_too_long(input_tokens, window)
+    window = model.context_window
+    if catalog.CONTEXT_1M_BETA in betas:
+        window = max(window, 1_000_000)
+    documents, wheres = [], []
+    for i, message in enumerate(messages):
+        for j, block in enumerate(message["content"]):
+            if block.get("type") == "document":
+                documents.append(docs.read(block, len(documents), f"messages.{i}.content.{j}", api))
+                wheres.append(f"messages.{i}.content.{j}")
+    docs.check_pages(documents, wheres, PAGE_LIMIT_1M if window >= 1_000_000 else PAGE_LIMIT)
+    input_tokens = count_input_tokens(messages, system, body.get("tools"), [d.tokens for d in documents])
+    if check_context and input_tokens > window:
+        raise errors.prompt_too_long(input_tokens, window)
     return Request(model, messages, system, max_tokens, list(body.get("stop_sequences", [])), betas,
-                   input_tokens, body)
+                   input_tokens, body, documents)
 
 
 def _messages(raw: list[Any]) -> list[dict[str, Any]]:
@@ -225,15 +236,21 @@ def _system(raw: Any) -> list[dict[str, Any]]:
 
 
 def count_input_tokens(messages: list[dict[str, Any]], system: list[dict[str, Any]],
-                       tools: Any = None) -> int:
-    """Input tokens of a request by the suite's one estimator, plus fixed per-item overheads."""
+                       tools: Any = None, document_tokens: list[int] | None = None) -> int:
+    """Input tokens of a request by the suite's one estimator, plus fixed per-item overheads.
+
+    ``document_tokens`` are the costs of the top-level document blocks in order, as read by
+    :mod:`.documents` (a PDF costs more when read visually).
+    """
     total = REQUEST_OVERHEAD + sum(estimate_tokens(b["text"]) for b in system)
     if tools:
         total += TOOLS_OVERHEAD + estimate_tokens(json.dumps(tools, ensure_ascii=False))
+    costs = iter(document_tokens or [])
     for message in messages:
         total += MESSAGE_OVERHEAD
         for block in message["content"]:
-            total += block_tokens(block)
+            cost = next(costs, None) if block.get("type") == "document" else None
+            total += block_tokens(block) if cost is None else cost
     return total
 
 
@@ -264,9 +281,8 @@ def document_tokens(block: dict[str, Any]) -> int:
         return estimate_tokens(str(source.get("data", "")))
     if kind == "content":
         return sum(block_tokens(b) for b in source.get("content", []) if isinstance(b, dict))
-    if kind == "base64":
-        data = base64.b64decode(source.get("data", ""))
-        return max(1, len(_PDF_PAGE.findall(data))) * PDF_TOKENS_PER_PAGE
+    if kind == "base64":  # a PDF nested in a tool result: read it visually
+        return docs.read(block, 0, "document", docs.INVOKE).tokens
     return 0
 
 

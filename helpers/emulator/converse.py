@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any
 
-from .. import catalog
-from . import anthropic_body, errors
-from .reply import Reply
+from .. import catalog, pdf
+from . import anthropic_body, documents, errors
+from .reply import Reply, Segment
 
 CONTENT_KINDS = ("text", "image", "document", "video", "audio", "toolUse", "toolResult", "guardContent",
                  "cachePoint", "reasoningContent", "citationsContent", "searchResult", "toolAddition",
@@ -24,10 +23,8 @@ DOC_FORMATS = {"pdf": "application/pdf", "csv": "text/csv", "doc": "application/
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "html": "text/html", "txt": "text/plain", "md": "text/markdown"}
 TEXT_FORMATS = ("csv", "html", "txt", "md")
-MAX_DOCUMENTS = 5
-# Alphanumerics, hyphens, parentheses, square brackets (underscores work in practice), and single
-# spaces between them [3p]; tabs, dots, apostrophes and non-ASCII are rejected.
-DOCUMENT_NAME = re.compile(r"^[A-Za-z0-9_\-()\[\]]+(?: [A-Za-z0-9_\-()\[\]]+)* ?$")
+MAX_DOCUMENTS = pdf.CONVERSE_MAX_DOCUMENTS
+DOCUMENT_NAME = pdf.CONVERSE_NAME  # tabs, dots, apostrophes and non-ASCII are rejected [3p]
 _START_WITH_USER = ("A conversation must start with a user message. Try again with a conversation "
                     "that starts with a user message.")
 
@@ -101,7 +98,7 @@ def validate(request: Any, model: catalog.Model, *, check_context: bool = True) 
     """Converse checks, then Claude's checks, whose messages Bedrock prefixes as the model's."""
     body = to_anthropic(request, model)
     try:
-        return anthropic_body.validate(body, model, check_context=check_context)
+        return anthropic_body.validate(body, model, check_context=check_context, api=documents.CONVERSE)
     except errors.BedrockError as e:
         if e.message.startswith("The model returned"):
             raise
@@ -226,7 +223,7 @@ def response(request: anthropic_body.Request, reply: Reply, latency_ms: int,
              converse_request: dict[str, Any]) -> dict[str, Any]:
     """A Converse response body."""
     out: dict[str, Any] = {
-        "output": {"message": {"role": "assistant", "content": [{"text": reply.text}] if reply.text else []}},
+        "output": {"message": {"role": "assistant", "content": [_block(s) for s in reply.segments]}},
         "stopReason": reply.stop_reason,
         "usage": usage(request, reply),
         "metrics": {"latencyMs": latency_ms},
@@ -235,6 +232,13 @@ def response(request: anthropic_body.Request, reply: Reply, latency_ms: int,
     if extra:
         out["additionalModelResponseFields"] = extra
     return out
+
+
+def _block(segment: Segment) -> dict[str, Any]:
+    if not segment.passage:
+        return {"text": segment.text}
+    return {"citationsContent": {"content": [{"text": segment.text}],
+                                 "citations": [documents.converse_citation(segment.passage)]}}
 
 
 def additional_response_fields(reply: Reply, converse_request: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from .. import pdf
 from ..tokens import estimate_tokens, truncate_to_tokens
+from . import documents
 from .anthropic_body import Request
+from .documents import Passage
 
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _WORDS = re.compile(r"\S+\s*")
@@ -19,16 +22,29 @@ PREVIEW_CHARS = 120
 
 
 @dataclass(frozen=True)
-class Reply:
+class Segment:
+    """A run of reply text: one content block, cited when ``passage`` is set."""
+
     text: str
+    passage: Passage | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    segments: tuple[Segment, ...]
     stop_reason: str  # end_turn | max_tokens | stop_sequence
     stop_sequence: str | None
     output_tokens: int
 
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
 
 def compose(request: Request) -> Reply:
     """The reply to ``request``, cut at the first stop sequence or at ``max_tokens``."""
-    text = full_text(request)
+    segments = document_answer(request) if request.documents else [Segment(full_text(request))]
+    text = "".join(s.text for s in segments)
     stop_reason, stop_sequence = "end_turn", None
     hits = [(text.find(s), s) for s in request.stop_sequences if s and s in text]
     if hits:
@@ -38,7 +54,42 @@ def compose(request: Request) -> Reply:
     if tokens > request.max_tokens:
         text, stop_reason, stop_sequence = truncate_to_tokens(text, request.max_tokens), "max_tokens", None
         tokens = estimate_tokens(text)
-    return Reply(text, stop_reason, stop_sequence, max(1, tokens))
+    return Reply(_cut(segments, len(text)), stop_reason, stop_sequence, max(1, tokens))
+
+
+def _cut(segments: list[Segment], length: int) -> tuple[Segment, ...]:
+    """The segments holding the first ``length`` characters (a cut cited sentence keeps its citation)."""
+    out, used = [], 0
+    for segment in segments:
+        if used >= length:
+            break
+        out.append(Segment(segment.text[: length - used], segment.passage))
+        used += len(out[-1].text)
+    return tuple(s for s in out if s.text)
+
+
+def document_answer(request: Request) -> list[Segment]:
+    """An extractive answer: the best-matching sentence(s), cited when the document asks for citations."""
+    docs = request.documents
+    passages = documents.best_passages(request.last_user_text, docs)
+    unseen = sum(d.images for d in docs if d.mode == pdf.TEXT_ONLY)
+    text_only = [d for d in docs if d.kind == "pdf" and d.mode == pdf.TEXT_ONLY]
+    intro = "Offline emulator, no model ran: "
+    if text_only:
+        intro += ("I was given only the text extracted from the PDF (Converse without citations sends no page "
+                  "images), " + (f"so I could not see its {unseen} image{'s' if unseen != 1 else ''}. " if unseen
+                                 else "which loses nothing here: it has no images. "))
+    if not passages:
+        return [Segment(intro + "no sentence in the document matches the words of your question. Ask about "
+                        "something the document mentions.")]
+    segments = [Segment(intro + "the passage that best matches your question is from "
+                        + " and ".join(dict.fromkeys(documents.where_found(p) for p in passages)) + ": ")]
+    for n, passage in enumerate(passages):
+        cited = passage.document.citations
+        segments.append(Segment(passage.text, passage if cited else None))
+        if n < len(passages) - 1:
+            segments.append(Segment(" "))
+    return segments
 
 
 def full_text(request: Request) -> str:

@@ -8,9 +8,9 @@ import binascii
 from collections.abc import AsyncIterator
 from typing import Any
 
-from . import anthropic_body, converse, errors, eventstream, targets
+from . import anthropic_body, converse, documents, errors, eventstream, targets
 from .anthropic_body import Request
-from .reply import Reply, compose, new_id, text_deltas
+from .reply import Reply, Segment, compose, new_id, text_deltas
 from .routing import Call, Response, StreamResponse, route
 from .state import Fault
 
@@ -36,10 +36,17 @@ def _message(request: Request, reply: Reply) -> dict[str, Any]:
     return {
         "id": new_id("msg_bdrk_01"), "type": "message", "role": "assistant",
         "model": request.model.api_name,
-        "content": [{"type": "text", "text": reply.text}] if reply.text else [],
+        "content": [_text_block(segment) for segment in reply.segments],
         "stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence,
         "usage": _usage(request, reply.output_tokens),
     }
+
+
+def _text_block(segment: Segment) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "text", "text": segment.text}
+    if segment.passage:
+        block["citations"] = [documents.citation(segment.passage)]
+    return block
 
 
 def _usage(request: Request, output_tokens: int) -> dict[str, Any]:
@@ -85,22 +92,23 @@ async def _anthropic_frames(call: Call, request: Request, reply: Reply, fault: F
     message = {**_message(request, reply), "content": [], "stop_reason": None, "stop_sequence": None,
                "usage": _usage(request, 1)}
     yield eventstream.chunk({"type": "message_start", "message": message}, pad=len(message["id"]))
-    deltas = text_deltas(reply.text)
-    if deltas:
-        yield eventstream.chunk({"type": "content_block_start", "index": 0,
+    for index, segment in enumerate(reply.segments):
+        yield eventstream.chunk({"type": "content_block_start", "index": index,
                                  "content_block": {"type": "text", "text": ""}}, pad=7)
-    for n, delta in enumerate(deltas):
-        if fault and n == 1:
-            yield eventstream.exception(fault.error)
-            return
-        yield eventstream.chunk({"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "text_delta", "text": delta}}, pad=len(delta))
-        await asyncio.sleep(0)
-    if fault:  # a reply too short to interrupt after its first delta
+        if segment.passage:
+            yield eventstream.chunk({"type": "content_block_delta", "index": index, "delta": {
+                "type": "citations_delta", "citation": documents.citation(segment.passage)}}, pad=9)
+        for delta in text_deltas(segment.text):
+            yield eventstream.chunk({"type": "content_block_delta", "index": index,
+                                     "delta": {"type": "text_delta", "text": delta}}, pad=len(delta))
+            if fault:  # a mid-stream fault arrives after the first text
+                yield eventstream.exception(fault.error)
+                return
+            await asyncio.sleep(0)
+        yield eventstream.chunk({"type": "content_block_stop", "index": index}, pad=3)
+    if fault:  # a reply with no text to interrupt
         yield eventstream.exception(fault.error)
         return
-    if deltas:
-        yield eventstream.chunk({"type": "content_block_stop", "index": 0}, pad=3)
     yield eventstream.chunk({"type": "message_delta",
                              "delta": {"stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence},
                              "usage": {"output_tokens": reply.output_tokens}}, pad=11)
@@ -137,19 +145,21 @@ async def converse_stream(call: Call) -> StreamResponse:
 async def _converse_frames(call: Call, request: Request, reply: Reply, fault: Fault | None,
                            body: dict[str, Any]) -> AsyncIterator[bytes]:
     yield eventstream.event("messageStart", {"role": "assistant"}, pad=36)
-    deltas = text_deltas(reply.text)
-    for n, delta in enumerate(deltas):
-        if fault and n == 1:
-            yield eventstream.exception(fault.error)
-            return
-        yield eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": delta}},
-                                pad=len(delta))
-        await asyncio.sleep(0)
+    for index, segment in enumerate(reply.segments):
+        if segment.passage:
+            yield eventstream.event("contentBlockDelta", {"contentBlockIndex": index, "delta": {
+                "citation": documents.converse_citation(segment.passage)}}, pad=9)
+        for delta in text_deltas(segment.text):
+            yield eventstream.event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": delta}},
+                                    pad=len(delta))
+            if fault:  # a mid-stream fault arrives after the first text
+                yield eventstream.exception(fault.error)
+                return
+            await asyncio.sleep(0)
+        yield eventstream.event("contentBlockStop", {"contentBlockIndex": index}, pad=4)
     if fault:
         yield eventstream.exception(fault.error)
         return
-    if deltas:
-        yield eventstream.event("contentBlockStop", {"contentBlockIndex": 0}, pad=4)
     stop: dict[str, Any] = {"stopReason": reply.stop_reason}
     extra = converse.additional_response_fields(reply, body)
     if extra:

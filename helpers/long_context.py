@@ -1,0 +1,194 @@
+"""The 1M-token context window: which models take it, a long input to try it, counting, price, a spend guard.
+
+The window is 200K tokens unless you ask for more (pain point 13). On the models that take the
+``context-1m-2025-08-07`` beta, each request style asks differently:
+
+- InvokeModel: ``"anthropic_beta": ["context-1m-2025-08-07"]`` in the JSON body;
+- AnthropicBedrock: ``client.beta.messages.create(..., betas=["context-1m-2025-08-07"])``;
+- Converse: ``additionalModelRequestFields={"anthropic_beta": ["context-1m-2025-08-07"]}``.
+
+Over 200K input tokens such a request is billed entirely at the long-context rate (:mod:`helpers.cost`),
+so a 1M-token request costs dollars, not cents: :func:`guard` refuses it in aws mode above a limit.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import random
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from . import catalog, cost
+from .connection import current
+from .tokens import estimate_tokens
+
+BETA = catalog.CONTEXT_1M_BETA
+LIMIT_VARIABLE = "HANDSON_MAX_REQUEST_USD"
+DEFAULT_LIMIT_USD = 0.50  # per request; a 1M-token request on Sonnet 4.5 is about $6
+
+
+# --- which models -----------------------------------------------------------------------------------------
+
+def how_1m(model: catalog.Model) -> str:
+    """``"beta"``, ``"native"`` or ``"no"``: how a model reaches a 1M-token window."""
+    if model.context_window >= 1_000_000:
+        return "native"
+    return "beta" if model.context_1m_beta else "no"
+
+
+def supports_1m(model_id: str) -> bool:
+    return how_1m(catalog.resolve(model_id).model) != "no"
+
+
+class ModelTable(list):
+    """Rows of (model, base window, how 1M is reached, lifecycle); a table in JupyterLab."""
+
+    header = ("model", "window", "1M tokens", "lifecycle")
+
+    def __str__(self) -> str:
+        return "\n".join(f"{a:<20} {b:>10}  {c:<30} {d}" for a, b, c, d in [self.header, *self])
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        cells = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in self)
+        return "<table><tr>" + "".join(f"<th>{h}</th>" for h in self.header) + f"</tr>{cells}</table>"
+
+
+def models(today: Any = None) -> ModelTable:
+    """Every catalog model that is still callable, with how it reaches 1M tokens."""
+    rows = ModelTable()
+    for m in catalog.models():
+        state = m.lifecycle(today)
+        if state != catalog.END_OF_LIFE:
+            rows.append((m.display_name, f"{m.context_window:,}", {"beta": f"beta: {BETA}", "native": "built in",
+                                                         "no": "—"}[how_1m(m)], state))
+    return rows
+
+
+# --- a long input -------------------------------------------------------------------------------------------
+
+_PLACES = ("Shizuoka", "Nantou", "Osaka", "Taichung", "Kaohsiung", "Tokyo", "Uji", "Hualien")
+_TEAS = ("sencha", "gyokuro", "oolong", "matcha", "hojicha", "genmaicha", "black tea", "cold brew")
+NEEDLE = "Note for auditors: the secret ingredient of the Aozora winter blend is roasted yuzu peel."
+QUESTION = "What is the secret ingredient of the Aozora winter blend?"
+
+
+@dataclass(frozen=True)
+class LongText:
+    """A reproducible long input with one fact hidden in the middle (a needle in a haystack)."""
+
+    text: str
+    tokens: int       # by the local estimate (helpers.tokens)
+    needle: str
+    question: str
+
+    def __repr__(self) -> str:
+        return f"LongText({len(self.text):,} characters, about {self.tokens:,} tokens)"
+
+
+def build(target_tokens: int, *, seed: int = 2026, progress: bool = True) -> LongText:
+    """Shipping-log lines up to about ``target_tokens`` tokens, the same text for the same arguments."""
+    if not isinstance(target_tokens, int) or target_tokens < 100:
+        raise ValueError("target_tokens must be a whole number of at least 100")
+    rng = random.Random(seed)
+    lines: list[str] = []
+    chars, step, shown = 0, max(1, target_tokens // 20), 0
+    needle_at: int | None = target_tokens // 2
+    while -(-chars // 4) < target_tokens:  # the lines are ASCII: 4 characters a token (helpers.tokens)
+        if needle_at is not None and chars // 4 >= needle_at:
+            line, needle_at = NEEDLE, None
+        else:
+            line = (f"Log {len(lines):07d}: {rng.randint(10, 990)} boxes of {rng.choice(_TEAS)} left "
+                    f"{rng.choice(_PLACES)} for {rng.choice(_PLACES)} on day {rng.randint(1, 365)} in truck "
+                    f"{rng.randint(100, 999)}.")
+        lines.append(line)
+        chars += len(line) + 1
+        if progress and chars // 4 // step > shown:
+            shown = chars // 4 // step
+            _bar(min(chars // 4, target_tokens), target_tokens)
+    text = "\n".join(lines)
+    if progress:
+        sys.stdout.write("\n")
+    return LongText(text, estimate_tokens(text), NEEDLE, QUESTION)
+
+
+def _bar(done: int, total: int, end: str = "") -> None:
+    width = 30
+    filled = width * done // total
+    sys.stdout.write(f"\rbuilding [{'#' * filled}{'.' * (width - filled)}] {done:>9,} / {total:,} tokens{end}")
+    sys.stdout.flush()
+
+
+# --- counting ---------------------------------------------------------------------------------------------
+
+def count_tokens(client: Any, model_id: str, body: dict[str, Any]) -> int:
+    """Input tokens of an InvokeModel ``body`` by Bedrock's CountTokens API (free; base model id only)."""
+    base_id = catalog.resolve(model_id).model.base_id  # CountTokens rejects inference-profile ids [3p]
+    response = client.count_tokens(modelId=base_id, input={"invokeModel": {"body": json.dumps(body).encode()}})
+    return response["inputTokens"]
+
+
+# --- the spend guard -----------------------------------------------------------------------------------------
+
+class SpendLimitError(RuntimeError):
+    """A request whose estimated cost is over the per-request limit; nothing was sent."""
+
+
+def limit_usd() -> float:
+    raw = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_LIMIT_USD
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{LIMIT_VARIABLE}={raw!r} is not a number of dollars (e.g. {LIMIT_VARIABLE}=7)") from None
+    if value < 0:
+        raise ValueError(f"{LIMIT_VARIABLE} must be 0 or more dollars, not {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the guard decided about one request, and why."""
+
+    estimate: cost.Estimate
+    limit: float
+    mode: str
+    allowed: bool
+
+    def __str__(self) -> str:
+        verdict = ("allowed" if self.allowed else "REFUSED") + f" (limit ${self.limit:,.2f}, {LIMIT_VARIABLE})"
+        if self.mode == "offline":
+            verdict = f"offline, so nothing is billed; on AWS this request would cost {self.estimate.describe()}"
+            return verdict
+        return f"estimated {self.estimate.describe()}: {verdict}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def guard(model_id: str, input_tokens: int, max_output_tokens: int, *, mode: str | None = None) -> Verdict:
+    """Check a request's worst-case cost before sending it. In aws mode, over the limit → SpendLimitError.
+
+    ``mode`` defaults to what ``connect()`` chose; before any ``connect()`` the guard assumes AWS.
+    """
+    if mode is None:
+        connection = current()
+        mode = connection.mode if connection else "aws"
+    estimate = cost.estimate(model_id, input_tokens, max_output_tokens)
+    limit = limit_usd()
+    allowed = mode == "offline" or estimate.usd <= limit
+    verdict = Verdict(estimate, limit, mode, allowed)
+    if not allowed:
+        needed = int(estimate.usd) + 1
+        raise SpendLimitError(
+            f"Not sent: {input_tokens:,} input tokens and up to {max_output_tokens:,} output tokens could cost "
+            f"{estimate.describe()}, over your ${limit:,.2f} per-request limit.\n"
+            f"To allow it, raise the limit: os.environ[{LIMIT_VARIABLE!r}] = {str(needed)!r} in a cell, or "
+            f"`export {LIMIT_VARIABLE}={needed}` before starting JupyterLab.")
+    return verdict

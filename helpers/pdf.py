@@ -1,0 +1,354 @@
+"""PDFs for Claude on Bedrock: inspect a file, check it against each API's limits, build the blocks.
+
+InvokeModel and Converse take PDFs differently (pain point 11): InvokeModel carries Claude's own
+``document`` block (base64 inside a JSON body capped at 25,000,000 bytes); Converse has its own
+``document`` block with a strict name rule, at most 5 documents, and a text block alongside. And
+Converse reads only the extracted text unless citations are on (wire spec §8.1).
+
+The offline emulator reads PDFs with this module too, so the two always agree on what a PDF holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import catalog
+from .tokens import estimate_tokens
+
+# --- limits (wire spec §1.4, §1.7, §8.1) --------------------------------------------------------------
+INVOKE_BODY_LIMIT = 25_000_000       # bytes; InvokeModel's `body` member max length [model]
+PAGE_LIMIT = 100                     # PDF pages per request on a 200K-context model [doc][3p message]
+PAGE_LIMIT_1M = 600                  # ... and with a 1M-token window [doc]
+CONVERSE_MAX_DOCUMENTS = 5           # [model] doc string
+CONVERSE_DOCUMENT_BYTES = 4_500_000  # per document; not applied to PDF on Claude 4 and later [model][doc]
+CONVERSE_NAME_MAX = 200
+# Alphanumerics, hyphens, parentheses, square brackets (underscores work in practice), single spaces [3p].
+CONVERSE_NAME = re.compile(r"^[A-Za-z0-9_\-()\[\]]+(?: [A-Za-z0-9_\-()\[\]]+)* ?$")
+
+# Token cost of a page by mode: [emulator] figures chosen to match Anthropic's published approximations,
+# ~1,000 tokens per 3-page PDF read as text and ~7,000 when read visually (wire spec §8.1, [doc]).
+PAGE_IMAGE_TOKENS = 2_000            # the rendered page image in visual mode
+TEXT_PAGE_OVERHEAD = 3               # page separators in text-only mode
+
+VISUAL, TEXT_ONLY = "visual", "text-only"
+
+
+class PdfError(ValueError):
+    """A file that cannot be sent as a PDF at all (not a PDF, empty, corrupt)."""
+
+
+class PdfLimitError(ValueError):
+    """A PDF that an API would reject; the message gives each reason and its fix."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based, as citations count pages
+    text: str
+    images: int
+
+    @property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text)
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What a PDF holds: pages with their text and image counts, size, encryption."""
+
+    name: str
+    size: int
+    encrypted: bool
+    pages: tuple[Page, ...]
+    data: bytes = field(repr=False, compare=False)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def images(self) -> int:
+        return sum(p.images for p in self.pages)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pages)
+
+    @property
+    def base64_size(self) -> int:
+        """Bytes the file takes once base64-encoded in a JSON body (4 for every 3)."""
+        return 4 * -(-self.size // 3)
+
+    def tokens(self, mode: str = VISUAL) -> int:
+        """Approximate input tokens: text plus a page image per page (visual) or the text alone."""
+        if mode not in (VISUAL, TEXT_ONLY):
+            raise ValueError(f"mode must be {VISUAL!r} or {TEXT_ONLY!r}, not {mode!r}")
+        per_page = PAGE_IMAGE_TOKENS if mode == VISUAL else TEXT_PAGE_OVERHEAD
+        return sum(p.tokens + per_page for p in self.pages)
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        return [(str(p.number), f"{len(p.text):,}", str(p.images), _preview(p.text)) for p in self.pages]
+
+    def summary(self) -> str:
+        state = "encrypted" if self.encrypted else f"{self.page_count} pages, {self.images} images"
+        return f"{self.name}: {self.size:,} bytes, {state}"
+
+    def __str__(self) -> str:
+        lines = [self.summary(), f"{'page':>4}  {'chars':>6}  images  text"]
+        lines += [f"{n:>4}  {c:>6}  {i:>6}  {t}" for n, c, i, t in self._rows()]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+                       for row in self._rows())
+        return (f"<p><b>{html.escape(self.summary())}</b></p><table><tr><th>page</th><th>chars</th>"
+                f"<th>images</th><th style='text-align:left'>text</th></tr>{rows}</table>")
+
+
+def _preview(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+def read(source: str | Path | bytes, name: str | None = None) -> PdfInfo:
+    """Inspect a PDF file or its bytes. Not a PDF, empty or unreadable → :class:`PdfError` saying why."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise PdfError(f"cannot read {path}: {e.strerror or e}") from None
+        name = name or path.name
+    else:
+        data = bytes(source)
+    name = name or "document.pdf"
+    if not data:
+        raise PdfError(f"{name} is empty (0 bytes): export or download the PDF again.")
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise PdfError(f"{name} is not a PDF: it does not start with %PDF-. Send a real PDF (export it as PDF).")
+    import pypdf  # imported here: reading PDFs is rare, and pypdf takes a moment to import
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every quirk it repairs
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return PdfInfo(name, len(data), True, (), data)
+        pages = tuple(Page(n, _page_text(page), _count_images(page.get("/Resources")))
+                      for n, page in enumerate(reader.pages, start=1))
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as e:
+        raise PdfError(f"{name} could not be read as a PDF ({type(e).__name__}: {e}). It is probably "
+                       "damaged or truncated: download or export it again.") from None
+    if not pages:
+        raise PdfError(f"{name} has no pages: export or download the PDF again.")
+    return PdfInfo(name, len(data), False, pages, data)
+
+
+def _page_text(page: Any) -> str:
+    return (page.extract_text() or "").strip()
+
+
+def _count_images(resources: Any, depth: int = 0) -> int:
+    """Image XObjects on a page, including those inside form XObjects."""
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
+    if xobjects is None:
+        return 0
+    count = 0
+    for ref in xobjects.get_object().values():
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            count += 1
+        elif obj.get("/Subtype") == "/Form" and depth < 4:
+            count += _count_images(obj.get("/Resources"), depth + 1)
+    return count
+
+
+# --- checking against each API's limits ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    api: str
+    reason: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.api}: {self.reason}\n  fix: {self.fix}"
+
+
+@dataclass
+class Check:
+    """The outcome of checking one request's PDFs against one API: problems (would fail) and notes."""
+
+    api: str
+    problems: list[Problem]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            raise PdfLimitError(self.problems)
+
+    def __str__(self) -> str:
+        head = f"{self.api}: " + ("OK" if self.ok else f"{len(self.problems)} problem(s)")
+        return "\n".join([head] + [f"  ✗ {p.reason}\n    fix: {p.fix}" for p in self.problems]
+                         + [f"  · {n}" for n in self.notes])
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def page_limit(model_id: str, beta_1m: bool = False) -> int:
+    """PDF pages per request: 100 on a 200K-context model, 600 with a 1M-token window."""
+    model = catalog.resolve(model_id).model
+    one_m = model.context_window >= 1_000_000 or (beta_1m and model.context_1m_beta)
+    return PAGE_LIMIT_1M if one_m else PAGE_LIMIT
+
+
+def _common(api: str, pdfs: Sequence[PdfInfo], model_id: str, mode: str, beta_1m: bool) -> list[Problem]:
+    problems = []
+    model = catalog.resolve(model_id).model
+    for pdf in pdfs:
+        if pdf.encrypted:
+            problems.append(Problem(api, f"{pdf.name} is password-protected; Claude cannot read encrypted PDFs.",
+                                    "Save an unencrypted copy (e.g. `qpdf --decrypt in.pdf out.pdf`) and send that."))
+    pages = sum(p.page_count for p in pdfs)
+    limit = page_limit(model_id, beta_1m)
+    if pages > limit:
+        problems.append(Problem(api, f"{pages} PDF pages in one request; {model.display_name} takes at most {limit}.",
+                                f"Split the PDF into parts of at most {limit} pages (pypdf.PdfWriter) and send "
+                                "them in separate requests."))
+    window = 1_000_000 if (beta_1m and model.context_1m_beta) else model.context_window
+    tokens = sum(p.tokens(mode) for p in pdfs)
+    if tokens > window:
+        problems.append(Problem(api, f"about {tokens:,} tokens ({mode}), over the {window:,}-token context window.",
+                                "Send fewer pages per request" + (", or turn on the 1M-context beta"
+                                                                  if model.context_1m_beta and not beta_1m else "")
+                                + "."))
+    return problems
+
+
+def check_invoke_model(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, beta_1m: bool = False,
+                       other_bytes: int = 1_000) -> Check:
+    """Would InvokeModel accept these PDFs (base64 in the JSON body) for ``model_id``?"""
+    pdfs = [pdfs] if isinstance(pdfs, PdfInfo) else list(pdfs)
+    api = "InvokeModel"
+    problems = _common(api, pdfs, model_id, VISUAL, beta_1m)
+    body = sum(p.base64_size for p in pdfs) + other_bytes
+    if body > INVOKE_BODY_LIMIT:
+        raw = sum(p.size for p in pdfs)
+        problems.append(Problem(api, f"the body would be about {body:,} bytes: base64 turns the {raw:,}-byte "
+                                f"PDF(s) into {body - other_bytes:,}, over the {INVOKE_BODY_LIMIT:,}-byte cap.",
+                                f"Keep the PDFs under about {INVOKE_BODY_LIMIT * 3 // 4 // 1_000_000} MB in total "
+                                "per request: split them, or downscale their images."))
+    notes = ["InvokeModel reads PDFs visually (page images + text) with or without citations."]
+    return Check(api, problems, notes)
+
+
+def check_converse(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, names: Sequence[str] | None = None,
+                   with_text: bool = True, citations: bool = False, beta_1m: bool = False) -> Check:
+    """Would Converse accept these PDFs as ``document`` blocks (with ``names``) for ``model_id``?"""
+    pdfs = [pdfs] if isinstance(pdfs, PdfInfo) else list(pdfs)
+    api = "Converse"
+    mode = VISUAL if citations else TEXT_ONLY
+    problems = _common(api, pdfs, model_id, mode, beta_1m)
+    if len(pdfs) > CONVERSE_MAX_DOCUMENTS:
+        problems.append(Problem(api, f"{len(pdfs)} documents; Converse takes at most {CONVERSE_MAX_DOCUMENTS}.",
+                                "Send at most 5 per request, or merge PDFs (pypdf.PdfWriter) first."))
+    names = list(names) if names is not None else [safe_name(p.name) for p in pdfs]
+    for name in names:
+        if not 1 <= len(name) <= CONVERSE_NAME_MAX or not CONVERSE_NAME.match(name):
+            problems.append(Problem(api, f"the document name {name!r} breaks Converse's naming rule.",
+                                    f"Use letters, digits, single spaces, hyphens, () and []: e.g. "
+                                    f"helpers.pdf.safe_name({name!r}) → {safe_name(name)!r}."))
+    if len(set(names)) < len(names):
+        problems.append(Problem(api, "two documents share a name.", "Give each document a distinct name."))
+    if not with_text:
+        problems.append(Problem(api, "a message with a document needs a text block too.",
+                                'Add {"text": "<your question>"} to the same message.'))
+    model = catalog.resolve(model_id).model
+    if model.api_name.startswith("claude-3"):  # the 4.5 MB cap is lifted for PDFs from Claude 4 on
+        for pdf in pdfs:
+            if pdf.size > CONVERSE_DOCUMENT_BYTES:
+                problems.append(Problem(api, f"{pdf.name} is {pdf.size:,} bytes; {model.display_name} takes "
+                                        f"documents up to {CONVERSE_DOCUMENT_BYTES:,} bytes.",
+                                        "Split the PDF, or use a Claude 4 or later model."))
+    notes = [f"with citations Converse reads PDFs visually (~{sum(p.tokens(VISUAL) for p in pdfs):,} tokens)"
+             if citations else
+             f"without citations Converse reads only the extracted text (~{sum(p.tokens(TEXT_ONLY) for p in pdfs):,}"
+             f" tokens) and cannot see the {sum(p.images for p in pdfs)} image(s)"]
+    return Check(api, problems, notes)
+
+
+# --- building the blocks ----------------------------------------------------------------------------------
+
+def safe_name(filename: str, fallback: str = "Document") -> str:
+    """A Converse document name from a file name: no extension, allowed characters, single spaces.
+
+    Non-ASCII letters (Japanese or Chinese file names, accents) are not allowed in names, so they
+    are transliterated where Unicode allows and dropped otherwise; an empty result becomes ``fallback``.
+    """
+    stem = Path(filename).stem if "." in filename else filename
+    ascii_only = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9\-()\[\] ]+", " ", ascii_only.replace("_", " "))
+    cleaned = " ".join(cleaned.split())[:CONVERSE_NAME_MAX].strip()
+    return cleaned or fallback
+
+
+def _load(source: str | Path | bytes | PdfInfo) -> tuple[bytes, str]:
+    if isinstance(source, PdfInfo):
+        return source.data, source.name
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), "document.pdf"
+    path = Path(source)
+    return path.read_bytes(), path.name
+
+
+def converse_document(source: str | Path | bytes | PdfInfo, *, name: str | None = None,
+                      citations: bool = False, context: str | None = None) -> dict[str, Any]:
+    """A Converse content block ``{"document": …}`` (boto3 base64-encodes the bytes itself)."""
+    data, filename = _load(source)
+    name = name if name is not None else safe_name(filename)
+    document: dict[str, Any] = {"format": "pdf", "name": name, "source": {"bytes": data}}
+    if citations:
+        document["citations"] = {"enabled": True}
+    if context:
+        document["context"] = context
+    return {"document": document}
+
+
+def invoke_document(source: str | Path | bytes | PdfInfo, *, title: str | None = None,
+                    citations: bool = False, context: str | None = None) -> dict[str, Any]:
+    """A Claude ``document`` content block for InvokeModel and AnthropicBedrock (base64 data)."""
+    data, filename = _load(source)
+    block: dict[str, Any] = {
+        "type": "document",
+        "source": {"type": "base64", "media_type": "application/pdf", "data": base64.b64encode(data).decode()},
+        "title": title if title is not None else safe_name(filename),
+    }
+    if citations:
+        block["citations"] = {"enabled": True}
+    if context:
+        block["context"] = context
+    return block
