@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import random
 import sys
@@ -147,8 +148,9 @@ def limit_usd() -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{LIMIT_VARIABLE}={raw!r} is not a number of dollars (e.g. {LIMIT_VARIABLE}=7)") from None
-    if value < 0:
-        raise ValueError(f"{LIMIT_VARIABLE} must be 0 or more dollars, not {raw!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{LIMIT_VARIABLE} must be a number of dollars, 0 or more, not {raw!r} "
+                         f"(e.g. {LIMIT_VARIABLE}=7)")
     return value
 
 

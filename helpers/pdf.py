@@ -43,7 +43,11 @@ VISUAL, TEXT_ONLY = "visual", "text-only"
 
 
 class PdfError(ValueError):
-    """A file that cannot be sent as a PDF at all (not a PDF, empty, corrupt)."""
+    """A file that cannot be sent as a PDF at all (not a PDF, empty, corrupt); ``detail`` says what pypdf saw."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class PdfLimitError(ValueError):
@@ -145,7 +149,6 @@ def read(source: str | Path | bytes, name: str | None = None) -> PdfInfo:
     if not data.lstrip()[:5] == b"%PDF-":
         raise PdfError(f"{name} is not a PDF: it does not start with %PDF-. Send a real PDF (export it as PDF).")
     import pypdf  # imported here: reading PDFs is rare, and pypdf takes a moment to import
-    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every quirk it repairs
     try:
@@ -154,9 +157,11 @@ def read(source: str | Path | bytes, name: str | None = None) -> PdfInfo:
             return PdfInfo(name, len(data), True, (), data)
         pages = tuple(Page(n, _page_text(page), _count_images(page.get("/Resources")))
                       for n, page in enumerate(reader.pages, start=1))
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as e:
-        raise PdfError(f"{name} could not be read as a PDF ({type(e).__name__}: {e}). It is probably "
-                       "damaged or truncated: download or export it again.") from None
+    # Any failure while parsing untrusted bytes means "unreadable": pypdf raises many types for
+    # damaged files (PyPdfError, NotImplementedError for unknown filters, DependencyError, KeyError…).
+    except Exception as e:
+        raise PdfError(f"{name} could not be read as a PDF: it is probably damaged or truncated. Download or "
+                       "export it again.", detail=f"{type(e).__name__}: {e}") from None
     if not pages:
         raise PdfError(f"{name} has no pages: export or download the PDF again.")
     return PdfInfo(name, len(data), False, pages, data)
@@ -297,7 +302,8 @@ def check_converse(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, names: S
     notes = [f"with citations Converse reads PDFs visually (~{sum(p.tokens(VISUAL) for p in pdfs):,} tokens)"
              if citations else
              f"without citations Converse reads only the extracted text (~{sum(p.tokens(TEXT_ONLY) for p in pdfs):,}"
-             f" tokens) and cannot see the {sum(p.images for p in pdfs)} image(s)"]
+             " tokens) and " + (f"cannot see the {images} image(s)" if (images := sum(p.images for p in pdfs))
+                                else "no images (this PDF has none)")]
     return Check(api, problems, notes)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "notebooks" / "data"
-FIXED_DATE = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)  # reproducible files
+FIXED_DATE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)  # reproducible files
 PASSWORD = "handson"
 
 TITLE = "Aozora Tea Company - Quarterly Report, Q3 2026"

@@ -130,7 +130,9 @@ def _stem(word: str) -> str:
 
 
 def sentences(document: Document) -> list[Passage]:
-    return [Passage(document, part, m.start(), m.end(), " ".join(m.group().split()))
+    """Every sentence with its place. Text documents keep the exact text, as char citations slice it."""
+    exact = document.kind == "text"
+    return [Passage(document, part, m.start(), m.end(), m.group() if exact else " ".join(m.group().split()))
             for part, text in enumerate(document.parts) for m in _SENTENCE.finditer(text)]
 
 

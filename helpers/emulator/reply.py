@@ -74,15 +74,15 @@ def document_answer(request: Request) -> list[Segment]:
     passages = documents.best_passages(request.last_user_text, docs)
     unseen = sum(d.images for d in docs if d.mode == pdf.TEXT_ONLY)
     text_only = [d for d in docs if d.kind == "pdf" and d.mode == pdf.TEXT_ONLY]
-    intro = "Offline emulator, no model ran: "
+    intro = "Offline emulator, no model ran. "
     if text_only:
         intro += ("I was given only the text extracted from the PDF (Converse without citations sends no page "
                   "images), " + (f"so I could not see its {unseen} image{'s' if unseen != 1 else ''}. " if unseen
                                  else "which loses nothing here: it has no images. "))
     if not passages:
-        return [Segment(intro + "no sentence in the document matches the words of your question. Ask about "
+        return [Segment(intro + "No sentence in the document matches the words of your question. Ask about "
                         "something the document mentions.")]
-    segments = [Segment(intro + "the passage that best matches your question is from "
+    segments = [Segment(intro + "The passage that best matches your question is from "
                         + " and ".join(dict.fromkeys(documents.where_found(p) for p in passages)) + ": ")]
     for n, passage in enumerate(passages):
         cited = passage.document.citations

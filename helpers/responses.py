@@ -1,0 +1,135 @@
+"""Read any response shape the notebooks produce the same way: text, citations, token usage, cost.
+
+The three request styles answer in three shapes: an AnthropicBedrock ``Message``, the JSON body of
+``invoke_model``, and a Converse response (citations even sit in different places). :func:`summarize`
+turns each into one :class:`Summary`; :class:`Comparison` lays several side by side with their cost.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from . import cost
+
+
+@dataclass(frozen=True)
+class Citation:
+    where: str   # "page 1", "pages 2-3", "characters 10-42", "block 2"
+    text: str    # the cited passage
+
+    def __str__(self) -> str:
+        return f"[{self.where}] {self.text}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+    citations: tuple[Citation, ...]
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """A field of a dict or an SDK object alike."""
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _range(kind: str, start: int, end: int) -> str:
+    """A citation range; ``end`` is exclusive, as both APIs report it."""
+    if kind == "characters":
+        return f"characters {start}-{end}"
+    return f"{kind} {start}" if end - start <= 1 else f"{kind}s {start}-{end - 1}"
+
+
+def _anthropic_citation(c: Any) -> Citation:
+    kind = _get(c, "type")
+    if kind == "page_location":
+        where = _range("page", _get(c, "start_page_number"), _get(c, "end_page_number"))
+    elif kind == "char_location":
+        where = _range("characters", _get(c, "start_char_index"), _get(c, "end_char_index"))
+    elif kind == "content_block_location":
+        where = _range("block", _get(c, "start_block_index") + 1, _get(c, "end_block_index") + 1)
+    else:
+        where = str(kind)
+    return Citation(where, _get(c, "cited_text", ""))
+
+
+def _converse_citation(c: dict[str, Any]) -> Citation:
+    location = c.get("location", {})
+    text = " ".join(s.get("text", "") for s in c.get("sourceContent", []))
+    for key, kind in (("documentPage", "page"), ("documentChar", "characters"), ("documentChunk", "chunk")):
+        if key in location:
+            span = location[key]
+            return Citation(_range(kind, span["start"], span["end"]), text)
+    return Citation(next(iter(location), "?"), text)
+
+
+def summarize(response: Any) -> Summary:
+    """Text, citations and usage of a Message, an ``invoke_model`` body (dict) or a Converse response."""
+    if isinstance(response, dict) and "output" in response:  # Converse
+        texts, citations = [], []
+        for block in response["output"]["message"]["content"]:
+            if "text" in block:
+                texts.append(block["text"])
+            elif "citationsContent" in block:
+                texts += [c["text"] for c in block["citationsContent"].get("content", [])]
+                citations += [_converse_citation(c) for c in block["citationsContent"].get("citations", [])]
+        usage = response["usage"]
+        return Summary("".join(texts), tuple(citations), usage["inputTokens"], usage["outputTokens"],
+                       usage.get("cacheReadInputTokens", 0), usage.get("cacheWriteInputTokens", 0))
+    content = _get(response, "content")
+    usage = _get(response, "usage")
+    if content is None or usage is None:
+        raise TypeError("summarize() takes an AnthropicBedrock Message, the JSON body of invoke_model "
+                        "(json.loads(response['body'].read())), or a Converse response")
+    texts, citations = [], []
+    for block in content:
+        if _get(block, "type") == "text":
+            texts.append(_get(block, "text"))
+            citations += [_anthropic_citation(c) for c in _get(block, "citations") or []]
+    return Summary("".join(texts), tuple(citations), _get(usage, "input_tokens"), _get(usage, "output_tokens"),
+                   _get(usage, "cache_read_input_tokens") or 0, _get(usage, "cache_creation_input_tokens") or 0)
+
+
+class Comparison:
+    """Responses side by side: answer, citations, tokens and cost. A table in JupyterLab, text elsewhere."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.rows: list[tuple[str, Summary, cost.Estimate]] = []
+
+    def add(self, label: str, response: Any) -> Summary:
+        summary = summarize(response)
+        estimate = cost.estimate(self.model_id, summary.input_tokens, summary.output_tokens,
+                                 cache_read_tokens=summary.cache_read_tokens,
+                                 cache_write_tokens=summary.cache_write_tokens)
+        self.rows.append((label, summary, estimate))
+        return summary
+
+    def __str__(self) -> str:
+        lines = []
+        for label, s, e in self.rows:
+            lines.append(f"{label}: {s.input_tokens:,} in + {s.output_tokens:,} out = ${e.usd:.5f}, "
+                         f"{len(s.citations)} citation(s)")
+            lines += [f"    {c}" for c in s.citations]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        def cites(s: Summary) -> str:
+            return "<br>".join(html.escape(str(c)) for c in s.citations) or "—"
+
+        body = "".join(
+            f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{s.input_tokens:,}</td>"
+            f"<td style='text-align:right'>{s.output_tokens:,}</td><td style='text-align:right'>${e.usd:.5f}</td>"
+            f"<td style='text-align:left'>{cites(s)}</td></tr>" for label, s, e in self.rows)
+        return ("<table><tr><th>request</th><th>input tokens</th><th>output tokens</th><th>cost</th>"
+                f"<th style='text-align:left'>citations</th></tr>{body}</table>")
