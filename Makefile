@@ -23,8 +23,8 @@ $(NODE_STAMP): package.json package-lock.json
 		echo "note: npm not found: TypeScript samples and their tests are skipped (install Node.js >= 20)"; \
 	fi
 
-lab: deps
-	$(BIN)/jupyter lab notebooks/en
+lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/en
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools
