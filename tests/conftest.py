@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
+import pypdf
 import pytest
 import urllib3
 from botocore.auth import SigV4Auth
@@ -24,6 +28,32 @@ SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_45_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_45_BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 HAIKU_3_BASE = "anthropic.claude-3-haiku-20240307-v1:0"
+SAMPLES = Path(__file__).resolve().parents[1] / "notebooks" / "data"  # the committed sample PDFs
+
+
+def sample(name: str) -> bytes:
+    """A committed sample PDF's bytes (see tools/make_sample_pdfs.py)."""
+    return (SAMPLES / name).read_bytes()
+
+
+def blank_pdf(pages: int) -> bytes:
+    """A PDF of ``pages`` empty pages, written by pypdf."""
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def padded_pdf(size: int) -> bytes:
+    """The quarterly report grown to about ``size`` bytes by an incompressible attached file."""
+    base = sample("quarterly_report.pdf")
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(base)))
+    writer.add_attachment("padding.bin", random.Random(size).randbytes(max(0, size - len(base) - 600)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="session")

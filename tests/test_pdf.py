@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
-import random
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,7 +13,7 @@ import boto3
 import pypdf
 import pytest
 from botocore.validate import validate_parameters
-from conftest import HAIKU_3_BASE, SONNET_45_GLOBAL, SONNET_45_US
+from conftest import HAIKU_3_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, padded_pdf, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,8 +35,6 @@ FACTS = {1: "Revenue grew 12 percent compared with the third quarter of 2025.",
 
 # --- building PDFs in memory ---------------------------------------------------------------------------
 
-def sample(name: str) -> bytes:
-    return (DATA / name).read_bytes()
 
 
 def flat(text: str) -> str:
@@ -45,24 +42,8 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def blank_pdf(pages: int) -> bytes:
-    """A PDF of ``pages`` empty pages, written by pypdf."""
-    writer = pypdf.PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=612, height=792)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
-def padded_pdf(size: int) -> bytes:
-    """The quarterly report grown to about ``size`` bytes by an incompressible attached file."""
-    base = sample("quarterly_report.pdf")
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(base)))
-    writer.add_attachment("padding.bin", random.Random(size).randbytes(max(0, size - len(base) - 600)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import random
 import re
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pypdf
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, error_of
+from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, error_of, padded_pdf, sample
 
 from helpers import errors, pdf
 
@@ -34,8 +33,6 @@ LOCKED = "The PDF specified is password-protected; Claude cannot read encrypted 
 
 # --- inputs --------------------------------------------------------------------------------------------------------
 
-def sample(name: str) -> bytes:
-    return (DATA / name).read_bytes()
 
 
 def page_texts(data: bytes) -> list[str]:
@@ -43,22 +40,8 @@ def page_texts(data: bytes) -> list[str]:
     return [" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
-def blank_pdf(pages: int) -> bytes:
-    writer = pypdf.PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=612, height=792)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
-def padded_pdf(size: int) -> bytes:
-    """The quarterly report grown to about ``size`` bytes by an incompressible attachment."""
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(sample("quarterly_report.pdf"))))
-    writer.add_attachment("padding.bin", random.Random(size).randbytes(size))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def invoke_body(*documents: dict[str, Any], question: str = QUESTION, **extra: Any) -> str:

@@ -14,7 +14,6 @@ import base64
 import copy
 import json
 import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from conftest import (
     SONNET_45_US,
     claude_body,
     raw_request,
+    sample,
     signed_request,
 )
 from hypothesis import HealthCheck, example, given, settings
@@ -303,8 +303,7 @@ PNG_1PX = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000154a24f5d00"
     "00000049454e44ae426082")).decode()
 # A real PDF: the emulator reads documents with pypdf, so a fake one is (rightly) rejected.
-SAMPLE_PDF = Path(__file__).parents[2] / "notebooks" / "data" / "quarterly_report.pdf"
-PDF = base64.b64encode(SAMPLE_PDF.read_bytes()).decode()
+PDF = base64.b64encode(sample("quarterly_report.pdf")).decode()
 V = "bedrock-2023-05-31"
 ANTHROPIC_TEMPLATES: tuple[dict[str, Any], ...] = (
     {"anthropic_version": V, "max_tokens": 256, "messages": [{"role": "user", "content": "Hello, world"}]},
