@@ -101,3 +101,175 @@ def estimate(model_or_profile_id: str, input_tokens: int, output_tokens: int = 0
         lines.append(Line("cache read", cache_read_tokens, in_rate * rules.cache_read_multiplier))
     lines.append(Line("output", output_tokens, out_rate))
     return Estimate(model, pricing, long_context, tuple(lines))
+
+
+# --- receipts: what a response cost, global vs regional ----------------------------------------------
+
+@dataclass(frozen=True)
+class Receipt:
+    """What one response cost at the price its id implies, beside the global and regional prices."""
+
+    model_id: str
+    input_tokens: int
+    output_tokens: int
+    paid: Estimate
+    global_price: Estimate | None  # None: the model has no global profile
+    regional_price: Estimate
+
+    @property
+    def premium_usd(self) -> float | None:
+        """What regional use costs over global for this response (None without a global profile)."""
+        return None if self.global_price is None else self.regional_price.usd - self.global_price.usd
+
+    def __str__(self) -> str:
+        lines = [f"{self.model_id}: {self.input_tokens:,} input + {self.output_tokens:,} output tokens",
+                 f"  paid ({self.paid.pricing}): ${self.paid.usd:.6f}"]
+        if self.global_price is not None:
+            lines.append(f"  global ${self.global_price.usd:.6f} | regional ${self.regional_price.usd:.6f} "
+                         f"(+${self.premium_usd:.6f})")
+        else:
+            lines.append(f"  {self.paid.model.display_name} has no global profile: regional price only")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def receipt(response: Any, model_id: str) -> Receipt:
+    """Tokens → dollars for any response shape (see helpers.responses.summarize), global vs regional.
+
+    ``model_id`` is the id you called: only it says whether you paid the global or the regional price.
+    """
+    from .responses import summarize  # responses prices with this module
+
+    usage = summarize(response)
+    model, _ = pricing_of(model_id)
+    counts = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+              "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens}
+    paid = estimate(model_id, **counts)
+    global_price = estimate(model_id, **counts, pricing=GLOBAL) if "global" in model.geographies else None
+    return Receipt(model_id, usage.input_tokens, usage.output_tokens, paid, global_price,
+                   estimate(model_id, **counts, pricing=REGIONAL))
+
+
+# --- monthly cost: table, plot, calculator ------------------------------------------------------------
+
+DAYS_PER_MONTH = 30
+
+
+def monthly(model_id: str, input_tokens: int, output_tokens: int, requests_per_day: int, *,
+            pricing: str | None = None, days: int = DAYS_PER_MONTH) -> float:
+    """Dollars a month for ``requests_per_day`` requests of this size."""
+    if not isinstance(requests_per_day, int) or requests_per_day < 0:
+        raise ValueError("requests_per_day must be a whole number ≥ 0")
+    return estimate(model_id, input_tokens, output_tokens, pricing=pricing).usd * requests_per_day * days
+
+
+def premium_models(today: Any = None) -> list[catalog.Model]:
+    """Callable models that have a global profile and the regional premium: where the choice costs money."""
+    return [m for m in catalog.models() if m.regional_premium and "global" in m.geographies
+            and m.lifecycle(today) != catalog.END_OF_LIFE]
+
+
+class MonthlyTable(list):
+    """Rows of (model, geography, profile id, USD per month); a table in JupyterLab, text elsewhere."""
+
+    def __init__(self, rows: list[tuple[str, str, str, float]], caption: str) -> None:
+        super().__init__(rows)
+        self.caption = caption
+
+    def __str__(self) -> str:
+        lines = [self.caption, f"{'model':<18} {'endpoint':<9} {'profile id':<52} {'USD / month':>12}"]
+        lines += [f"{m:<18} {g:<9} {p:<52} {usd:>12,.2f}" for m, g, p, usd in self]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(m)}</td><td>{g}</td><td><code>{html.escape(p)}</code></td>"
+                       f"<td style='text-align:right'>{usd:,.2f}</td></tr>" for m, g, p, usd in self)
+        return (f"<p>{html.escape(self.caption)}</p><table><tr><th>model</th><th>endpoint</th><th>profile id</th>"
+                f"<th>USD / month</th></tr>{rows}</table>")
+
+
+def monthly_table(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500,
+                  requests_per_day: int = 1_000, geographies: tuple[str, ...] = ("global", "us", "jp")) -> MonthlyTable:
+    """Monthly cost of the same traffic through each endpoint of each model."""
+    chosen = [catalog.model(k) for k in models] if models else premium_models()
+    rows = []
+    for m in chosen:
+        for geo in geographies:
+            if geo in m.geographies:
+                profile = m.profile_id(geo)
+                rows.append((m.display_name, "global" if geo == "global" else f"{geo}.", profile,
+                             monthly(profile, input_tokens, output_tokens, requests_per_day)))
+    caption = (f"{requests_per_day:,} requests/day × {DAYS_PER_MONTH} days, {input_tokens:,} input + "
+               f"{output_tokens:,} output tokens each")
+    return MonthlyTable(rows, caption)
+
+
+def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500,
+         requests_per_day: tuple[int, ...] = (10, 100, 1_000, 10_000, 100_000), ax: Any = None) -> Any:
+    """Monthly cost against daily volume, global (solid) vs regional (dashed), one colour per model."""
+    import matplotlib.pyplot as plt
+
+    chosen = [catalog.model(k) for k in models] if models else premium_models()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for n, m in enumerate(chosen):
+        colour = f"C{n}"
+        for pricing, style in ((GLOBAL, "-"), (REGIONAL, "--")):
+            ys = [monthly(m.base_id, input_tokens, output_tokens, v, pricing=pricing) for v in requests_per_day]
+            ax.plot(requests_per_day, ys, style, color=colour, label=f"{m.display_name} ({pricing})")
+    ax.set(xscale="log", yscale="log", xlabel="requests per day", ylabel="USD per month",
+           title=f"{input_tokens:,} in + {output_tokens:,} out tokens per request")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax.figure
+
+
+def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per_day: int = 1_000) -> Any:
+    """An ipywidgets calculator (model, endpoint, tokens, requests/day) updating a table and a plot.
+
+    Where widgets cannot render (a terminal, a static page, no ipywidgets) it shows as the text table.
+    """
+    try:
+        import ipywidgets as w
+    except ImportError:
+        return monthly_table(None, input_tokens, output_tokens, requests_per_day)
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    models = premium_models()
+    model = w.Dropdown(options=[(m.display_name, m.key) for m in models], description="model")
+    geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description="regional")
+    tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description="input tokens")
+    tokens_out = w.BoundedIntText(output_tokens, min=0, max=128_000, step=100, description="output tokens")
+    per_day = w.BoundedIntText(requests_per_day, min=0, max=10_000_000, step=100, description="requests/day")
+    out = w.Output()
+
+    def text() -> str:
+        m = catalog.model(model.value)
+        return str(monthly_table([m.key], tokens_in.value, tokens_out.value, per_day.value,
+                                 ("global", geography.value)))
+
+    def update(*_: Any) -> None:
+        m = catalog.model(model.value)
+        geography.options = [g for g in m.geographies if g != "global"] or ["(none)"]
+        out.clear_output(wait=True)
+        with out:
+            print(text())
+            fig = plot([m.key], tokens_in.value, tokens_out.value)
+            display(fig)
+            plt.close(fig)
+
+    for control in (model, geography, tokens_in, tokens_out, per_day):
+        control.observe(update, names="value")
+
+    class Calculator(w.VBox):
+        def __repr__(self) -> str:  # what a frontend without widgets shows
+            return text()
+
+    update()
+    return Calculator([w.HBox([model, geography]), w.HBox([tokens_in, tokens_out, per_day]), out])

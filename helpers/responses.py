@@ -71,7 +71,23 @@ def _converse_citation(c: dict[str, Any]) -> Citation:
 
 
 def summarize(response: Any) -> Summary:
-    """Text, citations and usage of a Message, an ``invoke_model`` body (dict) or a Converse response."""
+    """Text, citations and usage of any response shape the notebooks produce.
+
+    Takes an AnthropicBedrock ``Message`` (also a stream's ``get_final_message()``), an ``invoke_model``
+    body (dict), a Converse response, the last chunk of ``invoke_model_with_response_stream``
+    (``message_stop`` with ``amazon-bedrock-invocationMetrics``), or ConverseStream's ``metadata`` event.
+    Streams carry no text in those final events, so their summary has usage only.
+    """
+    if isinstance(response, dict) and "metadata" in response:  # a ConverseStream event
+        response = response["metadata"]
+    if isinstance(response, dict) and "usage" in response and "metrics" in response and "output" not in response:
+        usage = response["usage"]  # ConverseStream's metadata payload
+        return Summary("", (), usage["inputTokens"], usage["outputTokens"], usage.get("cacheReadInputTokens", 0),
+                       usage.get("cacheWriteInputTokens", 0))
+    if isinstance(response, dict) and "amazon-bedrock-invocationMetrics" in response:  # message_stop chunk
+        m = response["amazon-bedrock-invocationMetrics"]
+        return Summary("", (), m["inputTokenCount"], m["outputTokenCount"], m.get("cacheReadInputTokenCount", 0),
+                       m.get("cacheWriteInputTokenCount", 0))
     if isinstance(response, dict) and "output" in response:  # Converse
         texts, citations = [], []
         for block in response["output"]["message"]["content"]:
@@ -87,7 +103,8 @@ def summarize(response: Any) -> Summary:
     usage = _get(response, "usage")
     if content is None or usage is None:
         raise TypeError("summarize() takes an AnthropicBedrock Message, the JSON body of invoke_model "
-                        "(json.loads(response['body'].read())), or a Converse response")
+                        "(json.loads(response['body'].read())), a Converse response, a stream's message_stop "
+                        "chunk or ConverseStream's metadata event")
     texts, citations = [], []
     for block in content:
         if _get(block, "type") == "text":

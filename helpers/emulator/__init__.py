@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from . import auth
@@ -143,6 +144,11 @@ class Emulator(Controls):
         return environment(self.url, self.region)
 
     @property
+    def log_dir(self) -> Path:
+        """Where invocation logs are written, laid out like their S3 and CloudWatch destinations."""
+        return self.state.log_dir
+
+    @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
@@ -180,12 +186,17 @@ class RemoteEmulator(Controls):
             return json.loads(reply.read())
 
 
-def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION) -> Emulator:
-    """Start an emulator in a background thread; ``port=0`` picks a free port."""
+def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
+          log_dir: str | Path | None = None) -> Emulator:
+    """Start an emulator in a background thread; ``port=0`` picks a free port.
+
+    Invocation logs (once a logging configuration is set) go under ``log_dir``, a fresh temporary
+    folder by default: ``emulator.log_dir``.
+    """
     import uvicorn
 
     sock = bind(host, port)
-    state = EmulatorState(region)
+    state = EmulatorState(region, log_dir)
     server = uvicorn.Server(server_config(EmulatorApp(state)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="bedrock-emulator", daemon=True)

@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="region for requests that carry none, e.g. with a Bedrock API key")
     parser.add_argument("--shell", choices=("sh", "powershell"), default="sh",
                         help="syntax of the printed environment lines")
+    parser.add_argument("--log-dir", default=None,
+                        help="where invocation logs go once logging is configured (default: a new temporary folder)")
     args = parser.parse_args(argv)
     import uvicorn
 
@@ -52,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: listening on {args.host}, which is not loopback: anyone who can reach this "
               "address can use the emulator.", file=sys.stderr)
     print(f"Bedrock emulator listening on {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    server = uvicorn.Server(server_config(EmulatorApp(EmulatorState(args.region))))
+    state = EmulatorState(args.region, args.log_dir)
+    print(f"Invocation logs (once configured) go to {state.log_dir}", file=sys.stderr, flush=True)
+    server = uvicorn.Server(server_config(EmulatorApp(state)))
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     return 0

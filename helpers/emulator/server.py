@@ -10,7 +10,7 @@ import logging
 import uuid
 from typing import Any
 
-from . import admin, control_plane, errors, eventstream, runtime, sts, targets  # noqa: F401  (they register routes)
+from . import admin, control_plane, errors, eventstream, invocation_log, runtime, sts, targets  # noqa: F401
 from .auth import AuthError, authenticate
 from .routing import Call, Response, StreamResponse, match
 from .state import EmulatorState
@@ -68,7 +68,12 @@ class EmulatorApp:
                 caller = authenticate(method, raw_path, query, headers, body, route.service,
                                       self.state.default_region)
             call = Call(self.state, caller, method, params, query, headers, body, request_id)
-            return await route.handler(call)
+            try:
+                result = await route.handler(call)
+            except errors.BedrockError as e:
+                invocation_log.failed(call, route.operation, e)
+                raise
+            return invocation_log.observe(call, route.operation, result)
         except AuthError as e:
             if route.service == "sts":
                 return sts.auth_error(e, request_id)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import catalog
@@ -29,10 +31,12 @@ class Fault:
 class EmulatorState:
     """Everything a running emulator remembers between requests. Thread-safe."""
 
-    def __init__(self, region: str = "us-east-1") -> None:
+    def __init__(self, region: str = "us-east-1", log_dir: str | Path | None = None) -> None:
         self.default_region = region
         self._lock = threading.Lock()
         self.logging_config: dict[str, Any] | None = None
+        # Where invocation logs land (see invocation_log.py): a fresh temporary folder unless given.
+        self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bedrock-emulator-logs-"))
         self.reset()
 
     # --- controls -------------------------------------------------------------------------
@@ -112,6 +116,7 @@ class EmulatorState:
             "latency_ms": self.latency_ms,
             "date": self._date.isoformat() if self._date else None,
             "logging_configured": self.logging_config is not None,
+            "log_dir": str(self.log_dir),
         }
 
     # --- used by the service -------------------------------------------------------------
