@@ -1,7 +1,8 @@
 """Shared helpers for the Claude-on-Amazon-Bedrock notebooks: connection, catalog, doctor, errors, PDFs, cost."""
 
-from . import catalog, cost, doctor, errors, long_context, pdf, responses, retries
+from . import catalog, cost, doctor, errors, invocation_logs, long_context, pdf, responses, retries
 from .connection import connect
 
-__all__ = ["catalog", "connect", "cost", "doctor", "errors", "long_context", "pdf", "responses", "retries"]
+__all__ = ["catalog", "connect", "cost", "doctor", "errors", "invocation_logs", "long_context", "pdf", "responses",
+           "retries"]
 __version__ = "0.1.0"

@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .table import Table
+
 ACTIVE, LEGACY, END_OF_LIFE = "ACTIVE", "LEGACY", "END_OF_LIFE"
 CONTEXT_1M_BETA = "context-1m-2025-08-07"
 
@@ -252,28 +254,10 @@ def _hint(identifier: str) -> str:
 GUIDE_GEOGRAPHIES = ("global", "us", "eu", "jp", "apac", "au")
 
 
-class ModelTable(list):
+class ModelTable(Table):
     """Rows of the guide's model-id table, with lifecycle: HTML in JupyterLab, text elsewhere."""
 
     header = ("Model", "Base Bedrock model id", *GUIDE_GEOGRAPHIES, "Lifecycle")
-
-    def __str__(self) -> str:
-        widths = [max(len(str(r[i])) for r in [self.header, *self]) for i in range(len(self.header))]
-        return "\n".join("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
-                         for row in [self.header, *self])
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        import html
-
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in self)
-        return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 def model_table(today: dt.date | None = None) -> ModelTable:
@@ -295,3 +279,9 @@ def drift(model_summaries: list[dict[str, Any]], region: str, today: dt.date | N
     return {"not_in_catalog": sorted(live.keys() - expected.keys()),
             "not_listed_live": sorted(expected.keys() - live.keys()),
             "lifecycle_differs": differs}
+
+
+def geography_table() -> Table:
+    """Each inference-profile prefix, and the regions a caller must be in to use it."""
+    return Table(((g.prefix, g.name, ", ".join(g.source_regions)) for g in geographies().values()),
+                 header=("prefix", "geography", "source regions (where the caller may be)"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog
+from .table import Table
 
 PER = 1_000_000  # prices are per million tokens
 GLOBAL, REGIONAL = "global", "regional"
@@ -171,26 +172,14 @@ def premium_models(today: Any = None) -> list[catalog.Model]:
             and m.lifecycle(today) != catalog.END_OF_LIFE]
 
 
-class MonthlyTable(list):
-    """Rows of (model, geography, profile id, USD per month); a table in JupyterLab, text elsewhere."""
+class MonthlyTable(Table):
+    """Rows of (model, endpoint, profile id, USD per month); a table in JupyterLab, text elsewhere."""
 
-    def __init__(self, rows: list[tuple[str, str, str, float]], caption: str) -> None:
-        super().__init__(rows)
-        self.caption = caption
+    header = ("model", "endpoint", "profile id", "USD / month")
+    right = frozenset({3})
 
-    def __str__(self) -> str:
-        lines = [self.caption, f"{'model':<18} {'endpoint':<9} {'profile id':<52} {'USD / month':>12}"]
-        lines += [f"{m:<18} {g:<9} {p:<52} {usd:>12,.2f}" for m, g, p, usd in self]
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(m)}</td><td>{g}</td><td><code>{html.escape(p)}</code></td>"
-                       f"<td style='text-align:right'>{usd:,.2f}</td></tr>" for m, g, p, usd in self)
-        return (f"<p>{html.escape(self.caption)}</p><table><tr><th>model</th><th>endpoint</th><th>profile id</th>"
-                f"<th>USD / month</th></tr>{rows}</table>")
+    def cells(self) -> list[tuple[str, ...]]:
+        return [(m, g, p, f"{usd:,.2f}") for m, g, p, usd in self]
 
 
 def monthly_table(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500,
@@ -206,7 +195,7 @@ def monthly_table(models: list[str] | None = None, input_tokens: int = 2_000, ou
                              monthly(profile, input_tokens, output_tokens, requests_per_day)))
     caption = (f"{requests_per_day:,} requests/day × {DAYS_PER_MONTH} days, {input_tokens:,} input + "
                f"{output_tokens:,} output tokens each")
-    return MonthlyTable(rows, caption)
+    return MonthlyTable(rows, caption=caption)
 
 
 def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500,

@@ -131,6 +131,11 @@ def _invalid_identifier(_match: re.Match[str], model_id: str | None) -> str:
     hint = ""
     if m:
         hint = f" {m.display_name} has profiles: {', '.join(m.profile_ids) or 'none'}."
+        geography = catalog.resolve(model_id).geography if model_id else None
+        if geography and geography != "global":
+            regions = catalog.geography(geography).source_regions
+            hint = (f" `{geography}.` profiles can be called only from {', '.join(regions)}: create the client "
+                    f"in one of those regions, or use the prefix of yours.{hint}")
     return ("Wrong geography prefix for your region, or the model is not offered there: use the prefix of your "
             f"region's geography (`global.` works from most regions).{hint}\n"
             "List what your region offers with `aws bedrock list-inference-profiles --region <region>`.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import html
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cost
+from .table import Table
 
 LOG_GROUP = "/aws/bedrock/modelinvocations"
 RETENTION_DAYS = 30
@@ -80,12 +80,15 @@ class ApiCall:
         cli = " ".join(f"--{_kebab(k)} '{json.dumps(v) if isinstance(v, (dict, list)) else v}'"
                        for k, v in self.params.items())
         return (f"boto3.client({self.service!r}).{self.operation}(\n{args},\n)\n"
-                f"# aws {self.service} {_kebab(self.operation).replace('_', '-')} {cli}")
+                f"# aws {_CLI_SERVICE.get(self.service, self.service)} {_kebab(self.operation)} {cli}")
 
     def run(self, session: Any = None) -> Any:
         import boto3
 
         return getattr((session or boto3.Session()).client(self.service), self.operation)(**self.params)
+
+
+_CLI_SERVICE = {"s3": "s3api"}  # the AWS CLI's low-level S3 commands live under `aws s3api`
 
 
 def _kebab(name: str) -> str:
@@ -197,32 +200,15 @@ class Row:
     usd: float = 0.0
 
 
-class Summary(list):
+class Summary(Table):
     """Calls, errors, tokens and cost per day and model id; a table in JupyterLab, text elsewhere."""
 
     header = ("day", "model id", "calls", "errors", "input tokens", "output tokens", "cost (USD)")
+    right = frozenset({2, 3, 4, 5, 6})
 
-    def _cells(self) -> list[tuple[str, ...]]:
+    def cells(self) -> list[tuple[str, ...]]:
         return [(r.day, r.model_id, str(r.calls), str(r.errors), f"{r.input_tokens:,}", f"{r.output_tokens:,}",
                  f"{r.usd:.6f}") for r in self]
-
-    def __str__(self) -> str:
-        rows = [self.header, *self._cells()]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(self.header))]
-
-        def line(row: tuple[str, ...]) -> str:  # text columns left-aligned, numbers right-aligned
-            cells = zip(row, widths, strict=True)
-            return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(cells))
-
-        return "\n".join(line(r) for r in rows)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._cells())
-        return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def summarize(records: Iterable[dict[str, Any]]) -> Summary:
@@ -248,3 +234,15 @@ def summarize(records: Iterable[dict[str, Any]]) -> Summary:
             row.usd += cost.estimate(record["modelId"], tokens_in, tokens_out, cache_read_tokens=read_,
                                      cache_write_tokens=write).usd
     return Summary(sorted(rows.values(), key=lambda r: (r.day, r.model_id)))
+
+
+def apply(calls: Iterable[ApiCall], connection: Any) -> list[str]:
+    """Run the calls on AWS; offline, where the emulator has no S3 or CloudWatch, only say what would run."""
+    done = []
+    for call in calls:
+        if connection.mode == "aws":
+            call.run()
+            done.append(f"ran {call.service}.{call.operation}")
+        else:
+            done.append(f"offline: not sent: {call.service}.{call.operation} (run it in aws mode)")
+    return done

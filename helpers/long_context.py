@@ -13,7 +13,6 @@ so a 1M-token request costs dollars, not cents: :func:`guard` refuses it in aws 
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -24,6 +23,7 @@ from typing import Any
 
 from . import catalog, cost
 from .connection import current
+from .table import Table
 from .tokens import estimate_tokens
 
 BETA = catalog.CONTEXT_1M_BETA
@@ -44,25 +44,9 @@ def supports_1m(model_id: str) -> bool:
     return how_1m(catalog.resolve(model_id).model) != "no"
 
 
-class ModelTable(list):
-    """Rows of (model, base window, how 1M is reached, lifecycle); a table in JupyterLab."""
-
-    header = ("model", "window", "1M tokens", "lifecycle")
-
-    def __str__(self) -> str:
-        return "\n".join(f"{a:<20} {b:>10}  {c:<30} {d}" for a, b, c, d in [self.header, *self])
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        cells = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in self)
-        return "<table><tr>" + "".join(f"<th>{h}</th>" for h in self.header) + f"</tr>{cells}</table>"
-
-
-def models(today: Any = None) -> ModelTable:
+def models(today: Any = None) -> Table:
     """Every catalog model that is still callable, with how it reaches 1M tokens."""
-    rows = ModelTable()
+    rows = Table(header=("model", "window", "1M tokens", "lifecycle"), right={1})
     for m in catalog.models():
         state = m.lifecycle(today)
         if state != catalog.END_OF_LIFE:

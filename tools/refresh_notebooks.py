@@ -25,6 +25,9 @@ def refresh(path: Path, timeout: int) -> float:
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - started
+    # Widget state is volatile (random model ids) and heavy; without it a viewer shows each widget's
+    # text fallback, which is what a static page should show anyway.
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
     return elapsed
 

@@ -1,0 +1,48 @@
+"""One small table type for every listing the helpers show: HTML in JupyterLab, aligned text elsewhere."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+class Table(list):
+    """Rows under a header (and an optional caption). Subclasses may keep richer rows and override ``cells``."""
+
+    header: tuple[str, ...] = ()
+    right: frozenset[int] = frozenset()  # columns aligned right (numbers)
+
+    def __init__(self, rows: Iterable[Any] = (), header: Sequence[str] | None = None, caption: str = "",
+                 right: Iterable[int] | None = None) -> None:
+        super().__init__(rows)
+        if header is not None:
+            self.header = tuple(header)
+        if right is not None:
+            self.right = frozenset(right)
+        self.caption = caption
+
+    def cells(self) -> list[tuple[str, ...]]:
+        """Each row as display strings."""
+        return [tuple(str(v) for v in row) for row in self]
+
+    def __str__(self) -> str:
+        rows = [self.header, *self.cells()]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.header))]
+        lines = ["  ".join(v.rjust(w) if i in self.right else v.ljust(w)
+                           for i, (v, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
+        return "\n".join([self.caption, *lines] if self.caption else lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        def row(values: Sequence[str], tag: str) -> str:
+            return "<tr>" + "".join(f"<{tag} style='text-align:{'right' if i in self.right else 'left'}'>"
+                                    f"{html.escape(v)}</{tag}>" for i, v in enumerate(values)) + "</tr>"
+
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"<table>{caption}{row(self.header, 'th')}{''.join(row(r, 'td') for r in self.cells())}</table>"
