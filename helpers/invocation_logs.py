@@ -24,7 +24,12 @@ from .table import Table
 
 LOG_GROUP = "/aws/bedrock/modelinvocations"
 RETENTION_DAYS = 30
-S3_LAYOUT = "AWSLogs/{account}/BedrockModelInvocationLogs/{region}"
+
+
+def _objects_prefix(prefix: str) -> str:
+    """``{keyPrefix}/AWSLogs/``, however the prefix is slashed (``"logs"``, ``"logs/"``, ``""``)."""
+    parts = [p for p in prefix.split("/") if p]
+    return "/".join([*parts, "AWSLogs", ""])
 
 
 # --- setting it up -------------------------------------------------------------------------------------------
@@ -55,8 +60,7 @@ def prerequisites(account: str, region: str, bucket: str, prefix: str = "bedrock
         "bucket policy": {"Version": "2012-10-17", "Statement": [{
             "Sid": "AmazonBedrockLogsWrite", "Effect": "Allow",
             "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": ["s3:PutObject"],
-            "Resource": [f"arn:aws:s3:::{bucket}/{prefix}/{S3_LAYOUT.format(account=account, region='*')}/*"
-                         .replace("//", "/")],
+            "Resource": [f"arn:aws:s3:::{bucket}/{_objects_prefix(prefix)}{account}/BedrockModelInvocationLogs/*"],
             "Condition": source}]},
         f"role {role_name}: trust policy": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -106,7 +110,7 @@ def retention(bucket: str | None = None, prefix: str = "bedrock", log_group: str
         calls.append(ApiCall("s3", "put_bucket_lifecycle_configuration", {
             "Bucket": bucket, "LifecycleConfiguration": {"Rules": [{
                 "ID": f"bedrock-invocation-logs-{days}-days", "Status": "Enabled",
-                "Filter": {"Prefix": f"{prefix}/AWSLogs/".lstrip("/")}, "Expiration": {"Days": days}}]}}))
+                "Filter": {"Prefix": _objects_prefix(prefix)}, "Expiration": {"Days": days}}]}}))
     if log_group:
         calls.append(ApiCall("logs", "put_retention_policy", {"logGroupName": log_group, "retentionInDays": days}))
     return calls
@@ -137,7 +141,7 @@ def read_s3(bucket: str, prefix: str = "bedrock", *, session: Any = None) -> lis
 
     s3 = (session or boto3.Session()).client("s3")
     records = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/AWSLogs/".lstrip("/")):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=_objects_prefix(prefix)):
         for item in page.get("Contents", []):
             if item["Key"].endswith(".json.gz"):
                 data = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
@@ -164,11 +168,14 @@ def read_cloudwatch(log_group: str = LOG_GROUP, *, start_ms: int | None = None, 
 def read(connection: Any, config: dict[str, Any]) -> list[dict[str, Any]]:
     """The records of ``config``'s first destination: the emulator's folder offline, S3 or CloudWatch on AWS."""
     if connection.mode == "offline":
+        from .emulator.invocation_log import cloudwatch_file, s3_root  # the emulator's own layout
+
         log_dir = Path(connection.emulator.log_dir)
         if "s3Config" in config:
-            s3 = config["s3Config"]
-            return read_folder(log_dir.joinpath("s3", s3["bucketName"], *str(s3.get("keyPrefix", "")).split("/")))
-        return read_folder(log_dir / "cloudwatch")
+            folder = s3_root(log_dir, config) / "AWSLogs"
+            return read_folder(folder) if folder.exists() else []  # nothing delivered yet
+        path = cloudwatch_file(log_dir, config)
+        return list(_lines(path.read_text("utf-8"), str(path))) if path.exists() else []
     if "s3Config" in config:
         return read_s3(config["s3Config"]["bucketName"], config["s3Config"].get("keyPrefix", ""))
     return read_cloudwatch(config["cloudWatchConfig"]["logGroupName"])

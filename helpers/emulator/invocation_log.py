@@ -33,12 +33,16 @@ S3_LAYOUT = "AWSLogs/{account}/BedrockModelInvocationLogs/{region}"
 _lock = threading.Lock()
 
 
-def s3_folder(log_dir: Path, config: dict[str, Any], account: str, region: str) -> Path:
-    """The local folder standing for ``s3://{bucket}/{keyPrefix}/AWSLogs/…/{region}``."""
+def s3_root(log_dir: Path, config: dict[str, Any]) -> Path:
+    """The local folder standing for ``s3://{bucket}/{keyPrefix}/``."""
     s3 = config["s3Config"]
     prefix = [p for p in str(s3.get("keyPrefix") or "").split("/") if p]
-    return log_dir.joinpath("s3", s3["bucketName"], *prefix, *S3_LAYOUT.format(account=account,
-                                                                                region=region).split("/"))
+    return log_dir.joinpath("s3", s3["bucketName"], *prefix)
+
+
+def s3_folder(log_dir: Path, config: dict[str, Any], account: str, region: str) -> Path:
+    """The local folder standing for ``s3://{bucket}/{keyPrefix}/AWSLogs/…/{region}``."""
+    return s3_root(log_dir, config).joinpath(*S3_LAYOUT.format(account=account, region=region).split("/"))
 
 
 def cloudwatch_file(log_dir: Path, config: dict[str, Any]) -> Path:
@@ -152,8 +156,14 @@ def record(call: Call, operation: str, output: Any, error: BedrockError | None,
         "identity": {"arn": caller.identity.arn}, "region": caller.region, "requestId": call.request_id,
         "operation": operation, "modelId": model_id, "inferenceRegion": _inference_region(model_id, caller.region),
     }
-    if isinstance(body, dict) and isinstance(body.get("requestMetadata"), dict):
-        entry["requestMetadata"] = body["requestMetadata"]
+    metadata = body.get("requestMetadata") if isinstance(body, dict) else None
+    if "x-amzn-bedrock-request-metadata" in call.headers:  # InvokeModel sends it as a JSON header
+        try:
+            metadata = json.loads(call.headers["x-amzn-bedrock-request-metadata"])
+        except ValueError:
+            metadata = None
+    if isinstance(metadata, dict):
+        entry["requestMetadata"] = metadata
     if error is not None:
         entry["errorCode"] = error.code
         entry["input"], entry["output"] = {"inputContentType": "application/json"}, {}

@@ -35,9 +35,16 @@ class EmulatorState:
         self.default_region = region
         self._lock = threading.Lock()
         self.logging_config: dict[str, Any] | None = None
-        # Where invocation logs land (see invocation_log.py): a fresh temporary folder unless given.
-        self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="bedrock-emulator-logs-"))
+        self._log_dir = Path(log_dir) if log_dir else None
         self.reset()
+
+    @property
+    def log_dir(self) -> Path:
+        """Where invocation logs land (see invocation_log.py): a new temporary folder unless given."""
+        with self._lock:
+            if self._log_dir is None:
+                self._log_dir = Path(tempfile.mkdtemp(prefix="bedrock-emulator-logs-"))
+            return self._log_dir
 
     # --- controls -------------------------------------------------------------------------
 
@@ -116,7 +123,7 @@ class EmulatorState:
             "latency_ms": self.latency_ms,
             "date": self._date.isoformat() if self._date else None,
             "logging_configured": self.logging_config is not None,
-            "log_dir": str(self.log_dir),
+            "log_dir": str(self._log_dir) if self._log_dir else None,
         }
 
     # --- used by the service -------------------------------------------------------------

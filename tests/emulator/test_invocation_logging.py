@@ -1,0 +1,658 @@
+"""Model invocation logging: one record per invocation in Bedrock's schema, laid out like S3 and CloudWatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import boto3
+import httpx2
+import pytest
+from anthropic import AnthropicBedrock
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError, EventStreamError
+from conftest import (
+    NO_RETRY,
+    SONNET_45_BASE,
+    SONNET_45_GLOBAL,
+    SONNET_45_US,
+    claude_body,
+    error_of,
+    raw_request,
+    runtime_in,
+    signed_request,
+)
+
+from helpers import catalog
+from helpers.emulator import Emulator, auth, start
+
+ACCOUNT = "123456789012"
+LEARNER_ARN = f"arn:aws:iam::{ACCOUNT}:user/workshop-learner"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
+JP_SONNET_45 = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+EU_SONNET_45 = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+# --- where records land ---------------------------------------------------------------------------------
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def only_record(path: Path) -> dict[str, Any]:
+    """The one JSON record a ``.json.gz`` object holds (gzip, one line)."""
+    data = path.read_bytes()
+    assert data[:2] == b"\x1f\x8b", f"{path} is not gzip"
+    lines = gzip.decompress(data).decode("utf-8").splitlines()
+    assert len(lines) == 1, f"{path} holds {len(lines)} lines"
+    return json.loads(lines[0])
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def wait_for(find: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """``find()`` once it returns something truthy (a stream's record is written as the stream ends)."""
+    deadline = time.monotonic() + timeout
+    while not (found := find()):
+        assert time.monotonic() < deadline, "no record appeared"
+        time.sleep(0.02)
+    return found
+
+
+@dataclass
+class Destination:
+    """A bucket and a log group of one test's own, so records of other tests never mix in."""
+
+    log_dir: Path
+    bucket: str | None
+    prefix: str | None
+    group: str | None
+
+    def config(self, text: bool = True) -> dict[str, Any]:
+        config: dict[str, Any] = {"textDataDeliveryEnabled": text, "imageDataDeliveryEnabled": False,
+                                  "embeddingDataDeliveryEnabled": False}
+        if self.bucket:
+            config["s3Config"] = {"bucketName": self.bucket}
+            if self.prefix is not None:
+                config["s3Config"]["keyPrefix"] = self.prefix
+        if self.group:
+            config["cloudWatchConfig"] = {"logGroupName": self.group, "roleArn": ROLE_ARN}
+        return config
+
+    @property
+    def bucket_folder(self) -> Path:
+        return self.log_dir / "s3" / str(self.bucket)
+
+    @property
+    def group_file(self) -> Path:
+        """``/aws/bedrock/x`` is ``cloudwatch/aws/bedrock/x.jsonl``."""
+        *parents, name = str(self.group).strip("/").split("/")
+        return self.log_dir.joinpath("cloudwatch", *parents, f"{name}.jsonl")
+
+    def objects(self) -> list[Path]:
+        return files_under(self.bucket_folder)
+
+    def object_of(self, request_id: str) -> Path:
+        found = wait_for(lambda: [p for p in self.objects() if p.name.endswith(f"_{request_id}.json.gz")])
+        assert len(found) == 1
+        return found[0]
+
+    def cloudwatch(self) -> list[dict[str, Any]]:
+        return json_lines(self.group_file)
+
+    def record(self, request_id: str) -> dict[str, Any]:
+        """The S3 record of one request, checked to be the very record CloudWatch got."""
+        record = only_record(self.object_of(request_id))
+        if self.group:
+            assert [r for r in self.cloudwatch() if r["requestId"] == request_id] == [record]
+        return record
+
+
+@pytest.fixture
+def log_to(emulator: Emulator, bedrock: Any) -> Iterator[Callable[..., Destination]]:
+    """Turn logging on for this test (S3 and/or CloudWatch); the configuration is deleted after."""
+
+    def configure(*, s3: bool = True, cloudwatch: bool = True, prefix: str | None = "bedrock",
+                  text: bool = True) -> Destination:
+        tag = uuid.uuid4().hex[:12]
+        dest = Destination(emulator.log_dir, f"logs-{tag}" if s3 else None, prefix,
+                           f"/aws/bedrock/test-{tag}" if cloudwatch else None)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config(text))
+        return dest
+
+    yield configure
+    bedrock.delete_model_invocation_logging_configuration()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Emulator]:
+    """An emulator of this test's own, logging to ``tmp_path`` and nowhere else."""
+    emu = start(log_dir=tmp_path)
+    yield emu
+    emu.stop()
+
+
+def client_of(emu: Emulator, service: str, region: str = "us-east-1") -> Any:
+    return boto3.session.Session().client(service, endpoint_url=emu.url, region_name=region,
+                                          aws_access_key_id=auth.ACCESS_KEY_ID,
+                                          aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=NO_RETRY)
+
+
+def sent_bodies(client: Any) -> list[Any]:
+    """The JSON bodies ``client`` puts on the wire, in order (botocore's own before-send event)."""
+    bodies: list[Any] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        bodies.append(json.loads(request.body) if request.body else None)
+
+    client.meta.events.register("before-send.bedrock-runtime", capture)
+    return bodies
+
+
+def request_id(response: dict[str, Any]) -> str:
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-amzn-requestid"] == response["ResponseMetadata"]["RequestId"]
+    return headers["x-amzn-requestid"]
+
+
+def parse_time(timestamp: str) -> dt.datetime:
+    return dt.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def assert_envelope(record: dict[str, Any], *, operation: str, model_id: str, rid: str, since: dt.datetime,
+                    region: str = "us-east-1", arn: str = LEARNER_ARN) -> None:
+    """The fields every record carries, whatever the operation."""
+    assert (record["schemaType"], record["schemaVersion"]) == ("ModelInvocationLog", "1.0")
+    assert TIMESTAMP.fullmatch(record["timestamp"]), record["timestamp"]
+    assert since.replace(microsecond=0) <= parse_time(record["timestamp"]) <= utc_now()
+    assert record["accountId"] == ACCOUNT and record["identity"] == {"arn": arn}
+    assert record["region"] == region and record["requestId"] == rid
+    assert record["operation"] == operation and record["modelId"] == model_id
+
+
+def assert_counts(record: dict[str, Any], input_tokens: int, output_tokens: int) -> None:
+    assert record["input"]["inputContentType"] == "application/json"
+    assert record["output"]["outputContentType"] == "application/json"
+    assert record["input"]["inputTokenCount"] == input_tokens
+    assert record["output"]["outputTokenCount"] == output_tokens
+    assert record["input"]["cacheReadInputTokenCount"] == record["input"]["cacheWriteInputTokenCount"] == 0
+    assert "errorCode" not in record
+
+
+# --- one record per operation ---------------------------------------------------------------------------
+
+
+class TestRecordPerOperation:
+    """Each of the four invocation operations gives one record whose fields match what went over the wire."""
+
+    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        sent = sent_bodies(runtime)
+        since = utc_now()
+        response = runtime.invoke_model(body=claude_body("Log this call"), modelId=SONNET_45_US)
+        message = json.loads(response["body"].read())
+        record = dest.record(request_id(response))
+        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_US, rid=request_id(response), since=since)
+        assert_counts(record, message["usage"]["input_tokens"], message["usage"]["output_tokens"])
+        assert record["input"]["inputBodyJson"] == sent[0] == json.loads(claude_body("Log this call"))
+        assert record["output"]["outputBodyJson"] == message
+        assert record["inferenceRegion"] == "us-east-1"
+
+    def test_invoke_model_with_response_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        sent = sent_bodies(runtime)
+        since = utc_now()
+        response = runtime.invoke_model_with_response_stream(body=claude_body("Stream me"), modelId=SONNET_45_GLOBAL)
+        events = [{"chunk": json.loads(e["chunk"]["bytes"])} for e in response["body"]]
+        record = dest.record(request_id(response))
+        assert_envelope(record, operation="InvokeModelWithResponseStream", model_id=SONNET_45_GLOBAL,
+                        rid=request_id(response), since=since)
+        metrics = events[-1]["chunk"]["amazon-bedrock-invocationMetrics"]
+        assert_counts(record, metrics["inputTokenCount"], metrics["outputTokenCount"])
+        assert record["input"]["inputBodyJson"] == sent[0]
+        assert record["output"]["outputBodyJson"] == events  # the decoded chunks, in order
+
+    def test_converse(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        sent = sent_bodies(runtime)
+        since = utc_now()
+        metadata = {"team": "research", "project": "handson"}
+        response = runtime.converse(modelId=SONNET_45_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 64},
+                                    requestMetadata=metadata)
+        record = dest.record(request_id(response))
+        assert_envelope(record, operation="Converse", model_id=SONNET_45_GLOBAL, rid=request_id(response),
+                        since=since)
+        assert_counts(record, response["usage"]["inputTokens"], response["usage"]["outputTokens"])
+        assert record["requestMetadata"] == metadata
+        assert record["input"]["inputBodyJson"] == sent[0]
+        assert sent[0]["messages"] == MESSAGES and sent[0]["requestMetadata"] == metadata
+        assert record["output"]["outputBodyJson"] == {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        sent = sent_bodies(runtime)
+        since = utc_now()
+        response = runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES, requestMetadata={"a": "b"})
+        events = list(response["stream"])
+        record = dest.record(request_id(response))
+        assert_envelope(record, operation="ConverseStream", model_id=SONNET_45_US, rid=request_id(response),
+                        since=since)
+        usage = events[-1]["metadata"]["usage"]
+        assert_counts(record, usage["inputTokens"], usage["outputTokens"])
+        assert record["requestMetadata"] == {"a": "b"}
+        assert record["input"]["inputBodyJson"] == sent[0]
+        assert record["output"]["outputBodyJson"] == events  # as botocore decoded them
+
+    def test_invoke_model_request_metadata(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        """InvokeModel's ``requestMetadata`` (the X-Amzn-Bedrock-Request-Metadata header, "key-value pairs that
+        you can use to filter invocation logs" in botocore's model) lands in the record as Converse's does."""
+        dest = log_to()
+        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US,
+                                        requestMetadata=json.dumps({"team": "research"}))
+        assert dest.record(request_id(response)).get("requestMetadata") == {"team": "research"}
+
+    def test_anthropic_sdk(self, aws_env: dict[str, str], log_to: Callable[..., Destination]) -> None:
+        """AnthropicBedrock's messages.create is an InvokeModel; its record holds the body the SDK sent."""
+        dest = log_to()
+        sent: list[httpx2.Request] = []
+        client = AnthropicBedrock(http_client=httpx2.Client(event_hooks={"request": [sent.append]}), max_retries=0)
+        since = utc_now()
+        raw = client.messages.with_raw_response.create(model=SONNET_45_GLOBAL, max_tokens=64,
+                                                       messages=[{"role": "user", "content": "Hello from the SDK"}])
+        message = raw.parse()
+        rid = raw.headers["x-amzn-requestid"]
+        record = dest.record(rid)
+        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_GLOBAL, rid=rid, since=since)
+        assert_counts(record, message.usage.input_tokens, message.usage.output_tokens)
+        body = json.loads(sent[-1].content)
+        assert record["input"]["inputBodyJson"] == body and "model" not in body
+        assert body["messages"] == [{"role": "user", "content": "Hello from the SDK"}]
+        assert record["output"]["outputBodyJson"] == raw.http_response.json()
+
+    def test_anthropic_sdk_stream(self, aws_env: dict[str, str], log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        client = AnthropicBedrock(max_retries=0)
+        with client.messages.stream(model=SONNET_45_US, max_tokens=64,
+                                    messages=[{"role": "user", "content": "stream"}]) as stream:
+            message = stream.get_final_message()
+            rid = stream.response.headers["x-amzn-requestid"]
+        record = dest.record(rid)
+        assert record["operation"] == "InvokeModelWithResponseStream"
+        assert_counts(record, message.usage.input_tokens, message.usage.output_tokens)
+        chunks = [e["chunk"] for e in record["output"]["outputBodyJson"]]
+        text = "".join(c["delta"]["text"] for c in chunks if c["type"] == "content_block_delta")
+        assert text == message.content[0].text
+
+    @pytest.mark.parametrize(("model_id", "error"), [
+        (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/{SONNET_45_US}", None),
+        # The bare Sonnet 4.5 model is profile-only: a failed call, logged all the same.
+        (f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}", "ValidationException"),
+    ], ids=["profile-arn", "model-arn"])
+    def test_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destination], model_id: str,
+                              error: str | None) -> None:
+        """ARNs (sent by boto3 with %3A and %2F) are logged decoded, exactly as the caller wrote them."""
+        dest = log_to()
+        if error is None:
+            rid = request_id(runtime.converse(modelId=model_id, messages=MESSAGES))
+        else:
+            with pytest.raises(ClientError) as excinfo:
+                runtime.converse(modelId=model_id, messages=MESSAGES)
+            assert error_of(excinfo)[0] == error
+            rid = failed_request_id(excinfo)
+        record = dest.record(rid)
+        assert record["modelId"] == model_id and record.get("errorCode") == error
+
+    @pytest.mark.parametrize(("credentials", "arn"), [
+        (Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY), LEARNER_ARN),
+        (Credentials(auth.SESSION_ACCESS_KEY_ID, auth.SESSION_SECRET_ACCESS_KEY, auth.SESSION_TOKEN),
+         f"arn:aws:sts::{ACCOUNT}:assumed-role/WorkshopRole/learner"),
+    ], ids=["user", "assumed-role"])
+    def test_identity_is_the_signer(self, emulator: Emulator, log_to: Callable[..., Destination],
+                                    credentials: Credentials, arn: str) -> None:
+        dest = log_to()
+        since = utc_now()
+        r = signed_request(emulator.url, "POST", f"/model/{SONNET_45_US}/invoke", claude_body().encode(),
+                           credentials=credentials, region="us-west-2")
+        assert r.status == 200, r.data
+        rid = r.headers["x-amzn-requestid"]
+        assert_envelope(dest.record(rid), operation="InvokeModel", model_id=SONNET_45_US, rid=rid, since=since,
+                        region="us-west-2", arn=arn)
+
+
+# --- the S3 layout ----------------------------------------------------------------------------------------
+
+
+class TestS3Layout:
+    """{bucket}/{keyPrefix}/AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/{time}_{id}.json.gz"""
+
+    @pytest.mark.parametrize(("prefix", "parts"), [
+        ("bedrock", ["bedrock"]),
+        ("org/team/bedrock", ["org", "team", "bedrock"]),
+        (None, []),
+    ], ids=["prefix", "nested-prefix", "no-prefix"])
+    def test_path(self, runtime: Any, log_to: Callable[..., Destination], prefix: str | None,
+                  parts: list[str]) -> None:
+        dest = log_to(prefix=prefix, cloudwatch=False)
+        before = utc_now()
+        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        after = utc_now()
+        rid = request_id(response)
+        path = dest.object_of(rid)
+        relative = path.relative_to(dest.log_dir / "s3").parts
+        assert relative[:-5] == (dest.bucket, *parts, "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", "us-east-1")
+        folder_hour = dt.datetime(*map(int, relative[-5:-1]), tzinfo=dt.UTC)
+        assert before.replace(minute=0, second=0, microsecond=0) <= folder_hour <= after
+        record = only_record(path)
+        assert parse_time(record["timestamp"]).strftime("%Y/%m/%d/%H") == "/".join(relative[-5:-1])
+        match = re.fullmatch(r"(\d{8}T\d{9})Z_(.+)\.json\.gz", relative[-1])
+        assert match and match[2] == rid == record["requestId"]
+        stamp = dt.datetime.strptime(match[1][:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+        assert before.replace(microsecond=0) <= stamp <= after  # UTC, not local time
+        assert dest.objects() == [path]
+
+    @pytest.mark.parametrize(("region", "model_id", "inference_regions"), [
+        ("ap-northeast-1", JP_SONNET_45, {"ap-northeast-1"}),
+        ("us-west-2", SONNET_45_US, {"us-west-2"}),
+        ("eu-west-1", EU_SONNET_45, {"eu-west-1"}),
+        # eu-west-2 may call eu. profiles but is not among their destinations: the request ran elsewhere.
+        ("eu-west-2", EU_SONNET_45, set(catalog.geography("eu").destination_regions)),
+        ("ap-southeast-2", SONNET_45_GLOBAL, {"ap-southeast-2"}),
+    ])
+    def test_region_is_the_signature_region(self, log_to: Callable[..., Destination], region: str, model_id: str,
+                                            inference_regions: set[str]) -> None:
+        dest = log_to()
+        response = runtime_in(region).converse(modelId=model_id, messages=MESSAGES)
+        rid = request_id(response)
+        path = dest.object_of(rid)
+        assert path.relative_to(dest.bucket_folder).parts[:5] == (
+            "bedrock", "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", region)
+        record = dest.record(rid)
+        assert (record["region"], record["modelId"]) == (region, model_id)
+        assert record["inferenceRegion"] in inference_regions
+
+    def test_one_gzip_object_per_record(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        ids = [request_id(runtime.invoke_model(body=claude_body(f"call {n}"), modelId=SONNET_45_US))
+               for n in range(3)]
+        objects = dest.objects()
+        assert len(objects) == 3
+        assert sorted(only_record(p)["requestId"] for p in objects) == sorted(ids)
+        assert all(gzip.decompress(p.read_bytes()).endswith(b"}\n") for p in objects)
+
+
+# --- CloudWatch -----------------------------------------------------------------------------------------
+
+
+class TestCloudWatch:
+    """The log group is a JSON-lines file, one record per invocation, appended in order."""
+
+    def test_json_lines_in_call_order(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to(s3=False)
+        ids = [request_id(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)),
+               request_id(runtime.invoke_model(body=claude_body(), modelId=SONNET_45_GLOBAL))]
+        assert dest.group_file.relative_to(dest.log_dir).parts[:3] == ("cloudwatch", "aws", "bedrock")
+        lines = dest.group_file.read_text("utf-8").splitlines()
+        assert len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines)
+        records = [json.loads(line) for line in lines]
+        assert [r["requestId"] for r in records] == ids
+        assert [r["operation"] for r in records] == ["Converse", "InvokeModel"]
+        assert not [p for p in files_under(dest.log_dir / "s3") if ids[0] in p.name]
+
+    def test_s3_only_writes_no_lines(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to(cloudwatch=False)
+        rid = request_id(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES))
+        assert dest.record(rid)["requestId"] == rid
+        assert not any(rid in p.read_text("utf-8") for p in files_under(dest.log_dir / "cloudwatch"))
+
+
+# --- text delivery off ----------------------------------------------------------------------------------
+
+
+class TestTextDeliveryOff:
+    """textDataDeliveryEnabled: false leaves the bodies out; the token counts stay."""
+
+    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to(text=False)
+        response = runtime.invoke_model(body=claude_body("secret prompt"), modelId=SONNET_45_US)
+        usage = json.loads(response["body"].read())["usage"]
+        record = dest.record(request_id(response))
+        assert_counts(record, usage["input_tokens"], usage["output_tokens"])
+        assert "inputBodyJson" not in record["input"] and "outputBodyJson" not in record["output"]
+        assert "secret prompt" not in json.dumps(record)
+
+    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to(text=False)
+        response = runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES)
+        usage = list(response["stream"])[-1]["metadata"]["usage"]
+        record = dest.record(request_id(response))
+        assert_counts(record, usage["inputTokens"], usage["outputTokens"])
+        assert "inputBodyJson" not in record["input"] and "outputBodyJson" not in record["output"]
+
+    def test_failed_call(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to(text=False)
+        with pytest.raises(ClientError) as excinfo:
+            runtime.invoke_model(body=json.dumps({"messages": [{"role": "user", "content": "secret"}]}),
+                                 modelId=SONNET_45_US)
+        record = dest.record(excinfo.value.response["ResponseMetadata"]["RequestId"])
+        assert record["errorCode"] == "ValidationException"
+        assert "secret" not in json.dumps(record)
+
+
+# --- failed calls ---------------------------------------------------------------------------------------
+
+
+def failed_request_id(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["ResponseMetadata"]["RequestId"]
+
+
+def assert_failed(record: dict[str, Any], code: str) -> None:
+    assert record["errorCode"] == code
+    assert record["output"] == {}
+    assert "inputTokenCount" not in record["input"]
+
+
+class TestFailedCalls:
+    """A call that fails after authentication is logged with its error code."""
+
+    def test_validation_error(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        body = json.dumps({"anthropic_version": "bedrock-2023-05-31",
+                           "messages": [{"role": "user", "content": "no max_tokens"}]})
+        since = utc_now()
+        with pytest.raises(ClientError) as excinfo:
+            runtime.invoke_model(body=body, modelId=SONNET_45_US)
+        assert error_of(excinfo)[0] == "ValidationException"
+        rid = failed_request_id(excinfo)
+        record = dest.record(rid)
+        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_US, rid=rid, since=since)
+        assert_failed(record, "ValidationException")
+        assert record["input"]["inputBodyJson"] == json.loads(body)
+
+    def test_unknown_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        with pytest.raises(ClientError) as excinfo:
+            runtime.converse(modelId="us.anthropic.claude-nonexistent-v1:0", messages=MESSAGES)
+        record = dest.record(failed_request_id(excinfo))
+        assert record["modelId"] == "us.anthropic.claude-nonexistent-v1:0"
+        assert_failed(record, error_of(excinfo)[0])
+
+    def test_access_revoked(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        emulator.revoke_access("claude-sonnet-4-5")
+        with pytest.raises(ClientError) as excinfo:
+            runtime.converse(modelId=SONNET_45_GLOBAL, messages=MESSAGES, requestMetadata={"k": "v"})
+        assert error_of(excinfo)[0] == "AccessDeniedException"
+        record = dest.record(failed_request_id(excinfo))
+        assert_failed(record, "AccessDeniedException")
+        assert record["operation"] == "Converse" and record["requestMetadata"] == {"k": "v"}
+        assert record["input"]["inputBodyJson"]["messages"] == MESSAGES
+
+    def test_throttled_then_ok(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        emulator.throttle(next=1)
+        with pytest.raises(ClientError) as excinfo:
+            runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert error_of(excinfo)[0] == "ThrottlingException" and error_of(excinfo)[2] == 429
+        assert_failed(dest.record(failed_request_id(excinfo)), "ThrottlingException")
+        ok = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert "errorCode" not in dest.record(request_id(ok))
+        assert len(dest.objects()) == len(dest.cloudwatch()) == 2
+
+    def test_mid_stream_throttling_invoke(self, runtime: Any, emulator: Emulator,
+                                          log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        emulator.throttle(next=1, mid_stream=True)
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        with pytest.raises(EventStreamError) as excinfo:
+            list(response["body"])
+        assert excinfo.value.response["Error"]["Code"] == "throttlingException"
+        record = dest.record(request_id(response))
+        assert record["operation"] == "InvokeModelWithResponseStream"
+        assert_failed(record, "ThrottlingException")
+        assert record["input"]["inputBodyJson"] == json.loads(claude_body())
+
+    def test_mid_stream_throttling_converse(self, runtime: Any, emulator: Emulator,
+                                            log_to: Callable[..., Destination]) -> None:
+        dest = log_to()
+        emulator.throttle(next=1, mid_stream=True)
+        response = runtime.converse_stream(modelId=SONNET_45_GLOBAL, messages=MESSAGES)
+        with pytest.raises(EventStreamError):
+            list(response["stream"])
+        record = dest.record(request_id(response))
+        assert record["operation"] == "ConverseStream"
+        assert_failed(record, "ThrottlingException")
+
+
+# --- what is not logged ---------------------------------------------------------------------------------
+
+
+class TestNotLogged:
+    """CountTokens, the control plane, requests that fail authentication, and anything after delete."""
+
+    CONFIG: ClassVar[dict[str, Any]] = {"s3Config": {"bucketName": "quiet-bucket", "keyPrefix": "bedrock"},
+                                        "cloudWatchConfig": {"logGroupName": "/aws/bedrock/quiet",
+                                                             "roleArn": ROLE_ARN}}
+
+    def test_count_tokens_and_control_plane(self, fresh: Emulator) -> None:
+        bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+        counted = runtime.count_tokens(modelId=SONNET_45_BASE, input={"converse": {"messages": MESSAGES}})
+        assert counted["inputTokens"] > 0
+        bedrock.list_foundation_models(byProvider="anthropic")
+        bedrock.get_inference_profile(inferenceProfileIdentifier=SONNET_45_US)
+        assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.CONFIG
+        assert files_under(fresh.log_dir) == []
+        runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)  # logging is on: this one is logged
+        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
+        assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
+
+    def test_unauthenticated(self, fresh: Emulator) -> None:
+        client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+        path, body = f"/model/{SONNET_45_US}/invoke", claude_body().encode()
+        assert raw_request(fresh.url, "POST", path, body).status == 403  # no signature at all
+        wrong_secret = Credentials(auth.ACCESS_KEY_ID, "not-the-secret")
+        assert signed_request(fresh.url, "POST", path, body, credentials=wrong_secret).status == 403
+        unknown_key = Credentials("AKIAUNKNOWNKEY000000", auth.SECRET_ACCESS_KEY)
+        assert signed_request(fresh.url, "POST", path, body, credentials=unknown_key).status == 403
+
+        def tamper(request: Any) -> None:
+            request.body = claude_body("changed after signing").encode()
+            request.headers["Content-Length"] = str(len(request.body))
+
+        assert signed_request(fresh.url, "POST", path, body, tamper=tamper).status == 403
+        assert files_under(fresh.log_dir) == []
+        assert signed_request(fresh.url, "POST", path, body).status == 200
+        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
+
+    def test_after_delete(self, fresh: Emulator) -> None:
+        bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+        runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        bedrock.delete_model_invocation_logging_configuration()
+        assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
+        runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)
+        list(runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES)["stream"])
+        list(runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)["body"])
+        with pytest.raises(ClientError):
+            runtime.invoke_model(body="{}", modelId=SONNET_45_US)
+        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
+        assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
+
+    def test_start_uses_the_given_folder(self, fresh: Emulator, tmp_path: Path) -> None:
+        assert fresh.log_dir == tmp_path and fresh.state.snapshot()["log_dir"] == str(tmp_path)
+
+
+# --- concurrency ----------------------------------------------------------------------------------------
+
+
+def invoke(client: Any, n: int) -> tuple[str, str]:
+    """One of the four operations (by ``n``); (request id, operation)."""
+    kind = n % 4
+    if kind == 0:
+        response = client.invoke_model(body=claude_body(f"call {n}", max_tokens=16), modelId=SONNET_45_GLOBAL)
+        response["body"].read()
+        return request_id(response), "InvokeModel"
+    if kind == 1:
+        response = client.converse(modelId=SONNET_45_US, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
+        return request_id(response), "Converse"
+    if kind == 2:
+        response = client.invoke_model_with_response_stream(body=claude_body(f"s{n}", max_tokens=16),
+                                                            modelId=SONNET_45_US)
+        list(response["body"])
+        return request_id(response), "InvokeModelWithResponseStream"
+    response = client.converse_stream(modelId=SONNET_45_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
+    list(response["stream"])
+    return request_id(response), "ConverseStream"
+
+
+def test_concurrent_invocations_each_logged_once(fresh: Emulator) -> None:
+    """1,000 concurrent calls: 1,000 whole gzip objects and 1,000 whole JSON lines, one per request id."""
+    total = 1_000
+    client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig={
+        "s3Config": {"bucketName": "busy-bucket", "keyPrefix": "load/test"},
+        "cloudWatchConfig": {"logGroupName": "busy", "roleArn": ROLE_ARN}})
+    local = threading.local()
+
+    def call(n: int) -> tuple[str, str]:
+        if not hasattr(local, "client"):
+            local.client = client_of(fresh, "bedrock-runtime")  # one client per thread
+        return invoke(local.client, n)
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        sent = dict(pool.map(call, range(total)))
+    assert len(sent) == total  # 1,000 distinct request ids
+
+    objects = list((fresh.log_dir / "s3" / "busy-bucket" / "load" / "test").rglob("*.json.gz"))
+    assert len(objects) == total == len(files_under(fresh.log_dir / "s3"))
+    by_object = {}
+    for path in objects:
+        record = only_record(path)
+        assert path.name.endswith(f"_{record['requestId']}.json.gz")
+        by_object[record["requestId"]] = record
+    lines = (fresh.log_dir / "cloudwatch" / "busy.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == total
+    by_line = {r["requestId"]: r for r in map(json.loads, lines)}
+    assert set(by_object) == set(by_line) == set(sent)
+    assert by_object == by_line
+    assert {rid: r["operation"] for rid, r in by_object.items()} == sent
+    assert all("errorCode" not in r and r["output"]["outputTokenCount"] > 0 for r in by_object.values())
