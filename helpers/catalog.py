@@ -19,6 +19,7 @@ from .table import Table
 
 ACTIVE, LEGACY, END_OF_LIFE = "ACTIVE", "LEGACY", "END_OF_LIFE"
 CONTEXT_1M_BETA = "context-1m-2025-08-07"
+LONG_CONTEXT_WINDOW = 1_000_000  # tokens: the window the beta opens, and the native window of the newest models
 
 _ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:"
@@ -90,7 +91,11 @@ class Model:
     @property
     def max_context_tokens(self) -> int:
         """The largest window the model can use (with the 1M beta where it takes it)."""
-        return 1_000_000 if self.context_1m_beta else self.context_window
+        return self.window(beta_1m=True)
+
+    def window(self, beta_1m: bool = False) -> int:
+        """The context window; with ``beta_1m``, as the 1M-context beta widens it on models that take it."""
+        return LONG_CONTEXT_WINDOW if beta_1m and self.context_1m_beta else self.context_window
 
     def usable_geographies(self, region: str) -> list[str]:
         """Geographies whose profile of this model a caller in ``region`` may use."""

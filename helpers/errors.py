@@ -176,7 +176,7 @@ def _malformed(match: re.Match[str], _model_id: str | None) -> str:
 
 def _one_m_models() -> str:
     beta = [m.key for m in catalog.models() if m.context_1m_beta and _active(m)]
-    native = [m.key for m in catalog.models() if m.context_window >= 1_000_000 and _active(m)]
+    native = [m.key for m in catalog.models() if m.context_window >= catalog.LONG_CONTEXT_WINDOW and _active(m)]
     text = f"the `{catalog.CONTEXT_1M_BETA}` beta works on {', '.join(beta) or 'no active model'}"
     return text + (f" ({', '.join(native)} have 1M tokens natively)" if native else "")
 

@@ -35,7 +35,7 @@ DEFAULT_LIMIT_USD = 0.50  # per request; a 1M-token request on Sonnet 4.5 is abo
 
 def how_1m(model: catalog.Model) -> str:
     """``"beta"``, ``"native"`` or ``"no"``: how a model reaches a 1M-token window."""
-    if model.context_window >= 1_000_000:
+    if model.context_window >= catalog.LONG_CONTEXT_WINDOW:
         return "native"
     return "beta" if model.context_1m_beta else "no"
 

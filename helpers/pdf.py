@@ -224,11 +224,14 @@ class Check:
         printer.text(str(self))
 
 
+def pages_allowed(window: int) -> int:
+    """PDF pages per request for a context window: 100 up to 200K tokens, 600 with a 1M-token window."""
+    return PAGE_LIMIT_1M if window >= catalog.LONG_CONTEXT_WINDOW else PAGE_LIMIT
+
+
 def page_limit(model_id: str, beta_1m: bool = False) -> int:
-    """PDF pages per request: 100 on a 200K-context model, 600 with a 1M-token window."""
-    model = catalog.resolve(model_id).model
-    one_m = model.context_window >= 1_000_000 or (beta_1m and model.context_1m_beta)
-    return PAGE_LIMIT_1M if one_m else PAGE_LIMIT
+    """PDF pages per request for ``model_id`` (with the 1M-context beta if ``beta_1m``)."""
+    return pages_allowed(catalog.resolve(model_id).model.window(beta_1m))
 
 
 def _common(api: str, pdfs: Sequence[PdfInfo], model_id: str, mode: str, beta_1m: bool) -> list[Problem]:
@@ -244,7 +247,7 @@ def _common(api: str, pdfs: Sequence[PdfInfo], model_id: str, mode: str, beta_1m
         problems.append(Problem(api, f"{pages} PDF pages in one request; {model.display_name} takes at most {limit}.",
                                 f"Split the PDF into parts of at most {limit} pages (pypdf.PdfWriter) and send "
                                 "them in separate requests."))
-    window = 1_000_000 if (beta_1m and model.context_1m_beta) else model.context_window
+    window = model.window(beta_1m)
     tokens = sum(p.tokens(mode) for p in pdfs)
     if tokens > window:
         problems.append(Problem(api, f"about {tokens:,} tokens ({mode}), over the {window:,}-token context window.",

@@ -115,6 +115,13 @@ def bedrock(aws_env: dict[str, str]) -> Any:
     return boto3.Session().client("bedrock", config=NO_RETRY)
 
 
+def client_of(emu: Emulator, service: str, region: str = "us-east-1") -> Any:
+    """A boto3 client for ``emu`` given explicitly (not through the environment), with its documented keys."""
+    return boto3.session.Session().client(service, endpoint_url=emu.url, region_name=region,
+                                          aws_access_key_id=auth.ACCESS_KEY_ID,
+                                          aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=NO_RETRY)
+
+
 def runtime_in(region: str) -> Any:
     """A bedrock-runtime client whose requests are signed for ``region``."""
     return boto3.Session().client("bedrock-runtime", region_name=region, config=NO_RETRY)

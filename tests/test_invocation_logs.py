@@ -25,11 +25,11 @@ from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
-from conftest import NO_RETRY, SONNET_45_GLOBAL, SONNET_45_US, claude_body
+from conftest import NO_RETRY, SONNET_45_GLOBAL, SONNET_45_US, claude_body, client_of
 
 from helpers import connect, cost
 from helpers import invocation_logs as logs
-from helpers.emulator import Emulator, auth, start
+from helpers.emulator import start
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
@@ -65,10 +65,6 @@ def cloudwatch_retention_days() -> set[int]:
 # --- records written by a real emulator -------------------------------------------------------------------
 
 
-def client_of(emu: Emulator, service: str, region: str = "us-east-1") -> Any:
-    return boto3.session.Session().client(service, endpoint_url=emu.url, region_name=region,
-                                          aws_access_key_id=auth.ACCESS_KEY_ID,
-                                          aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=NO_RETRY)
 
 
 @dataclass

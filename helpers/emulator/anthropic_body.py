@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
-from ..pdf import PAGE_LIMIT, PAGE_LIMIT_1M
+from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
 from . import documents as docs
 from . import errors
@@ -116,8 +116,9 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     if not API_VERSIONS.match(body["anthropic_version"]):
         raise errors.invalid_api_version(body["anthropic_version"])
     betas = list(body.get("anthropic_beta", []))
+    reaches_1m = model.max_context_tokens >= catalog.LONG_CONTEXT_WINDOW  # via the beta or natively
     for beta in betas:
-        if beta not in KNOWN_BETAS or (beta == catalog.CONTEXT_1M_BETA and model.max_context_tokens < 1_000_000):
+        if beta not in KNOWN_BETAS or (beta == catalog.CONTEXT_1M_BETA and not reaches_1m):
             raise errors.invalid_beta()
     messages = _messages(body["messages"])
     system = _system(body.get("system"))
@@ -131,16 +132,14 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     if thinking.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
         raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
                                 "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
-    window = model.context_window
-    if catalog.CONTEXT_1M_BETA in betas:
-        window = max(window, 1_000_000)
+    window = model.window(beta_1m=catalog.CONTEXT_1M_BETA in betas)
     documents, wheres = [], []
     for i, message in enumerate(messages):
         for j, block in enumerate(message["content"]):
             if block.get("type") == "document":
                 documents.append(docs.read(block, len(documents), f"messages.{i}.content.{j}", api))
                 wheres.append(f"messages.{i}.content.{j}")
-    docs.check_pages(documents, wheres, PAGE_LIMIT_1M if window >= 1_000_000 else PAGE_LIMIT)
+    docs.check_pages(documents, wheres, pages_allowed(window))
     input_tokens = count_input_tokens(messages, system, body.get("tools"), [d.tokens for d in documents])
     if check_context and input_tokens > window:
         raise errors.prompt_too_long(input_tokens, window)

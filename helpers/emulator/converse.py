@@ -162,7 +162,7 @@ def _document(doc: Any, names: set[str]) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise errors.malformed()
     name = doc.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= 200 or not DOCUMENT_NAME.match(name):
+    if not isinstance(name, str) or not 1 <= len(name) <= pdf.CONVERSE_NAME_MAX or not DOCUMENT_NAME.match(name):
         raise errors.document_name()
     if name in names:
         raise errors.duplicate_document_names()

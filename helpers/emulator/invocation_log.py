@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalog
+from ..responses import summarize
 from .errors import BedrockError
 from .routing import Call, Response, StreamResponse
 
@@ -105,24 +106,15 @@ def _decode(frame: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def _usage(operation: str, output: Any) -> tuple[int, int, int, int]:
-    """(input, output, cache read, cache write) tokens from a response body or a list of stream events."""
+    """(input, output, cache read, cache write) tokens, read as helpers.responses reads any response."""
     if output is None:
         return 0, 0, 0, 0
-    if operation == "Converse":
-        u = output["usage"]
-        return u["inputTokens"], u["outputTokens"], u.get("cacheReadInputTokens", 0), u.get("cacheWriteInputTokens", 0)
-    if operation == "ConverseStream":
-        u = next((e["metadata"]["usage"] for e in output if "metadata" in e), {})
-        return (u.get("inputTokens", 0), u.get("outputTokens", 0), u.get("cacheReadInputTokens", 0),
-                u.get("cacheWriteInputTokens", 0))
-    if operation == "InvokeModel":
-        u = output["usage"]
-    else:
-        start = next((e["chunk"]["message"]["usage"] for e in output if e["chunk"].get("type") == "message_start"), {})
-        delta = next((e["chunk"]["usage"] for e in output if e["chunk"].get("type") == "message_delta"), {})
-        u = {**start, "output_tokens": delta.get("output_tokens", start.get("output_tokens", 0))}
-    return (u.get("input_tokens", 0), u.get("output_tokens", 0), u.get("cache_read_input_tokens", 0),
-            u.get("cache_creation_input_tokens", 0))
+    if operation == "InvokeModelWithResponseStream":  # the last chunk carries the invocation metrics
+        output = next(e["chunk"] for e in reversed(output) if e["chunk"].get("type") == "message_stop")
+    elif operation == "ConverseStream":  # the metadata event carries the usage
+        output = next(e for e in reversed(output) if "metadata" in e)
+    usage = summarize(output)
+    return usage.input_tokens, usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens
 
 
 def _inference_region(model_id: str, region: str) -> str:

@@ -15,18 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import boto3
 import httpx2
 import pytest
 from anthropic import AnthropicBedrock
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import (
-    NO_RETRY,
     SONNET_45_BASE,
     SONNET_45_GLOBAL,
     SONNET_45_US,
     claude_body,
+    client_of,
     error_of,
     raw_request,
     runtime_in,
@@ -151,10 +150,6 @@ def fresh(tmp_path: Path) -> Iterator[Emulator]:
     emu.stop()
 
 
-def client_of(emu: Emulator, service: str, region: str = "us-east-1") -> Any:
-    return boto3.session.Session().client(service, endpoint_url=emu.url, region_name=region,
-                                          aws_access_key_id=auth.ACCESS_KEY_ID,
-                                          aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=NO_RETRY)
 
 
 def sent_bodies(client: Any) -> list[Any]:
