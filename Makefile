@@ -13,7 +13,9 @@ deps: $(STAMP) $(NODE_STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# setuptools prints an informational box on every editable install; it asks nothing of the user.
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -23,8 +25,12 @@ $(NODE_STAMP): package.json package-lock.json
 		echo "note: npm not found: TypeScript samples and their tests are skipped (install Node.js >= 20)"; \
 	fi
 
+# The lab serves notebooks/ and opens the first notebook of EDITION (en by default). It prints the
+# address to open, token included ("Or copy and paste one of these URLs"); INFO chatter is hidden.
+EDITION ?= en
 lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
-	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/en
+	@$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) --ServerApp.root_dir=notebooks \
+		--LabApp.default_url=/lab/tree/$(EDITION)/01_setup_checks.ipynb --ServerApp.log_level=WARN --LabApp.log_level=WARN
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools

@@ -41,6 +41,9 @@ def region_disagreement(boto3_region: str | None) -> str | None:
 
 _emulator: Any = None  # one emulator per kernel, reused when connect() runs again
 _current: Connection | None = None  # what the last connect() chose
+_saved_env: dict[str, str | None] | None = None  # what offline mode replaced, put back for aws mode
+_CREDENTIALS_FIX = ("To use AWS: run `aws configure` (or `aws configure sso`), set AWS_PROFILE, or set both "
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; then restart the kernel.")
 
 
 @dataclass
@@ -81,19 +84,43 @@ class Connection:
         return f"<table>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
 
 
+class NotConnected(RuntimeError):
+    """aws mode cannot start (no or incomplete credentials). In a notebook it shows as a short
+    message with the fixes, not a traceback, and Run All stops at the first cell."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}\n- {_CREDENTIALS_FIX}\n- Or run without an AWS account: unset "
+                         f"{MODE_VARIABLE} (or set it to offline) and restart the kernel.\n"
+                         "- `make doctor` (or `python -m helpers doctor`) checks your whole setup.")
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
+        return [f"NotConnected: {self}"]
+
+
 def connect(mode: str | None = None, region: str | None = None) -> Connection:
-    """Choose AWS or the offline emulator (``mode`` overrides ``HANDSON_MODE``) and say which."""
-    chosen = (mode or os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
-    if chosen not in MODES:
-        raise ValueError(f"{MODE_VARIABLE}={chosen!r} is not a mode; use one of: {', '.join(MODES)} "
+    """Choose AWS or the offline emulator (``mode`` overrides ``HANDSON_MODE``) and say which.
+
+    Rerun-safe: once auto mode has chosen, later calls in the same kernel keep that choice (offline
+    mode puts the emulator's credentials into the environment, which auto mode must not then take for
+    an AWS account). An explicit ``mode`` argument or ``HANDSON_MODE`` value always wins.
+    """
+    global _current
+    requested = (mode or os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
+    if requested not in MODES:
+        raise ValueError(f"{MODE_VARIABLE}={requested!r} is not a mode; use one of: {', '.join(MODES)} "
                          f"(e.g. `export {MODE_VARIABLE}=offline`).")
-    if chosen == "auto":
-        chosen = "aws" if _aws_credentials_found() else "offline"
+    chosen, notes = requested, []
+    if requested == "auto":
+        if _current is not None:
+            chosen = _current.mode
+        else:
+            chosen, why = _auto_choice()
+            notes += [why] if why else []
     connection = _offline(region) if chosen == "offline" else _aws(region)
+    connection.notes[:0] = notes
     import boto3
 
     boto3.setup_default_session()  # forget credentials a previous connect() resolved
-    global _current
     _current = connection
     return connection
 
@@ -103,10 +130,24 @@ def current() -> Connection | None:
     return _current
 
 
-def _aws_credentials_found() -> bool:
+def _auto_choice() -> tuple[str, str | None]:
+    """Auto mode's choice, and a note when the reason is worth saying."""
     import boto3
+    from botocore.exceptions import BotoCoreError
 
-    return boto3.Session().get_credentials() is not None
+    from .emulator import auth
+
+    try:
+        credentials = boto3.Session().get_credentials()
+    except BotoCoreError as e:  # e.g. only AWS_ACCESS_KEY_ID set: say what is missing, run offline
+        return "offline", f"Your AWS credentials could not be used ({e}), so this runs offline. {_CREDENTIALS_FIX}"
+    if credentials is None:
+        return "offline", None
+    if credentials.get_frozen_credentials().access_key in auth.IDENTITIES:
+        # The emulator's documented example keys (e.g. pasted from `python -m helpers.emulator`):
+        # they never open an AWS account.
+        return "offline", None
+    return "aws", None
 
 
 def _offline(region: str | None) -> Connection:
@@ -117,6 +158,9 @@ def _offline(region: str | None) -> Connection:
     if _emulator is None or not _emulator.running:
         _emulator = emulator.start(region=region)
     _emulator.region = region  # the region clients sign for; requests carry it in their signature
+    global _saved_env
+    if _saved_env is None:
+        _saved_env = {name: os.environ.get(name) for name in (*emulator.CONFLICTING_ENV, *_emulator.env)}
     for name in emulator.CONFLICTING_ENV:
         os.environ.pop(name, None)
     os.environ.update(_emulator.env)
@@ -125,13 +169,33 @@ def _offline(region: str | None) -> Connection:
                        f"Set {MODE_VARIABLE}=aws to use your AWS account."], _emulator)
 
 
+def _restore_environment() -> None:
+    """Undo what offline mode changed, so aws mode sees the learner's own configuration."""
+    global _saved_env
+    if _saved_env is None:
+        return
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    _saved_env = None
+
+
 def _aws(region: str | None) -> Connection:
     import boto3
+    from botocore.exceptions import BotoCoreError
 
+    _restore_environment()
     if region:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region
     session = boto3.Session()
-    credentials = session.get_credentials()
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as e:  # e.g. PartialCredentialsError: only AWS_ACCESS_KEY_ID is set
+        raise NotConnected(f"{MODE_VARIABLE}=aws, but your AWS credentials could not be used: {e}") from None
+    if credentials is None:
+        raise NotConnected(f"{MODE_VARIABLE}=aws, but no AWS credentials were found.")
     notes = [f"{client}: {rule}." for client, rule in REGION_RULES.items()]
     resolved = session.region_name
     disagreement = region_disagreement(resolved)
@@ -140,16 +204,13 @@ def _aws(region: str | None) -> Connection:
     if not resolved:
         notes.insert(0, "No region set: set AWS_REGION and AWS_DEFAULT_REGION (e.g. us-west-2), or pass "
                         "connect(region=...).")
-    if credentials is None:
-        notes.insert(0, "No AWS credentials found: run `aws configure`, or set AWS_ACCESS_KEY_ID and "
-                        f"AWS_SECRET_ACCESS_KEY, or use {MODE_VARIABLE}=offline.")
     account = None
-    if credentials is not None and resolved:
+    if resolved:
         try:
             account = session.client("sts").get_caller_identity()["Account"]
         except Exception as e:  # shown, not raised: the doctor explains it in detail
             notes.insert(0, f"Could not confirm the credentials with STS: {e}")
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or (f"https://bedrock-runtime.{resolved}.amazonaws.com"
                                                       if resolved else "(no region)")
-    key = credentials.get_frozen_credentials().access_key if credentials is not None else None
+    key = credentials.get_frozen_credentials().access_key
     return Connection("aws", resolved, endpoint, account, key, notes)

@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from helpers import connection
 from helpers.emulator import CONFLICTING_ENV, Emulator, auth, start
 
 # Notebooks under test (strict nbval) always run offline: their kernels inherit this environment.
@@ -95,6 +96,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # A new kernel: connect() has chosen nothing yet (it remembers its choice per process).
+    monkeypatch.setattr(connection, "_current", None)
+    monkeypatch.setattr(connection, "_saved_env", None)
     yield
     os.environ.clear()  # connect() writes os.environ directly, as it must in a kernel
     os.environ.update(saved)

@@ -12,7 +12,7 @@ import pytest
 from anthropic import AnthropicBedrock
 
 from helpers import connect, connection
-from helpers.emulator import auth
+from helpers.emulator import Emulator, auth
 
 SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
@@ -65,32 +65,117 @@ class TestOffline:
 class TestAws:
     """AWS mode resolves credentials and region the way the SDKs do."""
 
-    def test_auto_with_credentials_is_aws(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
-        offline = connect("offline")  # an endpoint that answers STS, standing in for AWS
-        endpoint = offline.endpoint
-        keep = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
-        for name in list(os.environ):
-            if name.startswith(("AWS_", "ANTHROPIC_")) and name not in keep:
-                monkeypatch.delenv(name)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", auth.SECRET_ACCESS_KEY)
+    @staticmethod
+    def _account(monkeypatch: pytest.MonkeyPatch, emulator: Emulator, key: str, secret: str) -> None:
+        """Credentials in the environment, and an endpoint (the emulator) standing in for AWS's STS."""
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
         monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+
+    def test_auto_with_credentials_is_aws(self, clean_env: None, emulator: Emulator,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        # Another of AWS's documented example key pairs: credentials, but not the emulator's.
+        self._account(monkeypatch, emulator, "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY")
         conn = connect()
-        assert (conn.mode, conn.region, conn.account) == ("aws", "eu-west-1", "123456789012")
+        assert (conn.mode, conn.region, conn.access_key) == ("aws", "eu-west-1", "AKIAI44QH8DHBEXAMPLE")
+        assert conn.account is None and "Could not confirm the credentials with STS" in conn.notes[0]
         assert any("TypeScript" in n and "AWS_REGION" in n for n in conn.notes)
+        assert "je7MtGbClwBF" not in str(conn) + conn._repr_html_()
+
+    def test_explicit_aws_confirms_the_account(self, clean_env: None, emulator: Emulator,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+        self._account(monkeypatch, emulator, auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
+        conn = connect("aws")
+        assert (conn.mode, conn.region, conn.account) == ("aws", "eu-west-1", "123456789012")
         assert auth.SECRET_ACCESS_KEY not in str(conn) + conn._repr_html_()
 
-    def test_disagreeing_regions_are_pointed_out(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_disagreeing_regions_are_pointed_out(self, clean_env: None, emulator: Emulator,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+        self._account(monkeypatch, emulator, auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
         monkeypatch.setenv("AWS_REGION", "us-east-1")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
         conn = connect("aws")
-        assert "No AWS credentials found" in conn.notes[0]
-        assert any("AWS_REGION=us-east-1 but boto3 uses ap-northeast-1" in n for n in conn.notes)
+        assert "AWS_REGION=us-east-1 but boto3 uses ap-northeast-1" in conn.notes[0]
 
-    def test_no_region(self, clean_env: None) -> None:
+    def test_no_region(self, clean_env: None, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._account(monkeypatch, emulator, auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
         conn = connect("aws")
         assert conn.region is None and any(n.startswith("No region set") for n in conn.notes)
+
+
+class TestNoCredentials:
+    """aws mode without usable credentials stops at connect() with the fixes, not a traceback."""
+
+    def test_aws_without_credentials_stops_with_the_fixes(self, clean_env: None) -> None:
+        with pytest.raises(connection.NotConnected) as caught:
+            connect("aws")
+        message = str(caught.value)
+        assert message.startswith("HANDSON_MODE=aws, but no AWS credentials were found.")
+        assert "aws configure" in message and "offline" in message and "make doctor" in message
+        # IPython renders _render_traceback_ instead of a traceback: one short block, no frames.
+        lines = caught.value._render_traceback_()
+        assert lines == [f"NotConnected: {message}"] and "Traceback" not in "".join(lines)
+
+    def test_ipython_shows_no_traceback(self, clean_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+        from IPython.testing.globalipapp import get_ipython
+
+        shell = get_ipython()
+        shell.run_cell("import helpers; helpers.connect('aws')")
+        shown = capsys.readouterr()
+        text = shown.out + shown.err
+        assert "NotConnected: HANDSON_MODE=aws, but no AWS credentials were found." in text
+        assert "Traceback" not in text and "botocore" not in text
+
+    def test_partial_credentials_in_aws_mode(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE")
+        with pytest.raises(connection.NotConnected, match="missing: AWS_SECRET_ACCESS_KEY"):
+            connect("aws")
+
+    def test_partial_credentials_in_auto_mode_run_offline_and_say_why(
+            self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE")
+        conn = connect()
+        assert conn.mode == "offline"
+        assert "missing: AWS_SECRET_ACCESS_KEY" in conn.notes[0] and "aws configure" in conn.notes[0]
+
+
+class TestRerun:
+    """Running a notebook again in the same kernel keeps the mode it chose."""
+
+    def test_second_auto_call_stays_offline(self, clean_env: None) -> None:
+        first = connect()
+        assert os.environ["AWS_ACCESS_KEY_ID"] == auth.ACCESS_KEY_ID  # offline set the emulator's keys...
+        second = connect()
+        assert (first.mode, second.mode) == ("offline", "offline")  # ...which auto mode does not take for AWS
+        assert first.emulator is second.emulator
+
+    def test_emulator_keys_never_mean_an_account(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A new kernel whose environment holds the emulator's export lines is offline in auto mode."""
+        for name, value in auth.IDENTITIES.items():
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", name)
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", value.secret)
+            if value.session_token:
+                monkeypatch.setenv("AWS_SESSION_TOKEN", value.session_token)
+            monkeypatch.setattr(connection, "_current", None)
+            assert connect().mode == "offline"
+
+    def test_explicit_aws_after_offline_restores_the_learners_environment(
+            self, clean_env: None, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)  # the learner's own (stands in for AWS)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.SESSION_ACCESS_KEY_ID)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", auth.SESSION_SECRET_ACCESS_KEY)
+        monkeypatch.setenv("AWS_SESSION_TOKEN", auth.SESSION_TOKEN)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        offline = connect("offline")
+        assert os.environ["AWS_ACCESS_KEY_ID"] == auth.ACCESS_KEY_ID and "AWS_SESSION_TOKEN" not in os.environ
+        conn = connect("aws")
+        assert os.environ["AWS_ACCESS_KEY_ID"] == auth.SESSION_ACCESS_KEY_ID
+        assert os.environ["AWS_SESSION_TOKEN"] == auth.SESSION_TOKEN
+        assert (conn.mode, conn.region, conn.account) == ("aws", "eu-west-1", "123456789012")
+        assert conn.endpoint == emulator.url != offline.endpoint
+        assert connect().mode == "aws"  # and auto keeps that choice
 
 
 def test_unknown_mode(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,8 @@ ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")
 SECRET_LIKE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 API_KEY = re.compile(r"\bABSK[A-Za-z0-9+/=]{16,}")
 ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
-NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+# The cell tags nbval honours (nbval/plugin.py).
+NBVAL_TAGS = {"nbval-ignore-output", "nbval-check-output", "nbval-raises-exception", "nbval-skip", "raises-exception"}
 
 
 def load(path: Path) -> dict:
@@ -47,13 +48,12 @@ class TestCommittedNotebook:
         assert not SECRET_LIKE.search(text), "a secret-looking 40-character string is committed"
         assert set(ACCOUNT.findall(text)) <= {EMULATOR_ACCOUNT}, "an account id other than the emulator's"
 
-    def test_nbval_markers_are_recognised(self, path: Path) -> None:
-        """nbval honours a marker only when the comment line holds the marker alone."""
+    def test_nbval_markers_are_tags(self, path: Path) -> None:
+        """Learners never see nbval markers: they are cell tags (which nbval reads), not comments."""
         for cell in code_cells(path):
-            for line in "".join(cell["source"]).splitlines():
-                comment = line.strip().lstrip("#").strip()
-                if line.strip().startswith("#") and comment.startswith("NBVAL_"):
-                    assert comment in NBVAL_MARKERS, f"nbval would ignore {line.strip()!r}: put the marker alone"
+            assert "NBVAL_" not in "".join(cell["source"]), "use the cell tag (e.g. nbval-ignore-output)"
+            nbval_tags = {t for t in cell["metadata"].get("tags", []) if t.startswith(("nbval", "raises"))}
+            assert nbval_tags <= NBVAL_TAGS, f"nbval does not know {nbval_tags - NBVAL_TAGS}"
 
     def test_python_kernel(self, path: Path) -> None:
         assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
@@ -66,3 +66,11 @@ def test_editions_share_their_code() -> None:
             english = path.parent.parent / "en" / path.name
             assert english.exists(), f"{path} has no English original"
             assert [c["source"] for c in code_cells(path)] == [c["source"] for c in code_cells(english)]
+
+
+def test_notebook_folders_hold_only_notebooks_and_data() -> None:
+    """Cells write generated files (e.g. hello_bedrock.ts) to workspace/, never next to the notebooks."""
+    folder = ROOT / "notebooks"
+    stray = [p for p in folder.rglob("*") if p.is_file() and p.suffix not in {".ipynb", ".cfg"}
+             and not {"data", ".ipynb_checkpoints"} & set(p.relative_to(folder).parts)]
+    assert not stray, f"generated files in notebooks/: {stray}"

@@ -38,7 +38,7 @@ PLACEHOLDERS = {
     "<secret key>": auth.SESSION_SECRET_ACCESS_KEY,
     "<session_token>": auth.SESSION_TOKEN,
 }
-NOT_SAMPLES = {"README.md", "ruff.toml"}
+NOT_SAMPLES = {"README.md", "ruff.toml", "package.json"}
 
 needs_tsx = [
     pytest.mark.typescript,
@@ -81,8 +81,8 @@ def run_ts(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def ts_project_copy(tmp_path: Path, name: str, source: str) -> Path:
     """A copy of a TS sample in a scratch dir that resolves packages like the repo (same node_modules)."""
-    for link in ("node_modules", "package.json"):
-        (tmp_path / link).symlink_to(REPO / link)
+    (tmp_path / "node_modules").symlink_to(REPO / "node_modules")
+    (tmp_path / "package.json").symlink_to(SAMPLES / "package.json")  # "type": "module", as the guide assumes
     path = tmp_path / name
     path.write_text(source, encoding="utf-8")
     return path
