@@ -231,11 +231,15 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
     from IPython.display import display
 
     models = premium_models()
-    model = w.Dropdown(options=[(m.display_name, m.key) for m in models], description="model")
-    geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description="regional")
-    tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description="input tokens")
-    tokens_out = w.BoundedIntText(output_tokens, min=0, max=128_000, step=100, description="output tokens")
-    per_day = w.BoundedIntText(requests_per_day, min=0, max=10_000_000, step=100, description="requests/day")
+    label = {"style": {"description_width": "initial"}}  # the whole label, never "input toke…"
+    model = w.Dropdown(options=[(m.display_name, m.key) for m in models], description="model", **label)
+    geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description="regional", **label)
+    tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description="input tokens",
+                                 **label)
+    tokens_out = w.BoundedIntText(output_tokens, min=0, max=128_000, step=100, description="output tokens",
+                                  **label)
+    per_day = w.BoundedIntText(requests_per_day, min=0, max=10_000_000, step=100, description="requests/day",
+                               **label)
     out = w.Output()
 
     def text() -> str:
@@ -259,6 +263,12 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
     class Calculator(w.VBox):
         def __repr__(self) -> str:  # what a frontend without widgets shows
             return text()
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+            bundle = super()._repr_mimebundle_(**kwargs)
+            if bundle:  # ipywidgets cuts text/plain at 110 characters; the saved fallback is the whole table
+                bundle["text/plain"] = text()
+            return bundle
 
     update()
     return Calculator([w.HBox([model, geography]), w.HBox([tokens_in, tokens_out, per_day]), out])

@@ -253,3 +253,37 @@ def apply(calls: Iterable[ApiCall], connection: Any) -> list[str]:
         else:
             done.append(f"offline: not sent: {call.service}.{call.operation} (run it in aws mode)")
     return done
+
+
+# --- waiting for delivery ----------------------------------------------------------------------------------------
+
+DELIVERY_TIMEOUT_S = 900  # Bedrock delivers records "within minutes", not at once [AWS docs: model invocation logging]
+
+
+def wait(connection: Any, config: dict[str, Any], expected: int, *, timeout: float = DELIVERY_TIMEOUT_S,
+         interval: float = 15.0, since: int = 0) -> list[dict[str, Any]]:
+    """Poll :func:`read` until ``expected`` new records have arrived, with a progress bar, and return them.
+
+    ``since`` is how many records the destination held before the calls (from an earlier run, say):
+    those are skipped. On AWS, Bedrock delivers records minutes after the calls; offline they are
+    there at once. Raises ``TimeoutError`` with what arrived if ``timeout`` seconds pass first.
+    """
+    import time
+
+    from .progress import bar
+
+    started = time.monotonic()
+    while True:
+        records = read(connection, config)
+        arrived = max(0, len(records) - since)
+        waited = time.monotonic() - started
+        bar("records", arrived, expected, "arrived", "" if arrived >= expected else f", waited {waited:.0f} s")
+        if arrived >= expected:
+            print()
+            return records[since:]
+        if waited + interval > timeout:
+            print()
+            raise TimeoutError(f"Only {arrived} of {expected} records arrived in {timeout:.0f} s. Bedrock delivers "
+                               "logs within minutes; run this cell again to keep waiting, and check that the "
+                               "bucket policy and the role allow delivery (see prerequisites()).")
+        time.sleep(interval)

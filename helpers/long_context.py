@@ -23,6 +23,7 @@ from typing import Any
 
 from . import catalog, cost
 from .connection import current
+from .progress import bar as progress_bar
 from .table import Table
 from .tokens import estimate_tokens
 
@@ -95,18 +96,11 @@ def build(target_tokens: int, *, seed: int = 2026, progress: bool = True) -> Lon
         chars += len(line) + 1
         if progress and chars // 4 // step > shown:
             shown = chars // 4 // step
-            _bar(min(chars // 4, target_tokens), target_tokens)
+            progress_bar("building", min(chars // 4, target_tokens), target_tokens, "tokens")
     text = "\n".join(lines)
     if progress:
         sys.stdout.write("\n")
     return LongText(text, estimate_tokens(text), NEEDLE, QUESTION)
-
-
-def _bar(done: int, total: int, end: str = "") -> None:
-    width = 30
-    filled = width * done // total
-    sys.stdout.write(f"\rbuilding [{'#' * filled}{'.' * (width - filled)}] {done:>9,} / {total:,} tokens{end}")
-    sys.stdout.flush()
 
 
 # --- counting ---------------------------------------------------------------------------------------------
@@ -140,41 +134,54 @@ def limit_usd() -> float:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the guard decided about one request, and why."""
+    """What the guard decided about a request (or ``requests`` alike), and why."""
 
     estimate: cost.Estimate
     limit: float
     mode: str
     allowed: bool
+    requests: int = 1
+
+    @property
+    def total_usd(self) -> float:
+        return self.estimate.usd * self.requests
 
     def __str__(self) -> str:
-        verdict = ("allowed" if self.allowed else "REFUSED") + f" (limit ${self.limit:,.2f}, {LIMIT_VARIABLE})"
+        what, cost_text = "this request", self.estimate.describe()
+        if self.requests > 1:
+            what, cost_text = f"these {self.requests} requests", f"{cost_text} each, ${self.total_usd:,.4f} in all"
         if self.mode == "offline":
-            verdict = f"offline, so nothing is billed; on AWS this request would cost {self.estimate.describe()}"
-            return verdict
-        return f"estimated {self.estimate.describe()}: {verdict}"
+            return f"offline, so nothing is billed; on AWS {what} would cost {cost_text}"
+        verdict = ("allowed" if self.allowed else "REFUSED") + f" (limit ${self.limit:,.2f}, {LIMIT_VARIABLE})"
+        return f"estimated {cost_text}: {verdict}"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
 
-def guard(model_id: str, input_tokens: int, max_output_tokens: int, *, mode: str | None = None) -> Verdict:
+def guard(model_id: str, input_tokens: int, max_output_tokens: int, *, mode: str | None = None,
+          requests: int = 1) -> Verdict:
     """Check a request's worst-case cost before sending it. In aws mode, over the limit → SpendLimitError.
 
-    ``mode`` defaults to what ``connect()`` chose; before any ``connect()`` the guard assumes AWS.
+    ``requests`` > 1 states the total for that many such requests (a plan, before the first); the
+    limit applies to each. ``mode`` defaults to what ``connect()`` chose; before any ``connect()`` the
+    guard assumes AWS.
     """
+    if not isinstance(requests, int) or requests < 1:
+        raise ValueError("requests must be a whole number, 1 or more")
     if mode is None:
         connection = current()
         mode = connection.mode if connection else "aws"
     estimate = cost.estimate(model_id, input_tokens, max_output_tokens)
     limit = limit_usd()
     allowed = mode == "offline" or estimate.usd <= limit
-    verdict = Verdict(estimate, limit, mode, allowed)
+    verdict = Verdict(estimate, limit, mode, allowed, requests)
     if not allowed:
         needed = int(estimate.usd) + 1
         raise SpendLimitError(
             f"Not sent: {input_tokens:,} input tokens and up to {max_output_tokens:,} output tokens could cost "
-            f"{estimate.describe()}, over your ${limit:,.2f} per-request limit.\n"
+            f"{estimate.describe()} a request, over your ${limit:,.2f} per-request limit"
+            + (f" ({requests} requests: ${verdict.total_usd:,.2f} in all)" if requests > 1 else "") + ".\n"
             f"To allow it, raise the limit: os.environ[{LIMIT_VARIABLE!r}] = {str(needed)!r} in a cell, or "
             f"`export {LIMIT_VARIABLE}={needed}` before starting JupyterLab.")
     return verdict

@@ -389,6 +389,19 @@ class TestCalculator:
         rows = repr(calc).splitlines()[2:]
         assert len(rows) == 2 and all("claude-opus-4-6" in row for row in rows)
 
+    def test_labels_are_never_cut(self) -> None:
+        """ipywidgets' default label width cuts "input tokens" to "input toke…"; the calculator sizes labels."""
+        for name, control in controls(cost.calculator()).items():
+            if name != "output":
+                assert control.style.description_width == "initial", name
+
+    def test_saved_fallback_is_the_whole_table(self) -> None:
+        """What a notebook saves for viewers without widgets (text/plain) is complete, not cut at 110 chars."""
+        calc = cost.calculator()
+        bundle = calc._repr_mimebundle_()
+        assert bundle["text/plain"] == repr(calc) and len(repr(calc)) > 110
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+
     def test_without_ipywidgets_it_is_the_text_table(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, "ipywidgets", None)
         shown = cost.calculator(3_000, 700, 250)

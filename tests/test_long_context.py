@@ -183,6 +183,18 @@ class TestGuard:
         assert expected.usd > lc.DEFAULT_LIMIT_USD
         assert str(verdict) == f"offline, so nothing is billed; on AWS this request would cost {expected.describe()}"
 
+    def test_a_plan_states_the_total_before_the_first_request(self, no_limit_set: pytest.MonkeyPatch) -> None:
+        each = cost.estimate(SONNET_45_GLOBAL, TARGET, 4_096)
+        plan = lc.guard(SONNET_45_GLOBAL, TARGET, 4_096, mode="offline", requests=3)
+        assert plan.total_usd == pytest.approx(3 * each.usd)
+        assert str(plan) == (f"offline, so nothing is billed; on AWS these 3 requests would cost "
+                             f"{each.describe()} each, ${3 * each.usd:,.4f} in all")
+        with pytest.raises(lc.SpendLimitError, match=r"\(3 requests: \$\d+\.\d\d in all\)"):
+            lc.guard(SONNET_45_GLOBAL, TARGET, 4_096, mode="aws", requests=3)
+        for bad in (0, -1, 1.5, "3"):
+            with pytest.raises(ValueError, match="requests must be a whole number"):
+                lc.guard(SONNET_45_GLOBAL, TARGET, 4_096, mode="offline", requests=bad)
+
     def test_aws_under_the_limit(self, no_limit_set: pytest.MonkeyPatch) -> None:
         verdict = lc.guard(SONNET_45_GLOBAL, 10_000, 1_000, mode="aws")
         assert verdict.allowed and verdict.estimate.usd < 0.50
