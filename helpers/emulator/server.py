@@ -12,6 +12,7 @@ from typing import Any
 
 from . import admin, control_plane, errors, eventstream, invocation_log, runtime, sts, targets  # noqa: F401
 from .auth import AuthError, authenticate
+from .guard import Guard
 from .routing import Call, Response, StreamResponse, match
 from .state import EmulatorState
 
@@ -30,10 +31,11 @@ def error_response(error: errors.BedrockError, request_id: str) -> Response:
 
 
 class EmulatorApp:
-    """ASGI app serving bedrock, bedrock-runtime and STS from one port."""
+    """ASGI app serving bedrock, bedrock-runtime and STS from one port, behind ``guard``'s rules."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, guard: Guard) -> None:
         self.state = state
+        self.guard = guard
         targets.warm()  # load botocore's service model now, not on the first request
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -47,6 +49,10 @@ class EmulatorApp:
         for k, v in scope["headers"]:
             name, value = k.decode("latin-1").lower(), v.decode("latin-1")
             headers[name] = f"{headers[name]},{value}" if name in headers else value
+        refused = self.guard.host_refusal(headers)  # before reading a body: nothing runs for a foreign Host
+        if refused:
+            await _send(send, refused, request_id)
+            return
         body, too_large = await _read_body(receive)
         result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
         await _send(send, result, request_id)
@@ -60,6 +66,10 @@ class EmulatorApp:
             return error_response(errors.BedrockError(
                 "UnknownOperationException", f"No operation matches {method} {raw_path}."), request_id)
         route, params = found
+        if route.service is None:  # the emulator's own admin routes
+            refused = self.guard.admin_refusal(method, raw_path, headers)
+            if refused:
+                return refused
         try:
             if too_large:
                 raise errors.body_too_large(MAX_BODY)
