@@ -6,6 +6,7 @@ keeps the emulator close to the speed of a bare server on the same stack (see be
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -23,6 +24,13 @@ log = logging.getLogger("helpers.emulator")
 _WELCOME = (b"Offline Amazon Bedrock emulator for Claude.\n"
             b"Point AWS_ENDPOINT_URL (boto3, AWS CLI) and ANTHROPIC_BEDROCK_BASE_URL (Anthropic SDKs) "
             b"here and use the emulator's documented credentials: `python -m helpers.emulator` prints them.\n")
+
+
+def shutting_down() -> errors.BedrockError:
+    """What a request still running when the emulator stops gets ([emulator] wording): uvicorn
+    cancels such requests after its graceful-shutdown timeout (see SHUTDOWN_GRACE_SECONDS)."""
+    return errors.BedrockError("ServiceUnavailableException",
+                               "The Bedrock emulator is shutting down; this request was stopped.")
 
 
 def error_response(error: errors.BedrockError, request_id: str) -> Response:
@@ -53,8 +61,11 @@ class EmulatorApp:
         if refused:
             await _send(send, refused, request_id)
             return
-        body, too_large = await _read_body(receive)
-        result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
+        try:
+            body, too_large = await _read_body(receive)
+            result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
+        except asyncio.CancelledError:  # only at shutdown: answer, rather than leave a traceback and a 500
+            result = error_response(shutting_down(), request_id)
         await _send(send, result, request_id)
 
     async def _handle(self, method: str, raw_path: str, query: str, headers: dict[str, str],
@@ -127,6 +138,9 @@ async def _send(send: Any, result: Response | StreamResponse, request_id: str) -
     try:
         async for frame in result.frames:
             await send({"type": "http.response.body", "body": frame, "more_body": True})
+    except asyncio.CancelledError:  # stopped mid-stream at shutdown: end the stream with a modeled error
+        await send({"type": "http.response.body", "body": eventstream.exception(shutting_down()),
+                    "more_body": True})
     except Exception:
         log.exception("internal error while streaming")
         await send({"type": "http.response.body", "body": eventstream.exception(errors.internal()),
