@@ -9,16 +9,18 @@ Notebooks never import this module directly: ``helpers.connect()`` does it for o
 from __future__ import annotations
 
 import errno
-import ipaddress
 import json
+import os
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from . import auth
+from .guard import TOKEN_ENV, Guard
 from .server import EmulatorApp
 from .state import EmulatorState
 
@@ -26,6 +28,9 @@ DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION = "127.0.0.1", 8787, "us-east-1"
 # Variables that would send clients elsewhere or authenticate them differently.
 CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK",
                    "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_STS")
+# Seconds that stopping waits for requests in flight (a latency sleep, an open stream, a slow
+# client) before uvicorn cancels them: stop() and Ctrl-C/SIGTERM finish within a few seconds.
+SHUTDOWN_GRACE_SECONDS = 2.0
 
 
 class PortInUseError(OSError):
@@ -73,18 +78,12 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def server_config(app: EmulatorApp) -> Any:
     import uvicorn
 
     return uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
-                          timeout_keep_alive=30, server_header=False)
+                          timeout_keep_alive=30, server_header=False,
+                          timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
 
 
 class Controls:
@@ -130,8 +129,9 @@ class Emulator(Controls):
     """A running in-process emulator (a background thread)."""
 
     def __init__(self, host: str, port: int, region: str, state: EmulatorState,
-                 server: Any, thread: threading.Thread) -> None:
+                 server: Any, thread: threading.Thread, token: str) -> None:
         self.host, self.port, self.region, self.state = host, port, region, state
+        self.token = token  # for the admin routes: RemoteEmulator(emulator.url, token=emulator.token)
         self._server, self._thread = server, thread
 
     @property
@@ -155,7 +155,8 @@ class Emulator(Controls):
     def _control(self, name: str, **kwargs: Any) -> dict:
         return getattr(self.state, name)(**kwargs)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = SHUTDOWN_GRACE_SECONDS + 3) -> None:
+        """Stop serving: requests still running after SHUTDOWN_GRACE_SECONDS are cancelled."""
         self._server.should_exit = True
         self._thread.join(timeout)
 
@@ -170,34 +171,54 @@ class Emulator(Controls):
 
 
 class RemoteEmulator(Controls):
-    """Controls for an emulator started elsewhere (``python -m helpers.emulator``), over HTTP."""
+    """Controls for an emulator started elsewhere (``python -m helpers.emulator``), over HTTP.
 
-    def __init__(self, url: str) -> None:
+    ``token`` is the one the emulator printed; by default, the HANDSON_EMULATOR_TOKEN variable its
+    export lines set. A refused or invalid control raises PermissionError or ValueError with the
+    emulator's message, as the in-process handle raises ValueError/TypeError.
+    """
+
+    def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url.rstrip("/")
+        self.token = token if token is not None else os.environ.get(TOKEN_ENV, "")
 
     def _control(self, name: str, **kwargs: Any) -> dict:
-        request = urllib.request.Request(f"{self.url}/_emulator/{name}", json.dumps(kwargs).encode(),
-                                         {"content-type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            return json.loads(reply.read())
+        return self._request("POST", f"/_emulator/{name}", json.dumps(kwargs).encode())
 
     def snapshot(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}/_emulator/state", timeout=10) as reply:
-            return json.loads(reply.read())
+        return self._request("GET", "/_emulator/state")
+
+    def _request(self, method: str, path: str, body: bytes | None = None) -> dict:
+        headers = {"x-emulator-token": self.token, "content-type": "application/json"}
+        request = urllib.request.Request(self.url + path, body, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as e:
+            with e:
+                try:
+                    message = json.loads(e.read())["message"]
+                except (ValueError, KeyError, TypeError):
+                    message = str(e)
+            raise (ValueError if e.code == 400 else PermissionError)(message) from None
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
-          log_dir: str | Path | None = None) -> Emulator:
+          log_dir: str | Path | None = None, admin: bool = False) -> Emulator:
     """Start an emulator in a background thread; ``port=0`` picks a free port.
 
+    ``region`` (an AWS region) is the one requests without a signature scope use (Bedrock API keys).
     Invocation logs (once a logging configuration is set) go under ``log_dir``, a fresh temporary
-    folder by default: ``emulator.log_dir``.
+    folder by default: ``emulator.log_dir``. The admin routes (``/_emulator/*``, needing
+    ``emulator.token``) are served on loopback, and on another ``host`` only with ``admin=True``.
     """
     import uvicorn
 
+    auth.check_region(region)
     sock = bind(host, port)
+    guard = Guard.for_bind(host, sock.getsockname()[1], admin=admin)
     state = EmulatorState(region, log_dir)
-    server = uvicorn.Server(server_config(EmulatorApp(state)))
+    server = uvicorn.Server(server_config(EmulatorApp(state, guard)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="bedrock-emulator", daemon=True)
     thread.start()
@@ -206,4 +227,4 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("The Bedrock emulator did not start; see the log above.")
         time.sleep(0.01)
-    return Emulator(host, sock.getsockname()[1], region, state, server, thread)
+    return Emulator(host, sock.getsockname()[1], region, state, server, thread, guard.token)

@@ -13,12 +13,13 @@ from . import (
     EmulatorApp,
     EmulatorState,
     PortInUseError,
+    auth,
     bind,
     environment,
-    is_loopback,
     server_config,
     shell_lines,
 )
+from .guard import TOKEN_ENV, Guard, is_loopback
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="syntax of the printed environment lines")
     parser.add_argument("--log-dir", default=None,
                         help="where invocation logs go once logging is configured (default: a new temporary folder)")
+    parser.add_argument("--admin", action="store_true",
+                        help="serve the admin routes (/_emulator/*, token required) on a non-loopback --host too")
     args = parser.parse_args(argv)
+    try:
+        auth.check_region(args.region)
+    except ValueError as e:
+        parser.error(f"--region: {e}")
     import uvicorn
 
     try:
@@ -45,18 +52,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
         return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{sock.getsockname()[1]}"
+    port = sock.getsockname()[1]
+    url = f"http://{host}:{port}"
+    guard = Guard.for_bind(args.host, port, admin=args.admin)
+    env = {**environment(url, args.region), TOKEN_ENV: guard.token}
     print("# Paste these lines into your shell to point boto3, the AWS CLI and the Anthropic SDKs here:")
-    for line in shell_lines(environment(url, args.region), args.shell):
+    for line in shell_lines(env, args.shell):
         print(line)
     print(flush=True)
     if not is_loopback(args.host):
-        print(f"warning: listening on {args.host}, which is not loopback: anyone who can reach this "
-              "address can use the emulator.", file=sys.stderr)
+        print(f"warning: listening on {args.host}, which is not loopback: anyone who can reach this address can "
+              "use the emulator, and requests are accepted under any Host name (no DNS-rebinding guard). "
+              + ("The admin routes are on (--admin): keep the token secret." if args.admin else
+                 "The admin routes are off (--admin turns them on)."), file=sys.stderr)
     print(f"Bedrock emulator listening on {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if guard.admin:
+        print(f"Admin routes {url}/_emulator/* need the header X-Emulator-Token: {guard.token} "
+              f"({TOKEN_ENV} above; RemoteEmulator reads it)", file=sys.stderr, flush=True)
     state = EmulatorState(args.region, args.log_dir)
     print(f"Invocation logs (once configured) go to {state.log_dir}", file=sys.stderr, flush=True)
-    server = uvicorn.Server(server_config(EmulatorApp(state)))
+    server = uvicorn.Server(server_config(EmulatorApp(state, guard)))
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     return 0

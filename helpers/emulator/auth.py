@@ -12,7 +12,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import quote, unquote
 
 from . import errors
@@ -56,6 +56,36 @@ _AUTH = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 _AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
+_PRINTABLE_REGION = re.compile(r"^[a-z0-9-]{1,64}$")
+PARTITION = "aws"  # the emulator's ARNs are arn:aws:…, so its regions are the commercial partition's
+
+
+@cache
+def regions() -> frozenset[str]:
+    """The regions of the AWS partition, from botocore's endpoint data (no hand-written list)."""
+    from botocore.loaders import create_loader
+
+    partitions = create_loader().load_data("endpoints")["partitions"]
+    return frozenset(next(p for p in partitions if p["partition"] == PARTITION)["regions"])
+
+
+def check_region(region: object) -> str:
+    """``region`` if it is an AWS region, else a ValueError that says what a region looks like."""
+    if isinstance(region, str) and region in regions():
+        return region
+    raise ValueError(f"{ascii(region)[:80]} is not an AWS region; use one such as us-east-1, us-west-2, "
+                     f"eu-west-1 or ap-northeast-1 ({len(regions())} known to botocore).")
+
+
+def _invalid_region(region: str, service: str) -> AuthError:
+    """AWS's refusal of a credential scoped to a region that does not exist. Bedrock's text, captured
+    in aws-samples/amazon-bedrock-kendra-lex-chatbot#6 (InvalidSignatureException on InvokeModel):
+    "Credential should be scoped to a valid region."; STS (query protocol, SignatureDoesNotMatch)
+    names the region, as captured in cognitect-labs/aws-api#27 and JuliaCloud/AWS.jl#565."""
+    if service == "sts" and _PRINTABLE_REGION.match(region):
+        return AuthError(errors.invalid_signature(
+            f"Credential should be scoped to a valid region, not '{region}'. "), "signature")
+    return AuthError(errors.invalid_signature("Credential should be scoped to a valid region."), "signature")
 
 
 @dataclass(frozen=True)
@@ -99,6 +129,8 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     if m["service"] != service:
         raise AuthError(errors.invalid_signature(
             f"Credential should be scoped to correct service: '{service}'. "), "signature")
+    if m["region"] not in regions():
+        raise _invalid_region(m["region"], service)
     signed_at = _request_time(headers)
     amz_date = headers.get("x-amz-date") or signed_at.strftime("%Y%m%dT%H%M%SZ")
     _check_skew(signed_at, now or dt.datetime.now(dt.UTC))

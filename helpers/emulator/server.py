@@ -6,12 +6,14 @@ keeps the emulator close to the speed of a bare server on the same stack (see be
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
 
 from . import admin, control_plane, errors, eventstream, invocation_log, runtime, sts, targets  # noqa: F401
 from .auth import AuthError, authenticate
+from .guard import Guard
 from .routing import Call, Response, StreamResponse, match
 from .state import EmulatorState
 
@@ -24,16 +26,24 @@ _WELCOME = (b"Offline Amazon Bedrock emulator for Claude.\n"
             b"here and use the emulator's documented credentials: `python -m helpers.emulator` prints them.\n")
 
 
+def shutting_down() -> errors.BedrockError:
+    """What a request still running when the emulator stops gets ([emulator] wording): uvicorn
+    cancels such requests after its graceful-shutdown timeout (see SHUTDOWN_GRACE_SECONDS)."""
+    return errors.BedrockError("ServiceUnavailableException",
+                               "The Bedrock emulator is shutting down; this request was stopped.")
+
+
 def error_response(error: errors.BedrockError, request_id: str) -> Response:
     return Response.json({error.body_key: error.message}, error.status,
                          [("x-amzn-errortype", error.error_type_header)])
 
 
 class EmulatorApp:
-    """ASGI app serving bedrock, bedrock-runtime and STS from one port."""
+    """ASGI app serving bedrock, bedrock-runtime and STS from one port, behind ``guard``'s rules."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, guard: Guard) -> None:
         self.state = state
+        self.guard = guard
         targets.warm()  # load botocore's service model now, not on the first request
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -47,8 +57,15 @@ class EmulatorApp:
         for k, v in scope["headers"]:
             name, value = k.decode("latin-1").lower(), v.decode("latin-1")
             headers[name] = f"{headers[name]},{value}" if name in headers else value
-        body, too_large = await _read_body(receive)
-        result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
+        refused = self.guard.host_refusal(headers)  # before reading a body: nothing runs for a foreign Host
+        if refused:
+            await _send(send, refused, request_id)
+            return
+        try:
+            body, too_large = await _read_body(receive)
+            result = await self._handle(method, raw_path, query, headers, body, too_large, request_id)
+        except asyncio.CancelledError:  # only at shutdown: answer, rather than leave a traceback and a 500
+            result = error_response(shutting_down(), request_id)
         await _send(send, result, request_id)
 
     async def _handle(self, method: str, raw_path: str, query: str, headers: dict[str, str],
@@ -60,6 +77,10 @@ class EmulatorApp:
             return error_response(errors.BedrockError(
                 "UnknownOperationException", f"No operation matches {method} {raw_path}."), request_id)
         route, params = found
+        if route.service is None:  # the emulator's own admin routes
+            refused = self.guard.admin_refusal(method, raw_path, headers)
+            if refused:
+                return refused
         try:
             if too_large:
                 raise errors.body_too_large(MAX_BODY)
@@ -117,6 +138,9 @@ async def _send(send: Any, result: Response | StreamResponse, request_id: str) -
     try:
         async for frame in result.frames:
             await send({"type": "http.response.body", "body": frame, "more_body": True})
+    except asyncio.CancelledError:  # stopped mid-stream at shutdown: end the stream with a modeled error
+        await send({"type": "http.response.body", "body": eventstream.exception(shutting_down()),
+                    "more_body": True})
     except Exception:
         log.exception("internal error while streaming")
         await send({"type": "http.response.body", "body": eventstream.exception(errors.internal()),

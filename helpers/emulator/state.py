@@ -2,11 +2,14 @@
 
 Controls are plain methods listed in ``CONTROLS``; the in-process handle calls them directly and
 the admin HTTP path (``POST /_emulator/<control>``) calls the same methods, so both stay identical.
+Every argument is type-checked and bounded before anything changes (``TypeError``/``ValueError``
+naming the argument, a 400 over HTTP): a control either applies completely or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import tempfile
 import threading
@@ -18,6 +21,63 @@ from .. import catalog
 from . import errors
 
 CONTROLS = ("revoke_access", "grant_access", "throttle", "timeout", "latency", "set_date", "reset")
+MAX_LATENCY_MS = 60_000       # a minute: enough to teach read timeouts, short enough to shut down
+MAX_FAULT_COUNT = 100_000     # throttle/timeout ``next``
+MAX_MESSAGE_CHARS = 1_000     # throttle ``message``
+MAX_SEED = 2**64
+MAX_MODEL_CHARS = 300         # longer than any model id or ARN
+
+
+class UnknownModel(ValueError, LookupError):
+    """A control named a model the catalog does not know (LookupError, as catalog.model raises)."""
+
+
+def whole_number(control: str, name: str, value: object, low: int, high: int) -> int:
+    """``value`` if it is an int (not a bool, not a float) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{control}: {name} must be a whole number from {low} to {high}, "
+                        f"got {_shown(value)} ({type(value).__name__}).")
+    if not low <= value <= high:
+        raise ValueError(f"{control}: {name} must be from {low} to {high}, got {_shown(value)}.")
+    return value
+
+
+def fraction(control: str, name: str, value: object) -> float:
+    """``value`` as a float if it is a finite number within [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{control}: {name} must be a number from 0 to 1, got {_shown(value)} "
+                        f"({type(value).__name__}).")
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(f"{control}: {name} must be a number from 0 to 1, got {_shown(value)}.")
+    return float(value)
+
+
+def flag(control: str, name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{control}: {name} must be true or false, got {_shown(value)} ({type(value).__name__}).")
+    return value
+
+
+def text_or_none(control: str, name: str, value: object, max_chars: int) -> str | None:
+    """``value`` if None or a str of at most ``max_chars`` that encodes as UTF-8 (no lone surrogates,
+    which could not be sent back in a reply)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{control}: {name} must be a string or null, got {type(value).__name__}.")
+    if len(value) > max_chars:
+        raise ValueError(f"{control}: {name} must be at most {max_chars} characters, got {len(value)}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{control}: {name} must be valid Unicode text (it has a lone surrogate).") from None
+    return value
+
+
+def _shown(value: object) -> str:
+    """A short, ASCII-safe rendering of a rejected value for an error message."""
+    text = ascii(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass
@@ -64,48 +124,53 @@ class EmulatorState:
 
     def revoke_access(self, model: str = "all") -> dict:
         """Make the model (catalog key, API name or any id; "all" for every model) deny access."""
+        keys = _model_keys("revoke_access", model)
         with self._lock:
-            self._revoked |= set(_model_keys(model))
+            self._revoked |= keys
         return self.snapshot()
 
     def grant_access(self, model: str = "all") -> dict:
+        keys = _model_keys("grant_access", model)
         with self._lock:
-            self._revoked -= set(_model_keys(model))
+            self._revoked -= keys
         return self.snapshot()
 
     def throttle(self, next: int = 0, rate: float = 0.0, mid_stream: bool = False, seed: int = 0,
                  message: str | None = None) -> dict:
         """Throttle the next ``next`` invocations, and/or a fraction ``rate`` of them (seeded)."""
-        if next < 0 or not 0.0 <= rate <= 1.0:
-            raise ValueError("throttle needs next >= 0 and 0 <= rate <= 1")
+        count = whole_number("throttle", "next", next, 0, MAX_FAULT_COUNT)
+        share = fraction("throttle", "rate", rate)
+        in_stream = flag("throttle", "mid_stream", mid_stream)
+        rng = random.Random(whole_number("throttle", "seed", seed, -MAX_SEED, MAX_SEED))
+        text = text_or_none("throttle", "message", message, MAX_MESSAGE_CHARS)
         with self._lock:
-            self._throttle_next, self._throttle_rate = int(next), float(rate)
-            self._throttle_message = message or errors.throttling().message
-            self._mid_stream = bool(mid_stream)
-            self._rng = random.Random(seed)
+            self._throttle_next, self._throttle_rate = count, share
+            self._throttle_message = text or errors.throttling().message
+            self._mid_stream = in_stream
+            self._rng = rng
         return self.snapshot()
 
     def timeout(self, next: int = 1, mid_stream: bool = False) -> dict:
         """Make the next ``next`` invocations fail with ModelTimeoutException."""
-        if next < 0:
-            raise ValueError("timeout needs next >= 0")
+        count = whole_number("timeout", "next", next, 0, MAX_FAULT_COUNT)
+        in_stream = flag("timeout", "mid_stream", mid_stream)
         with self._lock:
-            self._timeout_next = int(next)
-            self._mid_stream = bool(mid_stream)
+            self._timeout_next = count
+            self._mid_stream = in_stream
         return self.snapshot()
 
     def latency(self, ms: int = 0) -> dict:
-        """Add ``ms`` milliseconds to every invocation (first byte for streams)."""
-        if ms < 0:
-            raise ValueError("latency needs ms >= 0")
+        """Add ``ms`` milliseconds (0 to 60,000) to every invocation (first byte for streams)."""
+        delay = whole_number("latency", "ms", ms, 0, MAX_LATENCY_MS)
         with self._lock:
-            self.latency_ms = int(ms)
+            self.latency_ms = delay
         return self.snapshot()
 
     def set_date(self, date: str | None = None) -> dict:
         """Pretend today is ``date`` (ISO, e.g. "2026-01-01") for model lifecycles; None = real today."""
+        day = _iso_date(date)
         with self._lock:
-            self._date = dt.date.fromisoformat(date) if date else None
+            self._date = day
         return self.snapshot()
 
     def today(self) -> dt.date:
@@ -145,7 +210,31 @@ class EmulatorState:
         return None
 
 
-def _model_keys(model: str) -> list[str]:
+def _model_keys(control: str, model: object) -> set[str]:
+    """The catalog keys ``model`` names ("all", a catalog key, an API name or any Bedrock id)."""
+    known = [m.key for m in catalog.models()]
+    if not isinstance(model, str):
+        raise TypeError(f"{control}: model must be a model id string or \"all\", got {type(model).__name__}.")
+    if not model.strip() or len(model) > MAX_MODEL_CHARS:
+        raise ValueError(f"{control}: model must be a non-empty model id of at most {MAX_MODEL_CHARS} "
+                         f"characters or \"all\"; known models: {', '.join(known)}.")
     if model == "all":
-        return [m.key for m in catalog.models()]
-    return [catalog.model(model).key]
+        return set(known)
+    try:
+        return {catalog.model(model).key}
+    except LookupError as e:
+        raise UnknownModel(f"{control}: {e} Known models: {', '.join(known)} (or \"all\").") from None
+
+
+def _iso_date(date: object) -> dt.date | None:
+    if date is None:
+        return None
+    if not isinstance(date, str):
+        raise TypeError(f"set_date: date must be an ISO date string such as \"2026-06-01\" or null, "
+                        f"got {type(date).__name__}.")
+    if len(date) <= 32:
+        try:
+            return dt.date.fromisoformat(date)
+        except ValueError:
+            pass
+    raise ValueError(f"set_date: date must be an ISO date such as \"2026-06-01\", got {_shown(date)}.")

@@ -113,7 +113,7 @@ class TestAdminPath:
     """The same controls over HTTP, for an emulator started in another process."""
 
     def test_remote_controls(self, runtime: Any, emulator: Emulator) -> None:
-        remote = RemoteEmulator(emulator.url)
+        remote = RemoteEmulator(emulator.url, token=emulator.token)
         remote.revoke_access("claude-sonnet-4-5")
         assert remote.snapshot()["revoked"] == ["claude-sonnet-4-5"]
         with pytest.raises(ClientError, match="AccessDenied"):
@@ -122,11 +122,12 @@ class TestAdminPath:
         assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
 
     def test_bad_admin_request(self, emulator: Emulator) -> None:
-        r = raw_request(emulator.url, "POST", "/_emulator/throttle", b'{"rate": 5}')
-        assert r.status == 400 and "throttle needs" in json.loads(r.data)["message"]
-        r = raw_request(emulator.url, "POST", "/_emulator/self_destruct", b"{}")
+        admin = {"X-Emulator-Token": emulator.token, "Content-Type": "application/json"}
+        r = raw_request(emulator.url, "POST", "/_emulator/throttle", b'{"rate": 5}', admin)
+        assert r.status == 400 and "throttle: rate must be a number from 0 to 1" in json.loads(r.data)["message"]
+        r = raw_request(emulator.url, "POST", "/_emulator/self_destruct", b"{}", admin)
         assert r.status == 400 and "Unknown control" in json.loads(r.data)["message"]
-        r = raw_request(emulator.url, "POST", "/_emulator/revoke_access", b'{"model": "nope"}')
+        r = raw_request(emulator.url, "POST", "/_emulator/revoke_access", b'{"model": "nope"}', admin)
         assert r.status == 400 and "Unknown Claude model identifier" in json.loads(r.data)["message"]
 
     def test_unknown_route(self, emulator: Emulator) -> None:
@@ -173,12 +174,12 @@ class TestStarting:
         proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            lines = [proc.stdout.readline() for _ in range(8)]
+            lines = list(iter(proc.stdout.readline, "\n"))  # up to the blank line after the exports
             exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
                            if line.startswith("export "))
             assert exports["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
             assert set(exports) >= {"AWS_ENDPOINT_URL", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ACCESS_KEY_ID",
-                                    "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+                                    "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HANDSON_EMULATOR_TOKEN"}
             assert any(line.startswith("unset ") and "AWS_PROFILE" in line for line in lines)
             deadline = time.monotonic() + 15
             while True:  # wait until it serves
