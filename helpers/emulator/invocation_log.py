@@ -145,7 +145,7 @@ class RequestBody:
         self.text: str | None = None
         self.parsed: Any = None
         try:
-            text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # what json.loads(raw) reads
+            text = raw.decode(json.detect_encoding(raw))  # strictly: UTF-8-encoded surrogates are not JSON text
             parsed = json.loads(text, parse_constant=_not_json)
         except (ValueError, RecursionError, LookupError):  # not JSON, or nested beyond what json can read
             return
