@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from typing import Any
 
 from .. import catalog
@@ -174,7 +175,9 @@ async def get_inference_profile(call: Call) -> Response:
 @route("GET", "/logging/modelinvocations", "GetModelInvocationLoggingConfiguration")
 async def get_logging(call: Call) -> Response:
     config = call.state.logging_config
-    return Response.json({"loggingConfig": config} if config else {})
+    # ASCII JSON: a key prefix or role name may hold a lone surrogate (valid JSON; the model allows it).
+    body = json.dumps({"loggingConfig": config} if config else {}, separators=(",", ":")).encode()
+    return Response(200, body, [("content-type", "application/json")])
 
 
 @route("PUT", "/logging/modelinvocations", "PutModelInvocationLoggingConfiguration")

@@ -342,6 +342,19 @@ class TestLegalButDangerous:
             assert r.status < 500, r.data
 
 
+def test_lone_surrogates_where_the_model_allows_them(site: Site, bedrock: Any, runtime: Any) -> None:
+    """keyPrefix and roleArn have no pattern excluding lone surrogates: accepted, echoed back, written safely."""
+    config = {"s3Config": {"bucketName": f"logs-{tag()}", "keyPrefix": "\ud800x"},
+              "cloudWatchConfig": {"logGroupName": f"/aws/s-{tag()}",
+                                   "roleArn": "arn:aws:iam::123456789012:role/\udfff"}}
+    assert put_raw(site, config) == (200, {})
+    r = signed_request(site.emu.url, "GET", "/logging/modelinvocations")
+    assert r.status == 200 and json.loads(r.data) == {"loggingConfig": config}
+    ids = all_four(runtime)
+    assert read_ids(site, config, 4) == sorted(ids)
+    assert (site.log_dir / "s3" / config["s3Config"]["bucketName"] / "%ED%A0%80x").is_dir()
+
+
 class TestWithoutValidation:
     """The mapping does not rely on validation: configurations stored without it still write inside the folder."""
 
