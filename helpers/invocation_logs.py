@@ -168,7 +168,7 @@ def read_cloudwatch(log_group: str = LOG_GROUP, *, start_ms: int | None = None, 
 def read(connection: Any, config: dict[str, Any]) -> list[dict[str, Any]]:
     """The records of ``config``'s first destination: the emulator's folder offline, S3 or CloudWatch on AWS."""
     if connection.mode == "offline":
-        from .emulator.invocation_log import cloudwatch_file, s3_root  # the emulator's own layout
+        from .emulator.log_destinations import cloudwatch_file, s3_root  # the emulator's own (safe) mapping
 
         log_dir = Path(connection.emulator.log_dir)
         if "s3Config" in config:
@@ -189,6 +189,8 @@ def _lines(text: str, where: str) -> Iterator[dict[str, Any]]:
                 out.append(json.loads(line))
             except ValueError:
                 raise ValueError(f"{where}, line {n}: not a JSON record") from None
+            except RecursionError:  # valid JSON, but nested deeper than Python's json reads
+                raise ValueError(f"{where}, line {n}: a record nested too deeply to read") from None
     return iter(out)
 
 

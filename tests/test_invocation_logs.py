@@ -379,6 +379,12 @@ class TestReadFolder:
         with pytest.raises(ValueError, match=r"x\.json\.gz, line 2: not a JSON record"):
             logs.read_folder(tmp_path)
 
+    def test_record_nested_too_deeply(self, tmp_path: Path) -> None:
+        """Valid JSON that Python's json cannot read (a foreign writer's): a clear error, not a RecursionError."""
+        (tmp_path / "deep.jsonl").write_text('{"ok": 1}\n{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "utf-8")
+        with pytest.raises(ValueError, match=r"deep\.jsonl, line 2: a record nested too deeply to read"):
+            logs.read_folder(tmp_path)
+
     def test_several_records_per_object_and_blank_lines(self, tmp_path: Path) -> None:
         (tmp_path / "a.json.gz").write_bytes(gzip.compress(b'{"n": 1}\n\n{"n": 2}\n'))
         (tmp_path / "b.jsonl").write_text('{"n": 3}\n   \n', "utf-8")
@@ -641,6 +647,23 @@ class TestReadOffline:
         mine = {runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
                 for _ in range(2)}
         assert {r["requestId"] for r in logs.read(offline, second)} == mine
+
+    @pytest.mark.parametrize(("prefix", "group"), [("team/../../bedrock", "/aws/bedrock/../x"), ("./x//y", "../../x")],
+                             ids=["dotdot", "dot-double-slash"])
+    def test_names_a_file_system_would_follow(self, offline: Any, prefix: str, group: str) -> None:
+        """Key prefixes and log groups AWS allows (``..``, ``.``, ``//``) are written inside the emulator's folder,
+        mapped to safe names, and read() finds them with the same configuration."""
+        tag = uuid.uuid4().hex[:10]
+        config = logs.logging_config(f"dots-{tag}", prefix=prefix, log_group=f"{group}-{tag}", role_arn=ROLE_ARN)
+        boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=config)
+        runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
+        ids = sorted(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
+                     for _ in range(2))
+        assert sorted(r["requestId"] for r in logs.read(offline, config)) == ids  # S3, the first destination
+        only_group = {k: v for k, v in config.items() if k != "s3Config"}
+        assert sorted(r["requestId"] for r in logs.read(offline, only_group)) == ids
+        log_dir = Path(offline.emulator.log_dir).resolve()
+        assert all(p.resolve().is_relative_to(log_dir) for p in log_dir.rglob("*") if tag in str(p))
 
     def test_apply_offline_sends_nothing(self, offline: Any) -> None:
         """The emulator has no S3 or CloudWatch: apply() says what would run and runs nothing."""

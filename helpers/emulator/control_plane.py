@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from typing import Any
 
 from .. import catalog
-from . import errors
+from . import errors, log_destinations
 from .anthropic_body import parse_json
 from .auth import ACCOUNT_ID
 from .routing import Call, Response, route
@@ -174,23 +175,17 @@ async def get_inference_profile(call: Call) -> Response:
 @route("GET", "/logging/modelinvocations", "GetModelInvocationLoggingConfiguration")
 async def get_logging(call: Call) -> Response:
     config = call.state.logging_config
-    return Response.json({"loggingConfig": config} if config else {})
+    # ASCII JSON: a key prefix or role name may hold a lone surrogate (valid JSON; the model allows it).
+    body = json.dumps({"loggingConfig": config} if config else {}, separators=(",", ":")).encode()
+    return Response(200, body, [("content-type", "application/json")])
 
 
 @route("PUT", "/logging/modelinvocations", "PutModelInvocationLoggingConfiguration")
 async def put_logging(call: Call) -> Response:
+    """Checked as Bedrock checks it (see log_destinations.validate); a refused configuration changes nothing."""
     body = parse_json(call.body)
     config = body.get("loggingConfig") if isinstance(body, dict) else None
-    if not isinstance(config, dict):
-        raise errors.validation("1 validation error detected: Value null at 'loggingConfig' failed to "
-                                "satisfy constraint: Member must not be null")
-    if not config.get("s3Config") and not config.get("cloudWatchConfig"):
-        raise errors.validation("At least one of s3Config or cloudWatchConfig must be specified.")
-    for key, needed in (("s3Config", ("bucketName",)), ("cloudWatchConfig", ("logGroupName", "roleArn"))):
-        if key in config and (not isinstance(config[key], dict)
-                              or any(not config[key].get(n) for n in needed)):
-            raise errors.validation(f"{key} needs {' and '.join(needed)}.")
-    call.state.logging_config = config
+    call.state.logging_config = log_destinations.validate(config)
     return Response.json({})
 
 

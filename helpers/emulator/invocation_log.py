@@ -2,7 +2,7 @@
 
 With a logging configuration set (PutModelInvocationLoggingConfiguration), every invocation (InvokeModel,
 Converse and their streams) — successful or failed — becomes one record in Bedrock's schema, written under
-the emulator's log folder:
+the emulator's log folder (names mapped to safe folder names by log_destinations):
 
 - ``s3Config`` → ``s3/{bucket}/{keyPrefix}/AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/
   {time}_{requestId}.json.gz`` (gzip, one JSON record per line), laid out like the S3 destination;
@@ -10,6 +10,11 @@ the emulator's log folder:
 
 ``textDataDeliveryEnabled: false`` leaves the request and response bodies out (token counts stay).
 Writes happen on the server's one event-loop thread, under a lock, so concurrent calls never interleave.
+
+As on AWS, a failed delivery is invisible to the caller: whatever goes wrong here (an unwritable destination,
+a body this module cannot represent) is reported once per cause on the emulator's stderr and never changes the
+answer. Records are ASCII JSON, one per line; the request body is spliced in as the caller sent it (never
+re-encoded, so no depth limit applies to writing it).
 """
 
 from __future__ import annotations
@@ -18,46 +23,38 @@ import base64
 import datetime as dt
 import gzip
 import json
+import logging
+import re
 import struct
 import threading
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from .. import catalog
 from ..responses import summarize
 from .errors import BedrockError
+from .log_destinations import cloudwatch_file, inside, s3_folder
 from .routing import Call, Response, StreamResponse
 
 OPERATIONS = frozenset({"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"})
-S3_LAYOUT = "AWSLogs/{account}/BedrockModelInvocationLogs/{region}"
+# Deeper bodies are logged without inputBodyJson: a record must stay readable by ordinary JSON readers
+# (Python's json reads about 1,000 levels, less inside a deep call stack such as a notebook's).
+READABLE_DEPTH = 500
+_MAX_REPORTED = 100  # distinct failure causes reported on stderr; later ones are dropped silently
 _lock = threading.Lock()
-
-
-def s3_root(log_dir: Path, config: dict[str, Any]) -> Path:
-    """The local folder standing for ``s3://{bucket}/{keyPrefix}/``."""
-    s3 = config["s3Config"]
-    prefix = [p for p in str(s3.get("keyPrefix") or "").split("/") if p]
-    return log_dir.joinpath("s3", s3["bucketName"], *prefix)
-
-
-def s3_folder(log_dir: Path, config: dict[str, Any], account: str, region: str) -> Path:
-    """The local folder standing for ``s3://{bucket}/{keyPrefix}/AWSLogs/…/{region}``."""
-    return s3_root(log_dir, config).joinpath(*S3_LAYOUT.format(account=account, region=region).split("/"))
-
-
-def cloudwatch_file(log_dir: Path, config: dict[str, Any]) -> Path:
-    """The local JSON-lines file standing for the CloudWatch log group."""
-    group = [p for p in config["cloudWatchConfig"]["logGroupName"].split("/") if p]
-    return log_dir.joinpath("cloudwatch", *group[:-1], group[-1] + ".jsonl")
+_reported: set[tuple[str, ...]] = set()
+_BODY_SLOT = f"inputBodyJson-{uuid.uuid4()}"  # stands for the body until it is spliced into the line
+log = logging.getLogger("helpers.emulator")
 
 
 def observe(call: Call, operation: str, result: Response | StreamResponse) -> Response | StreamResponse:
     """Log a successful invocation: now for a response, at the end of the stream for a stream."""
-    if operation not in OPERATIONS or call.state.logging_config is None or call.caller is None:
+    if not _logging(call, operation):
         return result
     if isinstance(result, Response):
-        _write(call, operation, json.loads(result.body), error=None)
+        _write(call, operation, lambda: json.loads(result.body), error=None)
         return result
     result.frames = _recorded(call, operation, result.frames)
     return result
@@ -65,25 +62,37 @@ def observe(call: Call, operation: str, result: Response | StreamResponse) -> Re
 
 def failed(call: Call, operation: str, error: BedrockError) -> None:
     """Log a failed invocation with its error code (no output)."""
-    if operation in OPERATIONS and call.state.logging_config is not None and call.caller is not None:
-        _write(call, operation, None, error=error)
+    if _logging(call, operation):
+        _write(call, operation, lambda: None, error=error)
+
+
+def _logging(call: Call, operation: str) -> bool:
+    return operation in OPERATIONS and call.state.logging_config is not None and call.caller is not None
 
 
 async def _recorded(call: Call, operation: str, frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The stream's frames, unchanged; its record is written once the last frame has gone."""
     events: list[dict[str, Any]] = []
-    error = None
+    error, unreadable = None, None
     async for frame in frames:
-        kind, payload = _decode(frame)
-        if kind == "exception":
-            error = payload
-        else:
-            events.append(payload)
+        if unreadable is None:
+            try:
+                kind, payload = _decode(frame)
+            except Exception as e:  # the log's problem, never the stream's
+                unreadable = e
+            else:
+                if kind == "exception":
+                    error = payload
+                else:
+                    events.append(payload)
         yield frame
-    if error is not None:
+    if unreadable is not None:
+        _report("record", unreadable)
+    elif error is not None:
         code = error["type"][:1].upper() + error["type"][1:]  # throttlingException -> ThrottlingException
-        _write(call, operation, None, error=BedrockError(code, error["message"]))
+        _write(call, operation, lambda: None, error=BedrockError(code, error["message"]))
     else:
-        _write(call, operation, events, error=None)
+        _write(call, operation, lambda: events, error=None)
 
 
 def _decode(frame: bytes) -> tuple[str, dict[str, Any]]:
@@ -129,63 +138,156 @@ def _inference_region(model_id: str, region: str) -> str:
     return region if region in destinations or not destinations else destinations[0]
 
 
-def record(call: Call, operation: str, output: Any, error: BedrockError | None,
-           now: dt.datetime) -> dict[str, Any]:
-    """One invocation log record in Bedrock's schema (spec §4.5)."""
+class RequestBody:
+    """The request body as a record holds it: one line of ASCII JSON text, as sent, and its parsed value."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.text: str | None = None
+        self.parsed: Any = None
+        try:
+            text = raw.decode(json.detect_encoding(raw))  # strictly: UTF-8-encoded surrogates are not JSON text
+            parsed = json.loads(text, parse_constant=_not_json)
+        except (ValueError, RecursionError, LookupError):  # not JSON, or nested beyond what json can read
+            return
+        if _depth(parsed) > READABLE_DEPTH:
+            return
+        self.parsed = parsed
+        # Outside strings, valid JSON has only ASCII, and CR/LF only as whitespace: escape the rest, join lines.
+        self.text = _NON_ASCII.sub(lambda m: json.dumps(m[0])[1:-1], text.strip()).replace("\r", " ").replace(
+            "\n", " ")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # NaN, Infinity: Python reads them, JSON readers do not
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests arrays and objects (counted up to just past READABLE_DEPTH), level by level:
+    no recursion, and list comprehensions rather than a per-item loop (a 16 MB body has millions of items)."""
+    depth, level = 0, [value]
+    while depth <= READABLE_DEPTH:
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if not containers:
+            break
+        depth += 1
+        level = [child for c in containers for child in (c.values() if isinstance(c, dict) else c)]
+    return depth
+
+
+def _metadata(call: Call, body: Any) -> dict[str, str] | None:
+    """requestMetadata (Converse's member, or InvokeModel's JSON header): string keys and values only."""
+    metadata = body.get("requestMetadata") if isinstance(body, dict) else None
+    if "x-amzn-bedrock-request-metadata" in call.headers:
+        try:
+            metadata = json.loads(call.headers["x-amzn-bedrock-request-metadata"])
+        except (ValueError, RecursionError):
+            metadata = None
+    if isinstance(metadata, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        return metadata
+    return None
+
+
+def record(call: Call, operation: str, output: Any, error: BedrockError | None, now: dt.datetime) -> str:
+    """One invocation log record in Bedrock's schema (spec §4.5), as one line of ASCII JSON."""
     config = call.state.logging_config or {}
     caller = call.caller
     assert caller is not None
     model_id = call.params.get("modelId", "")
-    try:
-        body = json.loads(call.body) if call.body else None
-    except ValueError:
-        body = None
+    body = RequestBody(call.body) if call.body else None
     text = config.get("textDataDeliveryEnabled", True)
-    in_tokens, out_tokens, cache_read, cache_write = _usage(operation, output)
     entry: dict[str, Any] = {
         "schemaType": "ModelInvocationLog", "schemaVersion": "1.0",
-        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "accountId": caller.identity.arn.split(":")[4],
+        "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "accountId": account_of(call),
         "identity": {"arn": caller.identity.arn}, "region": caller.region, "requestId": call.request_id,
         "operation": operation, "modelId": model_id, "inferenceRegion": _inference_region(model_id, caller.region),
     }
-    metadata = body.get("requestMetadata") if isinstance(body, dict) else None
-    if "x-amzn-bedrock-request-metadata" in call.headers:  # InvokeModel sends it as a JSON header
-        try:
-            metadata = json.loads(call.headers["x-amzn-bedrock-request-metadata"])
-        except ValueError:
-            metadata = None
-    if isinstance(metadata, dict):
+    metadata = _metadata(call, body.parsed if body else None)
+    if metadata is not None:
         entry["requestMetadata"] = metadata
+    body_slot = _BODY_SLOT if body and body.text is not None else None
     if error is not None:
         entry["errorCode"] = error.code
         entry["input"], entry["output"] = {"inputContentType": "application/json"}, {}
-        if text and body is not None:
-            entry["input"]["inputBodyJson"] = body
-        return entry
-    entry["input"] = {"inputContentType": "application/json", "inputTokenCount": in_tokens,
-                      "cacheReadInputTokenCount": cache_read, "cacheWriteInputTokenCount": cache_write}
-    entry["output"] = {"outputContentType": "application/json", "outputTokenCount": out_tokens}
-    if text:
-        entry["input"]["inputBodyJson"] = body
-        entry["output"]["outputBodyJson"] = output
-    return entry
+        if text and body_slot:
+            entry["input"]["inputBodyJson"] = body_slot
+    else:
+        in_tokens, out_tokens, cache_read, cache_write = _usage(operation, output)
+        entry["input"] = {"inputContentType": "application/json", "inputTokenCount": in_tokens,
+                          "cacheReadInputTokenCount": cache_read, "cacheWriteInputTokenCount": cache_write}
+        entry["output"] = {"outputContentType": "application/json", "outputTokenCount": out_tokens}
+        if text:
+            entry["input"]["inputBodyJson"] = body_slot
+            entry["output"]["outputBodyJson"] = output
+    line = json.dumps(entry, ensure_ascii=True, separators=(",", ":"))  # ASCII: lone surrogates escaped too
+    if text and body_slot:
+        assert body is not None and body.text is not None
+        line = line.replace(json.dumps(body_slot), body.text, 1)
+    return line + "\n"
 
 
-def _write(call: Call, operation: str, output: Any, error: BedrockError | None) -> None:
-    config, log_dir = call.state.logging_config, call.state.log_dir
+def account_of(call: Call) -> str:
+    assert call.caller is not None
+    return call.caller.identity.arn.split(":")[4]
+
+
+# --- delivery ----------------------------------------------------------------------------------------------
+
+
+def _write(call: Call, operation: str, output: Callable[[], Any], error: BedrockError | None) -> None:
+    """Build the record and deliver it to each destination; any failure is reported, never raised."""
+    config, now = call.state.logging_config, dt.datetime.now(dt.UTC)
     if config is None:
         return
-    now = dt.datetime.now(dt.UTC)
-    entry = record(call, operation, output, error, now)
-    line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+    try:
+        line = record(call, operation, output(), error, now)
+        log_dir = call.state.log_dir
+    except Exception as e:  # a record we cannot build is a failed delivery, not a failed call
+        _report("record", e)
+        return
     with _lock:
         if config.get("s3Config"):
-            folder = s3_folder(log_dir, config, entry["accountId"], entry["region"]) / now.strftime("%Y/%m/%d/%H")
-            folder.mkdir(parents=True, exist_ok=True)
             name = f"{now.strftime('%Y%m%dT%H%M%S')}{now.microsecond // 1000:03d}Z_{call.request_id}.json.gz"
-            (folder / name).write_bytes(gzip.compress(line.encode(), mtime=0))
+            _deliver(f"S3 bucket {config['s3Config'].get('bucketName')!r}", lambda: _put_object(
+                log_dir, s3_folder(log_dir, config, account_of(call), call.caller.region).joinpath(
+                    *now.strftime("%Y/%m/%d/%H").split("/"), name), gzip.compress(line.encode(), mtime=0)))
         if config.get("cloudWatchConfig"):
-            path = cloudwatch_file(log_dir, config)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as f:
-                f.write(line)
+            _deliver(f"CloudWatch log group {config['cloudWatchConfig'].get('logGroupName')!r}",
+                     lambda: _append(log_dir, cloudwatch_file(log_dir, config), line))
+
+
+def _put_object(log_dir: Path, path: Path, data: bytes) -> None:
+    target = inside(log_dir, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    inside(log_dir, target)  # the folders just made did not lead elsewhere either
+    with target.open("xb") as f:  # a new object; never through a file that is already there
+        f.write(data)
+
+
+def _append(log_dir: Path, path: Path, line: str) -> None:
+    target = inside(log_dir, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with inside(log_dir, target).open("a", encoding="ascii") as f:
+        f.write(line)
+
+
+def _deliver(destination: str, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except Exception as e:  # on AWS a failed delivery is invisible to the caller
+        _report(destination, e)
+
+
+def _report(destination: str, error: BaseException) -> None:
+    """A warning on the emulator's stderr, once per destination and kind of failure (not once per call)."""
+    cause = (destination, type(error).__name__, str(getattr(error, "errno", "")))
+    if cause in _reported or len(_reported) >= _MAX_REPORTED:
+        return
+    _reported.add(cause)
+    what = "could not be built" if destination == "record" else f"could not be delivered to {destination}"
+    message = (f"Invocation log record {what}: {type(error).__name__}: {error}. The caller's answer is "
+               "unaffected (on AWS a failed log delivery is invisible to the caller); further failures of this "
+               "kind are not reported.")
+    log.warning(message.encode("ascii", "backslashreplace").decode("ascii"))

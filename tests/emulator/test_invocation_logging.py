@@ -412,6 +412,18 @@ class TestCloudWatch:
         assert [r["operation"] for r in records] == ["Converse", "InvokeModel"]
         assert not [p for p in files_under(dest.log_dir / "s3") if ids[0] in p.name]
 
+    def test_one_ascii_line_per_record_whatever_the_prompt(self, runtime: Any,
+                                                            log_to: Callable[..., Destination]) -> None:
+        """Non-ASCII and line separators (U+2028, U+0085, which str.splitlines splits on) stay escaped inside
+        one line; the record reads back to the very body sent."""
+        dest = log_to()
+        text = "caf\u00e9 \u2028 next\u0085line \U0001f600"
+        body = claude_body(text)
+        rid = request_id(runtime.invoke_model(body=body, modelId=SONNET_45_US))
+        line = dest.group_file.read_text("utf-8").splitlines()[-1]
+        assert line.isascii() and json.loads(line)["requestId"] == rid
+        assert dest.record(rid)["input"]["inputBodyJson"] == json.loads(body)
+
     def test_s3_only_writes_no_lines(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to(cloudwatch=False)
         rid = request_id(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES))
