@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import math
 import re
+import sys
+import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .. import pdf as pdfs
 from ..tokens import estimate_tokens
-from . import errors
+from . import errors, pdf_worker
 
 INVOKE, CONVERSE = "invoke", "converse"
-_CACHE: OrderedDict[bytes, pdfs.PdfInfo | Exception] = OrderedDict()  # the same PDF is often sent again
+# The same PDF is often sent again: keep what was read (texts, not the file), bounded in entries and in bytes.
+_CACHE: OrderedDict[bytes, tuple[pdfs.PdfInfo | pdfs.PdfError, int]] = OrderedDict()
 _CACHE_SIZE = 16
+_CACHE_BYTES = 32_000_000
+_cache_lock = threading.Lock()  # requests with documents are read in worker threads
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Document:
     mode: str                  # pdf.VISUAL or pdf.TEXT_ONLY
     citations: bool
     tokens: int
+    page_count: int = 0        # pdf: pages in the file (also when too many to read; ``parts`` is then empty)
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,11 @@ class Passage:
     text: str
 
 
-def read(block: dict[str, Any], index: int, where: str, api: str) -> Document:
-    """The document in a validated ``document`` block; unreadable PDFs get Claude's 400 errors."""
+def read(block: dict[str, Any], index: int, where: str, api: str, page_limit: int = pdfs.MAX_PAGES_READ) -> Document:
+    """The document in a validated ``document`` block; unreadable PDFs get Claude's 400 errors.
+
+    A PDF of more than ``page_limit`` pages is counted, not read: :func:`check_pages` then refuses it.
+    """
     source = block["source"]
     citations = bool((block.get("citations") or {}).get("enabled"))
     title = block.get("title") if isinstance(block.get("title"), str) else None
@@ -65,25 +76,28 @@ def read(block: dict[str, Any], index: int, where: str, api: str) -> Document:
                         sum(estimate_tokens(p) for p in parts))
     if source.get("media_type") != "application/pdf":
         raise errors.validation(f"{where}.source.media_type: Input should be 'application/pdf'")
-    info = _read_pdf(source["data"], where)
+    info = _read_pdf(source["data"], where, page_limit)
     mode = pdfs.VISUAL if api == INVOKE or citations else pdfs.TEXT_ONLY
     return Document(index, title, "pdf", tuple(p.text for p in info.pages), info.images, mode, citations,
-                    info.tokens(mode))
+                    info.tokens(mode), info.page_count)
 
 
-def _read_pdf(data_b64: str, where: str) -> pdfs.PdfInfo:
+def _read_pdf(data_b64: str, where: str, page_limit: int) -> pdfs.PdfInfo:
+    """The PDF read in the worker process (time and memory budget), or from the cache."""
     data = base64.b64decode(data_b64)
     key = hashlib.sha1(data).digest()
-    info = _CACHE.get(key)
-    if info is None:
+    max_pages = min(page_limit, pdfs.MAX_PAGES_READ)
+    with _cache_lock:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+    info = cached[0] if cached is not None else None
+    if info is None or (isinstance(info, pdfs.PdfInfo) and info.unread_pages and info.page_count <= max_pages):
         try:
-            info = pdfs.read(data)
+            info = pdf_worker.WORKER.read(data, max_pages)
         except pdfs.PdfError as e:
             info = e
-        _CACHE[key] = info
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    _CACHE.move_to_end(key)
+        _remember(key, info)
     at = f"{where}.pdf.source.base64.data"
     if isinstance(info, Exception):
         raise errors.validation(f"{at}: The PDF specified was not valid.")  # Claude's wording [3p]
@@ -93,12 +107,30 @@ def _read_pdf(data_b64: str, where: str) -> pdfs.PdfInfo:
     return info
 
 
+def _remember(key: bytes, info: pdfs.PdfInfo | pdfs.PdfError) -> None:
+    """Cache ``info``, dropping the oldest entries past the count or the byte budget."""
+    cost = 200 + (sum(sys.getsizeof(p.text) + 100 for p in info.pages) if isinstance(info, pdfs.PdfInfo) else 0)
+    if cost > _CACHE_BYTES:
+        return
+    with _cache_lock:
+        _CACHE[key] = (info, cost)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE or sum(c for _, c in _CACHE.values()) > _CACHE_BYTES:
+            _CACHE.popitem(last=False)
+
+
+def cache_bytes() -> int:
+    """Bytes the PDF cache holds (what it counts against its budget)."""
+    with _cache_lock:
+        return sum(cost for _, cost in _CACHE.values())
+
+
 def check_pages(documents: list[Document], wheres: list[str], limit: int) -> None:
     """Claude's per-request PDF page limit, reported at the document that crosses it."""
     total = 0
     for document, where in zip(documents, wheres, strict=True):
         if document.kind == "pdf":
-            total += len(document.parts)
+            total += document.page_count
             if total > limit:
                 raise errors.validation(f"{where}.pdf.source.base64.data: A maximum of {limit} PDF pages may "
                                         "be provided.")  # [3p]
@@ -129,27 +161,55 @@ def _stem(word: str) -> str:
     return word
 
 
+def _sentences(document: Document) -> Iterator[tuple[int, int, int, str]]:
+    exact = document.kind == "text"
+    for part, text in enumerate(document.parts):
+        for m in _SENTENCE.finditer(text):
+            yield part, m.start(), m.end(), m.group() if exact else " ".join(m.group().split())
+
+
 def sentences(document: Document) -> list[Passage]:
     """Every sentence with its place. Text documents keep the exact text, as char citations slice it."""
-    exact = document.kind == "text"
-    return [Passage(document, part, m.start(), m.end(), m.group() if exact else " ".join(m.group().split()))
-            for part, text in enumerate(document.parts) for m in _SENTENCE.finditer(text)]
+    return [Passage(document, *place) for place in _sentences(document)]
 
 
 def best_passages(question: str, documents: list[Document], most: int = 2) -> list[Passage]:
-    """The sentences that share the most (rarest-weighted) words with the question, best first."""
-    candidates = [p for d in documents for p in sentences(d)]
+    """The sentences that share the most (rarest-weighted) words with the question, best first.
+
+    Two passes over the sentences, each term set intersected with the question's (linear in the document's
+    words plus the question's): the first counts how many sentences hold each question word, the second
+    scores them and keeps the best ``most`` in a heap. No per-sentence list is kept, so memory stays small.
+    """
     wanted = _terms(question)
-    if not candidates or not wanted:
+    if not wanted:
         return []
-    terms = [_terms(p.text) for p in candidates]
-    weight = {t: math.log(1 + len(candidates) / (1 + sum(t in ts for ts in terms))) for t in wanted}
-    scores = [sum(weight[t] for t in wanted & ts) for ts in terms]
-    ranked = sorted(range(len(candidates)), key=lambda n: (-scores[n], n))  # ties: the earlier sentence
-    best = scores[ranked[0]]
-    if best <= 0:
+    holding = dict.fromkeys(wanted, 0)  # sentences holding each question term
+    total = 0
+    for document in documents:
+        for *_, text in _sentences(document):
+            total += 1
+            for term in wanted & _terms(text):
+                holding[term] += 1
+    if not total:
         return []
-    return [candidates[n] for n in ranked[:most] if scores[n] >= 0.75 * best]
+    weight = {t: math.log(1 + total / (1 + holding[t])) for t in wanted}
+    best: list[tuple[float, int, Document, tuple[int, int, int, str]]] = []  # min-heap of (score, -n, …)
+    n = 0
+    for document in documents:
+        for place in _sentences(document):
+            shared = wanted & _terms(place[3])
+            if shared:
+                entry = (sum(weight[t] for t in shared), -n, document, place)
+                if len(best) < most:
+                    heapq.heappush(best, entry)
+                elif entry[:2] > best[0][:2]:
+                    heapq.heapreplace(best, entry)
+            n += 1
+    ranked = sorted(best, key=lambda e: (-e[0], -e[1]))  # best first; ties: the earlier sentence
+    if not ranked:
+        return []
+    top = ranked[0][0]
+    return [Passage(document, *place) for score, _, document, place in ranked if score >= 0.75 * top]
 
 
 def citation(passage: Passage) -> dict[str, Any]:
