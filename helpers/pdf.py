@@ -47,7 +47,7 @@ VISUAL, TEXT_ONLY = "visual", "text-only"
 # that no file can make pypdf loop for minutes or inflate gigabytes. Over a cap, read() raises PdfError.
 MAX_PAGES_READ = PAGE_LIMIT_1M        # no API takes more pages: larger files are counted, never extracted
 MAX_STREAM_BYTES = 16_000_000         # decompressed bytes per stream (pypdf's default is 75 MB)
-MAX_STREAM_WORK = 500_000             # pypdf's parse budget per content stream (operands + operators)
+MAX_STREAM_WORK = 300_000             # pypdf's parse budget per content stream (operands + operators)
 MAX_DECODING_WORK = 64_000_000        # bytes decoded per stream across its filters
 MAX_FORM_CALLS = 200                  # form XObjects drawn per page while extracting text (pypdf: 5,000)
 MAX_TEXT_CHARS = 8_000_000            # extracted text per PDF: twice what a 1M-token window holds

@@ -29,6 +29,7 @@ from typing import IO, Any
 from .. import pdf
 
 SECONDS = 30.0                 # per PDF: 600 dense pages take pypdf about 10 s; a hostile file is cut off here
+START_SECONDS = 60.0           # starting the child (Python and pypdf imports) is not part of a PDF's budget
 MEMORY_BYTES = 1_000_000_000   # the child's address space (RLIMIT_AS, Linux): pypdf's own caps stay well below
 _HEADER = struct.Struct("!QI")  # request: data length, max pages
 _LENGTH = struct.Struct("!Q")   # reply: JSON length
@@ -48,31 +49,17 @@ class Worker:
         with self._lock:
             proc = self._ensure_started()
             killed = threading.Event()
-
-            def kill() -> None:
-                killed.set()
-                proc.kill()
-
-            timer = threading.Timer(SECONDS if seconds is None else seconds, kill)
-            timer.daemon = True
-            timer.start()
-            try:
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(_HEADER.pack(len(data), max_pages))
-                proc.stdin.write(data)
-                proc.stdin.flush()
-                reply = _read_frame(proc.stdout)
-            except (OSError, ValueError):
-                reply = None
-            finally:
-                timer.cancel()
+            budget = SECONDS if seconds is None else seconds
+            reply = _exchange(proc, _HEADER.pack(len(data), max_pages) + data, budget, killed.set)
             if reply is None:
                 self._stop()
                 why = "its time budget" if killed.is_set() else "its memory budget"
                 raise pdf.PdfError("The PDF needs more work than any real document: it was stopped at " + why
-                                   + ".", detail=f"stopped after {seconds or SECONDS:g} s" if killed.is_set()
+                                   + ".", detail=f"stopped after {budget:g} s" if killed.is_set()
                                    else "the reading process ended")
-        answer = json.loads(reply)
+            answer = json.loads(reply)
+            if answer.get("restart"):
+                self._stop()
         self.peak_rss_kb = max(self.peak_rss_kb, answer.get("peak_rss_kb", 0))
         if "error" in answer:
             raise pdf.PdfError(answer["error"], detail=answer.get("detail", ""))
@@ -83,9 +70,12 @@ class Worker:
         if self._proc is None or self._proc.poll() is not None:
             root = str(Path(__file__).resolve().parents[2])  # the folder holding the helpers package
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-            self._proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+            self._proc = subprocess.Popen([sys.executable, "-m", __name__, str(MEMORY_BYTES)], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=root)
             self.starts += 1
+            if _exchange(self._proc, b"", START_SECONDS, lambda: None) is None:  # the child's "ready"
+                self._stop()
+                raise pdf.PdfError("The PDF reader process could not start.", detail=sys.executable)
         return self._proc
 
     def _stop(self) -> None:
@@ -101,6 +91,27 @@ class Worker:
     def close(self) -> None:
         with self._lock:
             self._stop()
+
+
+def _exchange(proc: subprocess.Popen[bytes], request: bytes, seconds: float, on_kill: Any) -> bytes | None:
+    """Send ``request`` (if any) and read one reply; None if the child ended or took over ``seconds``."""
+    def kill() -> None:
+        on_kill()
+        proc.kill()
+
+    timer = threading.Timer(seconds, kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        if request:
+            proc.stdin.write(request)
+            proc.stdin.flush()
+        return _read_frame(proc.stdout)
+    except (OSError, ValueError):
+        return None
+    finally:
+        timer.cancel()
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -125,13 +136,13 @@ atexit.register(WORKER.close)
 
 # --- the child --------------------------------------------------------------------------------------------
 
-def _limit_memory() -> None:
+def _limit_memory(limit: int) -> None:
     try:
         import resource
     except ImportError:  # Windows: the time budget still applies
         return
     with contextlib.suppress(ValueError, OSError):  # macOS may refuse RLIMIT_AS: the time budget still applies
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _peak_rss_kb() -> int:
@@ -155,7 +166,10 @@ def main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, never into the replies
     requests = sys.stdin.buffer
-    _limit_memory()
+    _limit_memory(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_BYTES)
+    import pypdf  # noqa: F401  (imported before "ready", so a PDF's budget is spent on the PDF)
+
+    _write_frame(out, {"ready": True})
     while True:
         try:
             header = _read_exactly(requests, _HEADER.size)
@@ -166,14 +180,20 @@ def main() -> None:
         try:
             answer = _answer(data, max_pages)
         except MemoryError:
-            answer, data = {"error": "The PDF needs more memory than any real document.",
-                            "detail": "MemoryError"}, b""
+            answer = {"error": "The PDF needs more memory than any real document.", "detail": "MemoryError"}
+        data = b""
         answer["peak_rss_kb"] = _peak_rss_kb()
-        reply = json.dumps(answer).encode()
-        out.write(_LENGTH.pack(len(reply)) + reply)
-        out.flush()
-        if answer.get("detail") == "MemoryError":
-            return  # start afresh: a MemoryError can leave any state half-built
+        # After a MemoryError start afresh (the parent starts another child): it can leave state half-built.
+        answer["restart"] = answer.get("detail", "").startswith("MemoryError")
+        _write_frame(out, answer)
+        if answer["restart"]:
+            return
+
+
+def _write_frame(out: IO[bytes], answer: dict[str, Any]) -> None:
+    reply = json.dumps(answer).encode()
+    out.write(_LENGTH.pack(len(reply)) + reply)
+    out.flush()
 
 
 if __name__ == "__main__":
