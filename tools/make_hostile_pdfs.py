@@ -104,13 +104,13 @@ def flate_bomb(pages: int = 1, inflated: int = 75_000_000) -> bytes:
 
 
 def one_word_sentences(count: int = 46_500) -> str:
-    """A text document of ``count`` distinct one-word sentences."""
-    return " ".join(f"word{n}." for n in range(count))
+    """A text document of ``count`` distinct one-word sentences (short words: it fits a 200K window)."""
+    return " ".join(f"x{n}." for n in range(count))
 
 
 def long_question(words: int = 46_500) -> str:
     """A question of ``words`` distinct words, each matching one sentence of :func:`one_word_sentences`."""
-    return "Which of these " + " ".join(f"word{n}" for n in range(words)) + "?"
+    return "Which of these " + " ".join(f"x{n}" for n in range(words)) + "?"
 
 
 BUILDERS = {"nested_forms.pdf": nested_forms, "wide_forms.pdf": wide_forms, "many_pages.pdf": many_pages,

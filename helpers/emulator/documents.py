@@ -15,9 +15,11 @@ import math
 import re
 import sys
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import pdf as pdfs
@@ -151,7 +153,12 @@ _IRREGULAR = {"grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", 
 
 
 def _terms(text: str) -> set[str]:
-    return {_stem(_IRREGULAR.get(w, w)) for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {_term(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+@lru_cache(maxsize=1 << 16)  # words repeat: stemming each occurrence was most of the answer search's time
+def _term(word: str) -> str:
+    return _stem(_IRREGULAR.get(word, word))
 
 
 def _stem(word: str) -> str:
@@ -162,10 +169,13 @@ def _stem(word: str) -> str:
 
 
 def _sentences(document: Document) -> Iterator[tuple[int, int, int, str]]:
-    exact = document.kind == "text"
     for part, text in enumerate(document.parts):
         for m in _SENTENCE.finditer(text):
-            yield part, m.start(), m.end(), m.group() if exact else " ".join(m.group().split())
+            yield part, m.start(), m.end(), _sentence_text(document, m.group())
+
+
+def _sentence_text(document: Document, raw: str) -> str:
+    return raw if document.kind == "text" else " ".join(raw.split())
 
 
 def sentences(document: Document) -> list[Passage]:
@@ -176,40 +186,50 @@ def sentences(document: Document) -> list[Passage]:
 def best_passages(question: str, documents: list[Document], most: int = 2) -> list[Passage]:
     """The sentences that share the most (rarest-weighted) words with the question, best first.
 
-    Two passes over the sentences, each term set intersected with the question's (linear in the document's
-    words plus the question's): the first counts how many sentences hold each question word, the second
-    scores them and keeps the best ``most`` in a heap. No per-sentence list is kept, so memory stays small.
+    One pass over the sentences, linear in the document's words plus the question's: each sentence's terms
+    are intersected with the question's (a set operation, never a scan of the question), and a sentence that
+    shares some is kept as its place and its shared terms (stored once per distinct tuple, in the
+    intersection's own order, so each score is the same sum as ever). Weights follow from the counts.
     """
     wanted = _terms(question)
     if not wanted:
         return []
-    holding = dict.fromkeys(wanted, 0)  # sentences holding each question term
+    shared_ids: dict[tuple[str, ...], int] = {}   # each distinct tuple of shared terms → its index
+    uses: list[int] = []                          # ... and how many sentences share exactly it
+    ids, docs, parts, starts, ends = (array("q") for _ in range(5))  # per kept sentence
     total = 0
-    for document in documents:
-        for *_, text in _sentences(document):
+    for d, document in enumerate(documents):
+        for part, start, end, text in _sentences(document):
             total += 1
-            for term in wanted & _terms(text):
-                holding[term] += 1
-    if not total:
-        return []
-    weight = {t: math.log(1 + total / (1 + holding[t])) for t in wanted}
-    best: list[tuple[float, int, Document, tuple[int, int, int, str]]] = []  # min-heap of (score, -n, …)
-    n = 0
-    for document in documents:
-        for place in _sentences(document):
-            shared = wanted & _terms(place[3])
+            shared = tuple(wanted & _terms(text))
             if shared:
-                entry = (sum(weight[t] for t in shared), -n, document, place)
-                if len(best) < most:
-                    heapq.heappush(best, entry)
-                elif entry[:2] > best[0][:2]:
-                    heapq.heapreplace(best, entry)
-            n += 1
-    ranked = sorted(best, key=lambda e: (-e[0], -e[1]))  # best first; ties: the earlier sentence
-    if not ranked:
-        return []
-    top = ranked[0][0]
-    return [Passage(document, *place) for score, _, document, place in ranked if score >= 0.75 * top]
+                k = shared_ids.setdefault(shared, len(uses))
+                if k == len(uses):
+                    uses.append(0)
+                uses[k] += 1
+                ids.append(k)
+                docs.append(d)
+                parts.append(part)
+                starts.append(start)
+                ends.append(end)
+    if not ids:
+        return []  # no sentence (or none sharing a word): nothing to cite
+    holding = dict.fromkeys(wanted, 0)  # sentences holding each question term
+    for shared, k in shared_ids.items():
+        for term in shared:
+            holding[term] += uses[k]
+    weight = {t: math.log(1 + total / (1 + holding[t])) for t in wanted}
+    score_of = [sum(weight[t] for t in shared) for shared in shared_ids]
+    scores = [score_of[k] for k in ids]
+    # The best ``most``, ties to the earlier sentence: kept sentences are in document order.
+    ranked = heapq.nsmallest(most, range(len(scores)), key=lambda n: (-scores[n], n))
+    top = scores[ranked[0]]
+    out = []
+    for n in ranked:
+        if scores[n] >= 0.75 * top:
+            document, part, start, end = documents[docs[n]], parts[n], starts[n], ends[n]
+            out.append(Passage(document, part, start, end, _sentence_text(document, document.parts[part][start:end])))
+    return out
 
 
 def citation(passage: Passage) -> dict[str, Any]:
