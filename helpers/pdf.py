@@ -11,6 +11,7 @@ The offline emulator reads PDFs with this module too, so the two always agree on
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import logging
@@ -40,6 +41,17 @@ PAGE_IMAGE_TOKENS = 2_000            # the rendered page image in visual mode
 TEXT_PAGE_OVERHEAD = 3               # page separators in text-only mode
 
 VISUAL, TEXT_ONLY = "visual", "text-only"
+
+# --- caps on the work one untrusted PDF may cause (issue E: a 2 KB file once took minutes) ----------------
+# Generous for real documents (a dense page is ~5,000 text operators and ~50 KB of content), small enough
+# that no file can make pypdf loop for minutes or inflate gigabytes. Over a cap, read() raises PdfError.
+MAX_PAGES_READ = PAGE_LIMIT_1M        # no API takes more pages: larger files are counted, never extracted
+MAX_STREAM_BYTES = 16_000_000         # decompressed bytes per stream (pypdf's default is 75 MB)
+MAX_STREAM_WORK = 300_000             # pypdf's parse budget per content stream (operands + operators)
+MAX_DECODING_WORK = 64_000_000        # bytes decoded per stream across its filters
+MAX_FORM_CALLS = 200                  # form XObjects drawn per page while extracting text (pypdf: 5,000)
+MAX_TEXT_CHARS = 8_000_000            # extracted text per PDF: twice what a 1M-token window holds
+MAX_RESOURCE_VISITS = 10_000          # resource dictionaries visited to count one page's images
 
 
 class PdfError(ValueError):
@@ -78,10 +90,11 @@ class PdfInfo:
     encrypted: bool
     pages: tuple[Page, ...]
     data: bytes = field(repr=False, compare=False)
+    unread_pages: int = 0  # pages counted but not extracted: more than max_pages (no API would take them)
 
     @property
     def page_count(self) -> int:
-        return len(self.pages)
+        return len(self.pages) + self.unread_pages
 
     @property
     def images(self) -> int:
@@ -108,6 +121,8 @@ class PdfInfo:
 
     def summary(self) -> str:
         state = "encrypted" if self.encrypted else f"{self.page_count} pages, {self.images} images"
+        if self.unread_pages:
+            state = f"{self.page_count:,} pages, not read: over the {MAX_PAGES_READ}-page limit of every API"
         return f"{self.name}: {self.size:,} bytes, {state}"
 
     def __str__(self) -> str:
@@ -132,8 +147,13 @@ def _preview(text: str, width: int = 70) -> str:
 
 # --- reading --------------------------------------------------------------------------------------------
 
-def read(source: str | Path | bytes, name: str | None = None) -> PdfInfo:
-    """Inspect a PDF file or its bytes. Not a PDF, empty or unreadable → :class:`PdfError` saying why."""
+def read(source: str | Path | bytes, name: str | None = None, *, max_pages: int = MAX_PAGES_READ) -> PdfInfo:
+    """Inspect a PDF file or its bytes. Not a PDF, empty or unreadable → :class:`PdfError` saying why.
+
+    The page count comes first, from the page tree: a PDF of more than ``max_pages`` pages is counted
+    (``page_count``, ``unread_pages``) but none of its pages is parsed. Decompression, content parsing,
+    nested forms and extracted text are capped (the ``MAX_*`` constants): a file over a cap is unreadable.
+    """
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
@@ -152,38 +172,93 @@ def read(source: str | Path | bytes, name: str | None = None) -> PdfInfo:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every quirk it repairs
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            return PdfInfo(name, len(data), True, (), data)
-        pages = tuple(Page(n, _page_text(page), _count_images(page.get("/Resources")))
-                      for n, page in enumerate(reader.pages, start=1))
+        with pypdf.apply_configuration(**_pypdf_caps()):
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return PdfInfo(name, len(data), True, (), data)
+            count = _declared_pages(reader)
+            if count is None or count <= max_pages:
+                count = len(reader.pages)  # the real count: /Count may be missing or lie
+            if count > max_pages:
+                return PdfInfo(name, len(data), False, (), data, unread_pages=count)
+            pages = _extract(reader)
     # Any failure while parsing untrusted bytes means "unreadable": pypdf raises many types for
-    # damaged files (PyPdfError, NotImplementedError for unknown filters, DependencyError, KeyError…).
+    # damaged files (PyPdfError, LimitReachedError, NotImplementedError for unknown filters, KeyError…).
     except Exception as e:
-        raise PdfError(f"{name} could not be read as a PDF: it is probably damaged or truncated. Download or "
-                       "export it again.", detail=f"{type(e).__name__}: {e}") from None
+        raise PdfError(f"{name} could not be read as a PDF: it is probably damaged or truncated, or it needs "
+                       "more work than any real document. Download or export it again.",
+                       detail=f"{type(e).__name__}: {e}") from None
     if not pages:
         raise PdfError(f"{name} has no pages: export or download the PDF again.")
     return PdfInfo(name, len(data), False, pages, data)
+
+
+def _pypdf_caps() -> dict[str, int]:
+    """pypdf Configuration overwrites bounding decompression and per-page work (pypdf >= 7.1)."""
+    streams = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+               "brotli_maximum_output_length", "jbig2_maximum_output_length",
+               "array_based_stream_maximum_output_length", "maximum_declared_stream_length",
+               "image_maximum_buffer_size", "flate_maximum_buffer_size", "xmp_maximum_input_length")
+    caps = dict.fromkeys(streams, MAX_STREAM_BYTES)
+    caps.update(stream_parsing_work_maximum_count=MAX_STREAM_WORK,
+                stream_decoding_work_maximum_length=MAX_DECODING_WORK,
+                xform_maximum_invocations_per_extraction=MAX_FORM_CALLS)
+    import pypdf
+
+    known = {f.name for f in dataclasses.fields(pypdf.Configuration)}
+    return {key: value for key, value in caps.items() if key in known}
+
+
+def _declared_pages(reader: Any) -> int | None:
+    """The page tree's /Count, read without parsing any page (None when absent or not a count)."""
+    try:
+        count = reader.trailer["/Root"].get_object()["/Pages"].get_object()["/Count"]
+    except Exception:  # a broken catalog: let the full page walk decide
+        return None
+    return int(count) if isinstance(count, int) and count >= 0 else None
+
+
+def _extract(reader: Any) -> tuple[Page, ...]:
+    pages, chars = [], 0
+    for number, page in enumerate(reader.pages, start=1):
+        text = _page_text(page)
+        chars += len(text)
+        if chars > MAX_TEXT_CHARS:
+            raise PdfError(f"more than {MAX_TEXT_CHARS:,} characters of text by page {number}")
+        pages.append(Page(number, text, _count_images(page.get("/Resources"))))
+    return tuple(pages)
 
 
 def _page_text(page: Any) -> str:
     return (page.extract_text() or "").strip()
 
 
-def _count_images(resources: Any, depth: int = 0) -> int:
-    """Image XObjects on a page, including those inside form XObjects."""
-    resources = resources.get_object() if resources is not None else None
-    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
-    if xobjects is None:
-        return 0
-    count = 0
-    for ref in xobjects.get_object().values():
-        obj = ref.get_object()
-        if obj.get("/Subtype") == "/Image":
-            count += 1
-        elif obj.get("/Subtype") == "/Form" and depth < 4:
-            count += _count_images(obj.get("/Resources"), depth + 1)
+def _count_images(resources: Any) -> int:
+    """Image XObjects on a page, including those inside form XObjects (each form counted once per page).
+
+    Forms may list each other many times over; visiting each object once keeps this linear in the file.
+    """
+    count, seen, pending, visits = 0, set(), [(resources, 0)], 0
+    while pending:
+        resources, depth = pending.pop()
+        resources = resources.get_object() if resources is not None else None
+        xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
+        xobjects = xobjects.get_object() if xobjects is not None else None
+        if not isinstance(xobjects, dict):
+            continue
+        for ref in xobjects.values():
+            visits += 1
+            if visits > MAX_RESOURCE_VISITS:
+                raise PdfError(f"more than {MAX_RESOURCE_VISITS:,} XObject references on one page")
+            key = (ref.idnum, ref.generation) if hasattr(ref, "idnum") else id(ref)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                count += 1
+            elif obj.get("/Subtype") == "/Form" and depth < 4:
+                pending.append((obj.get("/Resources"), depth + 1))
     return count
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from helpers import pdf
 from helpers.pdf import PdfError, PdfInfo, PdfLimitError
 from helpers.tokens import estimate_tokens
+from tools.make_hostile_pdfs import flate_bomb, nested_forms, wide_forms
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "notebooks" / "data"
@@ -479,3 +481,31 @@ class TestGenerator:
         assert built["quarterly_report.pdf"].startswith(built["corrupt.pdf"])
         with pytest.raises(PdfError):
             pdf.read(built["corrupt.pdf"])
+
+
+class TestHostile:
+    """Learner-side reads are bounded too: counted before parsed, capped decompression and per-page work."""
+
+    def test_pages_over_max_pages_are_counted_not_read(self) -> None:
+        info = pdf.read(blank_pdf(5), max_pages=3)
+        assert (info.page_count, info.pages, info.unread_pages) == (5, (), 5)
+        assert "5 pages, not read" in info.summary()
+        assert pdf.read(blank_pdf(5), max_pages=5).unread_pages == 0
+
+    def test_a_lying_page_count_is_checked_against_the_tree(self) -> None:
+        data = blank_pdf(700)
+        assert data.count(b"/Count 700") == 1
+        info = pdf.read(data.replace(b"/Count 700", b"/Count 1  "))  # same length: offsets stay valid
+        assert (info.page_count, info.unread_pages) == (700, 700)
+
+    def test_a_decompression_bomb_is_unreadable_at_once(self) -> None:
+        with pytest.raises(PdfError, match="more work than any real document") as e:
+            pdf.read(flate_bomb(1))
+        assert "LimitReachedError" in e.value.detail
+
+    def test_nested_and_repeated_forms_read_quickly(self) -> None:
+        for data in (nested_forms(40), wide_forms(200, 5)):
+            started = time.perf_counter()
+            info = pdf.read(data)
+            assert info.page_count == 1 and info.images == 0
+            assert time.perf_counter() - started < 5

@@ -137,7 +137,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     for i, message in enumerate(messages):
         for j, block in enumerate(message["content"]):
             if block.get("type") == "document":
-                documents.append(docs.read(block, len(documents), f"messages.{i}.content.{j}", api))
+                documents.append(docs.read(block, len(documents), f"messages.{i}.content.{j}", api,
+                                           page_limit=pages_allowed(window)))
                 wheres.append(f"messages.{i}.content.{j}")
     docs.check_pages(documents, wheres, pages_allowed(window))
     input_tokens = count_input_tokens(messages, system, body.get("tools"), [d.tokens for d in documents])

@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import math
 import re
+import sys
+import threading
+from array import array
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import pdf as pdfs
 from ..tokens import estimate_tokens
-from . import errors
+from . import errors, pdf_worker
 
 INVOKE, CONVERSE = "invoke", "converse"
-_CACHE: OrderedDict[bytes, pdfs.PdfInfo | Exception] = OrderedDict()  # the same PDF is often sent again
+# The same PDF is often sent again: keep what was read (texts, not the file), bounded in entries and in bytes.
+_CACHE: OrderedDict[bytes, tuple[pdfs.PdfInfo | pdfs.PdfError, int]] = OrderedDict()
 _CACHE_SIZE = 16
+_CACHE_BYTES = 32_000_000
+_cache_lock = threading.Lock()  # requests with documents are read in worker threads
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Document:
     mode: str                  # pdf.VISUAL or pdf.TEXT_ONLY
     citations: bool
     tokens: int
+    page_count: int = 0        # pdf: pages in the file (also when too many to read; ``parts`` is then empty)
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,11 @@ class Passage:
     text: str
 
 
-def read(block: dict[str, Any], index: int, where: str, api: str) -> Document:
-    """The document in a validated ``document`` block; unreadable PDFs get Claude's 400 errors."""
+def read(block: dict[str, Any], index: int, where: str, api: str, page_limit: int = pdfs.MAX_PAGES_READ) -> Document:
+    """The document in a validated ``document`` block; unreadable PDFs get Claude's 400 errors.
+
+    A PDF of more than ``page_limit`` pages is counted, not read: :func:`check_pages` then refuses it.
+    """
     source = block["source"]
     citations = bool((block.get("citations") or {}).get("enabled"))
     title = block.get("title") if isinstance(block.get("title"), str) else None
@@ -65,25 +78,28 @@ def read(block: dict[str, Any], index: int, where: str, api: str) -> Document:
                         sum(estimate_tokens(p) for p in parts))
     if source.get("media_type") != "application/pdf":
         raise errors.validation(f"{where}.source.media_type: Input should be 'application/pdf'")
-    info = _read_pdf(source["data"], where)
+    info = _read_pdf(source["data"], where, page_limit)
     mode = pdfs.VISUAL if api == INVOKE or citations else pdfs.TEXT_ONLY
     return Document(index, title, "pdf", tuple(p.text for p in info.pages), info.images, mode, citations,
-                    info.tokens(mode))
+                    info.tokens(mode), info.page_count)
 
 
-def _read_pdf(data_b64: str, where: str) -> pdfs.PdfInfo:
+def _read_pdf(data_b64: str, where: str, page_limit: int) -> pdfs.PdfInfo:
+    """The PDF read in the worker process (time and memory budget), or from the cache."""
     data = base64.b64decode(data_b64)
     key = hashlib.sha1(data).digest()
-    info = _CACHE.get(key)
-    if info is None:
+    max_pages = min(page_limit, pdfs.MAX_PAGES_READ)
+    with _cache_lock:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+    info = cached[0] if cached is not None else None
+    if info is None or (isinstance(info, pdfs.PdfInfo) and info.unread_pages and info.page_count <= max_pages):
         try:
-            info = pdfs.read(data)
+            info = pdf_worker.WORKER.read(data, max_pages)
         except pdfs.PdfError as e:
             info = e
-        _CACHE[key] = info
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    _CACHE.move_to_end(key)
+        _remember(key, info)
     at = f"{where}.pdf.source.base64.data"
     if isinstance(info, Exception):
         raise errors.validation(f"{at}: The PDF specified was not valid.")  # Claude's wording [3p]
@@ -93,12 +109,30 @@ def _read_pdf(data_b64: str, where: str) -> pdfs.PdfInfo:
     return info
 
 
+def _remember(key: bytes, info: pdfs.PdfInfo | pdfs.PdfError) -> None:
+    """Cache ``info``, dropping the oldest entries past the count or the byte budget."""
+    cost = 200 + (sum(sys.getsizeof(p.text) + 100 for p in info.pages) if isinstance(info, pdfs.PdfInfo) else 0)
+    if cost > _CACHE_BYTES:
+        return
+    with _cache_lock:
+        _CACHE[key] = (info, cost)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE or sum(c for _, c in _CACHE.values()) > _CACHE_BYTES:
+            _CACHE.popitem(last=False)
+
+
+def cache_bytes() -> int:
+    """Bytes the PDF cache holds (what it counts against its budget)."""
+    with _cache_lock:
+        return sum(cost for _, cost in _CACHE.values())
+
+
 def check_pages(documents: list[Document], wheres: list[str], limit: int) -> None:
     """Claude's per-request PDF page limit, reported at the document that crosses it."""
     total = 0
     for document, where in zip(documents, wheres, strict=True):
         if document.kind == "pdf":
-            total += len(document.parts)
+            total += document.page_count
             if total > limit:
                 raise errors.validation(f"{where}.pdf.source.base64.data: A maximum of {limit} PDF pages may "
                                         "be provided.")  # [3p]
@@ -119,7 +153,12 @@ _IRREGULAR = {"grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", 
 
 
 def _terms(text: str) -> set[str]:
-    return {_stem(_IRREGULAR.get(w, w)) for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {_term(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+@lru_cache(maxsize=1 << 16)  # words repeat: stemming each occurrence was most of the answer search's time
+def _term(word: str) -> str:
+    return _stem(_IRREGULAR.get(word, word))
 
 
 def _stem(word: str) -> str:
@@ -129,27 +168,68 @@ def _stem(word: str) -> str:
     return word
 
 
+def _sentences(document: Document) -> Iterator[tuple[int, int, int, str]]:
+    for part, text in enumerate(document.parts):
+        for m in _SENTENCE.finditer(text):
+            yield part, m.start(), m.end(), _sentence_text(document, m.group())
+
+
+def _sentence_text(document: Document, raw: str) -> str:
+    return raw if document.kind == "text" else " ".join(raw.split())
+
+
 def sentences(document: Document) -> list[Passage]:
     """Every sentence with its place. Text documents keep the exact text, as char citations slice it."""
-    exact = document.kind == "text"
-    return [Passage(document, part, m.start(), m.end(), m.group() if exact else " ".join(m.group().split()))
-            for part, text in enumerate(document.parts) for m in _SENTENCE.finditer(text)]
+    return [Passage(document, *place) for place in _sentences(document)]
 
 
 def best_passages(question: str, documents: list[Document], most: int = 2) -> list[Passage]:
-    """The sentences that share the most (rarest-weighted) words with the question, best first."""
-    candidates = [p for d in documents for p in sentences(d)]
+    """The sentences that share the most (rarest-weighted) words with the question, best first.
+
+    One pass over the sentences, linear in the document's words plus the question's: each sentence's terms
+    are intersected with the question's (a set operation, never a scan of the question), and a sentence that
+    shares some is kept as its place and its shared terms (stored once per distinct tuple, in the
+    intersection's own order, so each score is the same sum as ever). Weights follow from the counts.
+    """
     wanted = _terms(question)
-    if not candidates or not wanted:
+    if not wanted:
         return []
-    terms = [_terms(p.text) for p in candidates]
-    weight = {t: math.log(1 + len(candidates) / (1 + sum(t in ts for ts in terms))) for t in wanted}
-    scores = [sum(weight[t] for t in wanted & ts) for ts in terms]
-    ranked = sorted(range(len(candidates)), key=lambda n: (-scores[n], n))  # ties: the earlier sentence
-    best = scores[ranked[0]]
-    if best <= 0:
-        return []
-    return [candidates[n] for n in ranked[:most] if scores[n] >= 0.75 * best]
+    shared_ids: dict[tuple[str, ...], int] = {}   # each distinct tuple of shared terms → its index
+    uses: list[int] = []                          # ... and how many sentences share exactly it
+    ids, docs, parts, starts, ends = (array("q") for _ in range(5))  # per kept sentence
+    total = 0
+    for d, document in enumerate(documents):
+        for part, start, end, text in _sentences(document):
+            total += 1
+            shared = tuple(wanted & _terms(text))
+            if shared:
+                k = shared_ids.setdefault(shared, len(uses))
+                if k == len(uses):
+                    uses.append(0)
+                uses[k] += 1
+                ids.append(k)
+                docs.append(d)
+                parts.append(part)
+                starts.append(start)
+                ends.append(end)
+    if not ids:
+        return []  # no sentence (or none sharing a word): nothing to cite
+    holding = dict.fromkeys(wanted, 0)  # sentences holding each question term
+    for shared, k in shared_ids.items():
+        for term in shared:
+            holding[term] += uses[k]
+    weight = {t: math.log(1 + total / (1 + holding[t])) for t in wanted}
+    score_of = [sum(weight[t] for t in shared) for shared in shared_ids]
+    scores = [score_of[k] for k in ids]
+    # The best ``most``, ties to the earlier sentence: kept sentences are in document order.
+    ranked = heapq.nsmallest(most, range(len(scores)), key=lambda n: (-scores[n], n))
+    top = scores[ranked[0]]
+    out = []
+    for n in ranked:
+        if scores[n] >= 0.75 * top:
+            document, part, start, end = documents[docs[n]], parts[n], starts[n], ends[n]
+            out.append(Passage(document, part, start, end, _sentence_text(document, document.parts[part][start:end])))
+    return out
 
 
 def citation(passage: Passage) -> dict[str, Any]:

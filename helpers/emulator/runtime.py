@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from . import anthropic_body, converse, documents, errors, eventstream, targets
 from .anthropic_body import Request
@@ -16,6 +16,37 @@ from .state import Fault
 
 # Request headers echoed back when sent (spec §1.3, §1.5).
 _ECHOED = ("x-amzn-bedrock-performanceconfig-latency", "x-amzn-bedrock-service-tier")
+
+# Work that can take long runs in a thread, so the event loop keeps serving everyone else (issue E): reading
+# PDFs (which waits on the PDF worker process, helpers/emulator/pdf_worker.py), the extractive answer, and
+# parsing large bodies. A small body without documents is microseconds of work: a thread hop would cost more.
+_SMALL_BODY = 64_000
+T = TypeVar("T")
+
+
+def _is_heavy(call: Call) -> bool:
+    return len(call.body) > _SMALL_BODY or b"document" in call.body
+
+
+async def _off_loop(heavy: bool, work: Callable[[], T]) -> T:
+    return await asyncio.to_thread(work) if heavy else work()
+
+
+async def _validated_anthropic(call: Call, model: Any) -> Request:
+    return await _off_loop(_is_heavy(call), lambda: anthropic_body.validate(anthropic_body.parse_json(call.body),
+                                                                            model))
+
+
+async def _validated_converse(call: Call, model: Any) -> tuple[dict[str, Any], Request]:
+    def work() -> tuple[dict[str, Any], Request]:
+        body = anthropic_body.parse_json(call.body)
+        return body, converse.validate(body, model)
+
+    return await _off_loop(_is_heavy(call), work)
+
+
+async def _composed(request: Request) -> Reply:
+    return await _off_loop(bool(request.documents), lambda: compose(request))
 
 
 def _target(call: Call, operation: str):
@@ -61,9 +92,9 @@ def _usage(request: Request, output_tokens: int) -> dict[str, Any]:
 @route("POST", "/model/{modelId}/invoke", "InvokeModel")
 async def invoke_model(call: Call) -> Response:
     target = _target(call, "InvokeModel")
-    request = anthropic_body.validate(anthropic_body.parse_json(call.body), target.model)
+    request = await _validated_anthropic(call, target.model)
     await _fault_and_latency(call, allow_mid_stream=False)
-    reply = compose(request)
+    reply = await _composed(request)
     headers = [
         ("x-amzn-bedrock-invocation-latency", str(call.elapsed_ms())),
         ("x-amzn-bedrock-output-token-count", str(reply.output_tokens)),
@@ -77,9 +108,9 @@ async def invoke_model(call: Call) -> Response:
 @route("POST", "/model/{modelId}/invoke-with-response-stream", "InvokeModelWithResponseStream")
 async def invoke_model_with_response_stream(call: Call) -> StreamResponse:
     target = _target(call, "InvokeModelWithResponseStream")
-    request = anthropic_body.validate(anthropic_body.parse_json(call.body), target.model)
+    request = await _validated_anthropic(call, target.model)
     fault = await _fault_and_latency(call, allow_mid_stream=True)
-    reply = compose(request)
+    reply = await _composed(request)
     headers = [("content-type", eventstream.CONTENT_TYPE),
                ("x-amzn-bedrock-content-type", "application/json")]
     headers += [(h, call.headers[h]) for h in _ECHOED if h in call.headers]
@@ -122,22 +153,20 @@ async def _anthropic_frames(call: Call, request: Request, reply: Reply, fault: F
 @route("POST", "/model/{modelId}/converse", "Converse")
 async def converse_op(call: Call) -> Response:
     target = _target(call, "Converse")
-    body = anthropic_body.parse_json(call.body)
-    request = converse.validate(body, target.model)
+    body, request = await _validated_converse(call, target.model)
     await _fault_and_latency(call, allow_mid_stream=False)
-    reply = compose(request)
+    reply = await _composed(request)
     return Response.json(converse.response(request, reply, call.elapsed_ms(), body))
 
 
 @route("POST", "/model/{modelId}/converse-stream", "ConverseStream")
 async def converse_stream(call: Call) -> StreamResponse:
     target = _target(call, "ConverseStream")
-    body = anthropic_body.parse_json(call.body)
-    request = converse.validate(body, target.model)
+    body, request = await _validated_converse(call, target.model)
     fault = await _fault_and_latency(call, allow_mid_stream=True)
     if fault and fault.error.code == "ModelTimeoutException":
         raise fault.error  # ConverseStream's event union has no modelTimeoutException member
-    reply = compose(request)
+    reply = await _composed(request)
     return StreamResponse(_converse_frames(call, request, reply, fault, body),
                           [("content-type", eventstream.CONTENT_TYPE)])
 
@@ -174,7 +203,13 @@ async def _converse_frames(call: Call, request: Request, reply: Reply, fault: Fa
 @route("POST", "/model/{modelId}/count-tokens", "CountTokens")
 async def count_tokens(call: Call) -> Response:
     target = targets.resolve(call.params["modelId"], call.caller.region, call.state, "CountTokens")
-    body = anthropic_body.parse_json(call.body)
+    # Always off the loop: the Anthropic body arrives base64-encoded, so its documents cannot be seen here.
+    request = await asyncio.to_thread(_count_tokens_request, call.body, target.model)
+    return Response.json({"inputTokens": request.input_tokens})
+
+
+def _count_tokens_request(raw: bytes, model: Any) -> Request:
+    body = anthropic_body.parse_json(raw)
     source = body.get("input") if isinstance(body, dict) else None
     if not isinstance(source, dict) or len(source) != 1:
         raise errors.validation("CountTokens needs 'input' with exactly one of 'invokeModel' or 'converse'.")
@@ -183,9 +218,7 @@ async def count_tokens(call: Call) -> Response:
             inner = base64.b64decode(source["invokeModel"].get("body", ""), validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise errors.malformed() from None
-        request = anthropic_body.validate(anthropic_body.parse_json(inner), target.model, check_context=False)
-    elif isinstance(source.get("converse"), dict):
-        request = converse.validate(source["converse"], target.model, check_context=False)
-    else:
-        raise errors.validation("CountTokens needs 'input' with exactly one of 'invokeModel' or 'converse'.")
-    return Response.json({"inputTokens": request.input_tokens})
+        return anthropic_body.validate(anthropic_body.parse_json(inner), model, check_context=False)
+    if isinstance(source.get("converse"), dict):
+        return converse.validate(source["converse"], model, check_context=False)
+    raise errors.validation("CountTokens needs 'input' with exactly one of 'invokeModel' or 'converse'.")

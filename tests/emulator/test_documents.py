@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, error_of, padded_pdf, sample
 
 from helpers import errors, pdf
+from tools.make_hostile_pdfs import flate_bomb
 
 DATA = Path(__file__).resolve().parents[2] / "notebooks" / "data"
 QUESTION = "How much did revenue grow?"
@@ -441,6 +442,16 @@ class TestPdfErrors:
         assert error_of(e) == ("ValidationException", expected(operation, limit), 400)
         assert errors.explain(e.value).pain_point == 11
         assert _send(runtime, operation, data, anthropic_beta=[BETA_1M])  # 200 with the beta
+
+    def test_pages_are_counted_before_any_is_read(self, runtime: Any) -> None:
+        """101 pages of decompression bombs: the page limit answers first; with the beta, the bombs are read."""
+        data = flate_bomb(pages=101, inflated=20_000_000)
+        with pytest.raises(ClientError) as e:
+            _send(runtime, "invoke_model", data)
+        assert error_of(e) == ("ValidationException", AT_FIRST + "A maximum of 100 PDF pages may be provided.", 400)
+        with pytest.raises(ClientError) as e:
+            _send(runtime, "invoke_model", data, anthropic_beta=[BETA_1M])
+        assert error_of(e) == ("ValidationException", AT_FIRST + NOT_VALID, 400)
 
     def test_101_pages_with_the_beta_are_billed_visually(self, runtime: Any) -> None:
         response = runtime.invoke_model(modelId=SONNET_45_GLOBAL,
