@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -56,7 +57,11 @@ def _target(call: Call, operation: str):
 async def _fault_and_latency(call: Call, *, allow_mid_stream: bool) -> Fault | None:
     """Apply injected latency, and raise (or hand back, for mid-stream delivery) an injected fault."""
     if call.state.latency_ms:
-        await asyncio.sleep(call.state.latency_ms / 1000)
+        # asyncio.sleep may wake a little early (clock granularity): sleep until the full delay has passed,
+        # so the latency header is never below the injected value.
+        until = time.perf_counter() + call.state.latency_ms / 1000
+        while (left := until - time.perf_counter()) > 0:
+            await asyncio.sleep(left)
     fault = call.state.draw_fault()
     if fault and not (fault.mid_stream and allow_mid_stream):
         raise fault.error
