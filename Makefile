@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab test lint bench notebooks samples clean
+.PHONY: deps lab doctor test lint bench notebooks samples clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -25,6 +25,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/en
+
+doctor: deps   # is this machine ready? exit 0 unless a check FAILs; JSON: .venv/bin/python -m helpers doctor --json
+	$(BIN)/python -m helpers doctor
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools
