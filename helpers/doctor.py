@@ -41,6 +41,7 @@ SYMBOLS = {OK: "\u2713", WARN: "!", FAIL: "\u2717"}  # ✓ ! ✗: in every commo
 WORDS = {OK: "OK", WARN: "WARN", FAIL: "FAIL"}
 _COLOURS = {OK: "#15803d", WARN: "#b45309", FAIL: "#b91c1c"}
 OFFLINE_PROBE_NAME = "Offline emulator"
+# helpers.errors imports this module (BOTO3_REQUIREMENT), so checks import it when they run.
 
 
 def label(status: str) -> str:
@@ -88,9 +89,9 @@ def check_boto3() -> Check:
         version = metadata.version("boto3")
     except metadata.PackageNotFoundError:
         return Check("boto3", FAIL, "not installed", f'pip install "{BOTO3_REQUIREMENT}"')
-    import botocore.session
+    import botocore.loaders
 
-    services = botocore.session.get_session().get_available_services()
+    services = botocore.loaders.create_loader().list_available_services("service-2")  # reads no AWS config
     if _version(version) < BOTO3_FLOOR or "bedrock-runtime" not in services:
         return Check("boto3", FAIL, f"boto3 {version} does not know bedrock-runtime (UnknownServiceError)",
                      f'pip install -U "{BOTO3_REQUIREMENT}" and restart the kernel')
@@ -165,7 +166,7 @@ def check_region() -> Check:
 def check_credentials_boto3() -> Check:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .errors import credentials_explanation, explain  # (errors imports this module)
+    from .errors import credentials_explanation, explain
 
     problem = credentials_explanation()
     if problem is not None:
@@ -235,18 +236,21 @@ def _probe_model() -> str:
 
 def check_offline() -> Check:
     """Start the emulator in-process, send it one real boto3 Converse call, stop it, and time all three."""
-    from .errors import explain  # (errors imports this module)
+    from .errors import explain
 
     began = time.perf_counter()
     try:
         import boto3
+        import botocore.session
         from botocore.config import Config
 
         from . import emulator
 
         with emulator.start(region=OFFLINE_REGION) as emu:
             started = time.perf_counter()
-            client = boto3.session.Session().client(
+            # AWS_PROFILE does not apply offline (connect() unsets it): a profile that is missing must not matter.
+            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            client = boto3.session.Session(botocore_session=session).client(
                 "bedrock-runtime", endpoint_url=emu.url, region_name=OFFLINE_REGION,
                 aws_access_key_id=emulator.auth.ACCESS_KEY_ID, aws_secret_access_key=emulator.auth.SECRET_ACCESS_KEY,
                 config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15))
@@ -257,6 +261,7 @@ def check_offline() -> Check:
     except Exception as e:  # any failure here is the finding, shown with its explanation
         why = explain(e)
         return Check(OFFLINE_PROBE_NAME, FAIL, f"the local emulator did not answer: {why.code}: {why.message[:200]}",
+                     why.fix.replace("\n", " ") if why.recognised else
                      "Reinstall the project's packages (`make deps`), and let programs listen on 127.0.0.1 "
                      "(a firewall or proxy variable may block it); then run the doctor again.")
     if reply["stopReason"] not in ("end_turn", "max_tokens"):
@@ -267,7 +272,7 @@ def check_offline() -> Check:
 
 def check_mode() -> tuple[Check, str | None]:
     """Which mode the notebooks will run in, as connect() decides it, and why. Returns (check, mode)."""
-    from .errors import credentials_explanation  # (errors imports this module)
+    from .errors import credentials_explanation
 
     requested = (os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
     if requested not in MODES:
@@ -292,12 +297,32 @@ def check_mode() -> tuple[Check, str | None]:
                  "not Claude's)", fix), "offline"
 
 
-def _aws_path(cli_credentials: Check) -> list[Check]:
+def _guarded(name: str, check: Callable[[], Any]) -> list[Check]:
+    """Run one check (a Check or a list of them); an error it did not expect becomes its FAIL row, explained,
+    so the doctor never ends in a traceback (e.g. AWS_PROFILE names a profile that does not exist)."""
+    from .errors import explain
+
+    try:
+        found = check()
+    except Exception as e:  # the doctor's job is to report this, not to crash on it
+        why = explain(e)
+        fix = why.fix.replace("\n", " ") if why.recognised else "Fix what the message says, then run the doctor again."
+        return [Check(name, FAIL, f"{why.code}: {why.message}"[:300], fix)]
+    return found if isinstance(found, list) else [found]
+
+
+def _aws_path(cli_credentials: list[Check]) -> list[Check]:
     """Region, credentials and model access: the calls the notebooks make, against what the environment names."""
-    checks = [check_region(), cli_credentials, check_credentials_boto3()]
-    if checks[-1].status == OK and checks[0].status != FAIL:
-        checks += check_model_access()
+    region = _guarded("Region", check_region)
+    boto3_credentials = _guarded("Credentials (boto3)", check_credentials_boto3)
+    checks = [*region, *cli_credentials, *boto3_credentials]
+    if boto3_credentials[0].status == OK and region[0].status != FAIL:
+        checks += _guarded("Model access", check_model_access)
     return checks
+
+
+TOOLS = (("Python", check_python), ("boto3", check_boto3), ("anthropic[bedrock]", check_anthropic),
+         ("Node.js", check_node), ("AWS CLI", check_aws_cli))
 
 
 def run_checks() -> tuple[list[Check], str | None]:
@@ -309,13 +334,13 @@ def run_checks() -> tuple[list[Check], str | None]:
     mode_check, mode = check_mode()
     connected_offline = mode == "offline" and current() is not None
     with ThreadPoolExecutor(max_workers=4) as pool:
-        tools = [pool.submit(check) for check in (check_python, check_boto3, check_anthropic, check_node,
-                                                   check_aws_cli)]
-        cli_credentials = pool.submit(check_credentials_cli) if mode == "aws" or connected_offline else None
-        path = [check_offline()] if mode == "offline" else []
+        tools = [pool.submit(_guarded, name, check) for name, check in TOOLS]
+        cli_credentials = (pool.submit(_guarded, "Credentials (AWS CLI)", check_credentials_cli)
+                           if mode == "aws" or connected_offline else None)
+        path = _guarded(OFFLINE_PROBE_NAME, check_offline) if mode == "offline" else []
         if cli_credentials is not None:  # aws mode, or offline after connect(): the calls the notebooks make
             path += _aws_path(cli_credentials.result())
-        return [mode_check, *(t.result() for t in tools), *path], mode
+        return [mode_check, *(c for t in tools for c in t.result()), *path], mode
 
 
 class Report(list):

@@ -158,6 +158,14 @@ class TestCommandLine:
         assert "Offline emulator" not in out.stdout
         assert lines[-1].startswith("Not ready: fix each FAIL above")
 
+    def test_a_missing_profile_is_explained_not_a_traceback(self, clean_env: None) -> None:
+        out = run_doctor("--json", HANDSON_MODE="aws", AWS_PROFILE="workshop", AWS_REGION="us-west-2")
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        by_name = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+        assert by_name["boto3"]["status"] == "ok"  # the SDK check reads no AWS configuration
+        for name in ("Region", "Credentials (boto3)"):
+            assert by_name[name]["status"] == "fail" and "aws configure list-profiles" in by_name[name]["fix"]
+
     def test_not_a_mode(self, clean_env: None) -> None:
         out = run_doctor("--json", HANDSON_MODE="ofline")
         data = json.loads(out.stdout)
