@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab test lint bench notebooks samples clean
+.PHONY: deps lab doctor test lint bench notebooks samples clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -31,6 +31,9 @@ EDITION ?= en
 lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
 	@$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) --ServerApp.root_dir=notebooks \
 		--LabApp.default_url=/lab/tree/$(EDITION)/01_setup_checks.ipynb --ServerApp.log_level=WARN --LabApp.log_level=WARN
+
+doctor: deps   # is this machine ready? exit 0 unless a check FAILs; JSON: .venv/bin/python -m helpers doctor --json
+	$(BIN)/python -m helpers doctor
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools

@@ -1,23 +1,34 @@
-"""The preflight doctor: is this machine ready to call Claude on Bedrock? Each check says ok, warn
-or fail, and the exact fix. ``python -m helpers doctor [--json]`` runs it from a terminal.
+"""The preflight doctor: is this machine ready for the notebooks? Each check says OK, WARN or FAIL (a
+symbol and a word), and the exact fix.
+
+It knows the mode (``HANDSON_MODE``, as :func:`helpers.connect` reads it): in ``aws`` mode it checks the
+region, your credentials and model access; in ``offline`` mode, and in ``auto`` mode when no AWS
+credentials are found (a WARN, not a FAIL: the notebooks then run offline), it starts the local emulator
+in-process, sends it one real boto3 call and stops it.
+
+From a terminal: ``make doctor``, or ``.venv/bin/python -m helpers doctor [--json]``. Exit status: 0 when
+no check FAILs (WARNs allowed), 1 when one does, 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import catalog
-from .connection import region_disagreement
+from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, current, region_disagreement
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 BOTO3_FLOOR = (1, 28, 59)    # the guide's floor: first boto3 that knows bedrock-runtime
@@ -25,7 +36,17 @@ BOTO3_REQUIREMENT = "boto3>=" + ".".join(map(str, BOTO3_FLOOR))
 CLI_FLOOR = (2, 13, 23)      # the guide's floor for the AWS CLI
 PYTHON_FLOOR = (3, 11)
 ROOT = Path(__file__).resolve().parents[1]
-_ICONS = {OK: "✅", WARN: "⚠️", FAIL: "❌"}
+# A symbol and a word for each status: the word survives a font without the symbol (and a screen reader).
+SYMBOLS = {OK: "\u2713", WARN: "!", FAIL: "\u2717"}  # ✓ ! ✗: in every common monospace font, unlike emoji
+WORDS = {OK: "OK", WARN: "WARN", FAIL: "FAIL"}
+_COLOURS = {OK: "#15803d", WARN: "#b45309", FAIL: "#b91c1c"}
+OFFLINE_PROBE_NAME = "Offline emulator"
+# helpers.errors imports this module (BOTO3_REQUIREMENT), so checks import it when they run.
+
+
+def label(status: str) -> str:
+    """``"✓ OK"``, ``"! WARN"`` or ``"✗ FAIL"``."""
+    return f"{SYMBOLS[status]} {WORDS[status]}"
 
 
 @dataclass(frozen=True)
@@ -35,9 +56,17 @@ class Check:
     detail: str
     fix: str = ""
 
+    @property
+    def label(self) -> str:
+        return label(self.status)
+
     def __str__(self) -> str:
-        fix = f"\n      fix: {self.fix}" if self.fix else ""
-        return f"{self.status.upper():<4}  {self.name}: {self.detail}{fix}"
+        fix = f"\n        fix: {self.fix}" if self.fix else ""
+        return f"{self.label:<6}  {self.name}: {self.detail}{fix}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "label": self.label, "detail": self.detail,
+                "fix": self.fix}
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -60,9 +89,9 @@ def check_boto3() -> Check:
         version = metadata.version("boto3")
     except metadata.PackageNotFoundError:
         return Check("boto3", FAIL, "not installed", f'pip install "{BOTO3_REQUIREMENT}"')
-    import botocore.session
+    import botocore.loaders
 
-    services = botocore.session.get_session().get_available_services()
+    services = botocore.loaders.create_loader().list_available_services("service-2")  # reads no AWS config
     if _version(version) < BOTO3_FLOOR or "bedrock-runtime" not in services:
         return Check("boto3", FAIL, f"boto3 {version} does not know bedrock-runtime (UnknownServiceError)",
                      f'pip install -U "{BOTO3_REQUIREMENT}" and restart the kernel')
@@ -135,24 +164,36 @@ def check_region() -> Check:
 
 
 def check_credentials_boto3() -> Check:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from .errors import credentials_explanation, explain
+
+    problem = credentials_explanation()
+    if problem is not None:
+        return Check("Credentials (boto3)", FAIL, problem.title, problem.fix.replace("\n", " "))
+    import boto3
 
     try:
         identity = boto3.Session().client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as e:
-        return Check("Credentials (boto3)", FAIL, str(e),
+        why = explain(e)
+        return Check("Credentials (boto3)", FAIL, f"{why.code}: {why.message}",
+                     why.fix.replace("\n", " ") if why.recognised else
                      "Run `aws configure` (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then re-run.")
     return Check("Credentials (boto3)", OK, f"account {identity['Account']}")
 
 
 def check_credentials_cli(run: Callable[..., Any] = subprocess.run) -> Check:
+    from .errors import explain
+
     aws = shutil.which("aws")
     if not aws:
         return Check("Credentials (AWS CLI)", WARN, "AWS CLI not found", "See the AWS CLI check.")
     out = run([aws, "sts", "get-caller-identity", "--output", "json"], capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
+        why = explain(out.stderr or "")
         return Check("Credentials (AWS CLI)", FAIL, out.stderr.strip()[-300:] or "failed",
+                     why.fix.replace("\n", " ") if why.recognised else
                      "Run `aws configure`, or check AWS_PROFILE and the clock.")
     return Check("Credentials (AWS CLI)", OK, f"account {json.loads(out.stdout)['Account']}")
 
@@ -186,17 +227,146 @@ def check_model_access() -> list[Check]:
     return checks
 
 
-def run_checks() -> list[Check]:
-    """Every check, in the order a learner fixes things."""
-    checks = [check_python(), check_boto3(), check_anthropic(), check_node(), check_aws_cli(), check_region()]
-    checks += [check_credentials_cli(), check_credentials_boto3()]
-    if checks[-1].status == OK and checks[5].status != FAIL:
-        checks += check_model_access()
+def _probe_model() -> str:
+    """An id the offline probe calls: the newest active model's global profile."""
+    active = [m for m in catalog.models() if m.lifecycle() == catalog.ACTIVE and "global" in m.geographies]
+    newest = max(active, key=lambda m: m.start_of_life or m.as_of)
+    return newest.profile_id("global")
+
+
+def check_offline() -> Check:
+    """Start the emulator in-process, send it one real boto3 Converse call, stop it, and time all three."""
+    from .errors import explain
+
+    began = time.perf_counter()
+    try:
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        from . import emulator
+
+        with emulator.start(region=OFFLINE_REGION) as emu:
+            started = time.perf_counter()
+            # AWS_PROFILE does not apply offline (connect() unsets it): a profile that is missing must not matter.
+            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            client = boto3.session.Session(botocore_session=session).client(
+                "bedrock-runtime", endpoint_url=emu.url, region_name=OFFLINE_REGION,
+                aws_access_key_id=emulator.auth.ACCESS_KEY_ID, aws_secret_access_key=emulator.auth.SECRET_ACCESS_KEY,
+                config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15))
+            reply = client.converse(modelId=_probe_model(), messages=[{"role": "user", "content": [{"text": "Hi"}]}],
+                                    inferenceConfig={"maxTokens": 16})
+            answered = time.perf_counter()
+        stopped = time.perf_counter()
+    except Exception as e:  # any failure here is the finding, shown with its explanation
+        why = explain(e)
+        return Check(OFFLINE_PROBE_NAME, FAIL, f"the local emulator did not answer: {why.code}: {why.message[:200]}",
+                     why.fix.replace("\n", " ") if why.recognised else
+                     "Reinstall the project's packages (`make deps`), and let programs listen on 127.0.0.1 "
+                     "(a firewall or proxy variable may block it); then run the doctor again.")
+    if reply["stopReason"] not in ("end_turn", "max_tokens"):
+        return Check(OFFLINE_PROBE_NAME, FAIL, f"unexpected stopReason {reply['stopReason']!r}", "Report this bug.")
+    return Check(OFFLINE_PROBE_NAME, OK, f"started in {started - began:.2f} s, answered a boto3 Converse call in "
+                 f"{(answered - started) * 1000:.0f} ms, stopped in {stopped - answered:.2f} s")
+
+
+def check_mode() -> tuple[Check, str | None]:
+    """Which mode the notebooks will run in, as connect() decides it, and why. Returns (check, mode)."""
+    from .errors import credentials_explanation
+
+    requested = (os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
+    if requested not in MODES:
+        return Check("Mode", FAIL, f"{MODE_VARIABLE}={requested!r} is not a mode",
+                     f"export {MODE_VARIABLE}=auto (or offline, or aws), or unset it."), None
+    connected = current()
+    if connected is not None:
+        return Check("Mode", OK, f"{connected.mode}: chosen by connect() in this kernel"), connected.mode
+    if requested == "offline":
+        return Check("Mode", OK, f"offline ({MODE_VARIABLE}=offline): the notebooks use the local Bedrock "
+                     "emulator; no AWS account is needed"), "offline"
+    if requested == "aws":
+        return Check("Mode", OK, f"aws ({MODE_VARIABLE}=aws): the notebooks call your AWS account"), "aws"
+    problem = credentials_explanation()
+    if problem is None:
+        return Check("Mode", OK, "aws (auto: AWS credentials found): the notebooks call your AWS account"), "aws"
+    fix = problem.fix.replace("\n", " ")
+    if MODE_VARIABLE not in fix:
+        fix += f" Offline on purpose? export {MODE_VARIABLE}=offline."
+    return Check("Mode", WARN, f"offline: {MODE_VARIABLE}=auto and boto3 has no usable AWS credentials "
+                 f"({problem.code}), so the notebooks will run on the local emulator (its replies are stand-ins, "
+                 "not Claude's)", fix), "offline"
+
+
+def _guarded(name: str, check: Callable[[], Any]) -> list[Check]:
+    """Run one check (a Check or a list of them); an error it did not expect becomes its FAIL row, explained,
+    so the doctor never ends in a traceback (e.g. AWS_PROFILE names a profile that does not exist)."""
+    from .errors import explain
+
+    try:
+        found = check()
+    except Exception as e:  # the doctor's job is to report this, not to crash on it
+        why = explain(e)
+        fix = why.fix.replace("\n", " ") if why.recognised else "Fix what the message says, then run the doctor again."
+        return [Check(name, FAIL, f"{why.code}: {why.message}"[:300], fix)]
+    return found if isinstance(found, list) else [found]
+
+
+def _aws_path(cli_credentials: list[Check]) -> list[Check]:
+    """Region, credentials and model access: the calls the notebooks make, against what the environment names."""
+    region = _guarded("Region", check_region)
+    boto3_credentials = _guarded("Credentials (boto3)", check_credentials_boto3)
+    checks = [*region, *cli_credentials, *boto3_credentials]
+    if boto3_credentials[0].status == OK and region[0].status != FAIL:
+        checks += _guarded("Model access", check_model_access)
     return checks
+
+
+TOOLS = (("Python", check_python), ("boto3", check_boto3), ("anthropic[bedrock]", check_anthropic),
+         ("Node.js", check_node), ("AWS CLI", check_aws_cli))
+
+
+def run_checks() -> tuple[list[Check], str | None]:
+    """Every check, the mode first, then in the order a learner fixes things; and the mode the notebooks use.
+
+    Checks that wait on other processes (the AWS CLI starts a Python of its own) or on big imports run in
+    threads, so the doctor takes about as long as its slowest check.
+    """
+    mode_check, mode = check_mode()
+    connected_offline = mode == "offline" and current() is not None
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tools = [pool.submit(_guarded, name, check) for name, check in TOOLS]
+        cli_credentials = (pool.submit(_guarded, "Credentials (AWS CLI)", check_credentials_cli)
+                           if mode == "aws" or connected_offline else None)
+        path = _guarded(OFFLINE_PROBE_NAME, check_offline) if mode == "offline" else []
+        if cli_credentials is not None:  # aws mode, or offline after connect(): the calls the notebooks make
+            path += _aws_path(cli_credentials.result())
+        return [mode_check, *(c for t in tools for c in t.result()), *path], mode
 
 
 class Report(list):
     """Doctor results: a table in JupyterLab, text in a terminal, JSON for workshop hosts."""
+
+    def __init__(self, checks: Iterable[Check] = (), mode: str | None = None, seconds: float = 0.0) -> None:
+        super().__init__(checks)
+        self.mode, self.seconds = mode, seconds
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != FAIL for c in self)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def counts(self) -> dict[str, int]:
+        return {status: sum(c.status == status for c in self) for status in (OK, WARN, FAIL)}
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {WORDS[s]}" for s, n in self.counts().items())
+        where = {"offline": "the notebooks run offline", "aws": "the notebooks call your AWS account"}
+        verdict = (f"Ready: {where.get(self.mode or '', 'see above')}." if self.ok
+                   else "Not ready: fix each FAIL above, then run the doctor again.")
+        return f"{verdict} ({counts}; mode {self.mode or 'unknown'}; {self.seconds:.1f} s)"
 
     def __repr__(self) -> str:
         return str(self)
@@ -205,24 +375,30 @@ class Report(list):
         printer.text(str(self))
 
     def __str__(self) -> str:
-        width = max(len(c.name) for c in self)
-        lines = [f"{c.status.upper():<4}  {c.name:<{width}}  {c.detail}" + (f"\n      fix: {c.fix}" if c.fix else "")
+        width = max((len(c.name) for c in self), default=0)
+        lines = [f"{c.label:<6}  {c.name:<{width}}  {c.detail}" + (f"\n        fix: {c.fix}" if c.fix else "")
                  for c in self]
-        return "\n".join(lines)
+        return "\n".join([*lines, self.summary()])
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{_ICONS[c.status]}</td><td>{html.escape(c.name)}</td><td>{html.escape(c.detail)}"
-                       f"</td><td>{html.escape(c.fix)}</td></tr>" for c in self)
-        return f"<table><tr><th></th><th>check</th><th>result</th><th>fix</th></tr>{rows}</table>"
+        e = html.escape
+        rows = "".join(f"<tr><td style='white-space:nowrap;color:{_COLOURS[c.status]}'><strong>{e(c.label)}"
+                       f"</strong></td><td>{e(c.name)}</td><td>{e(c.detail)}</td><td>{e(c.fix)}</td></tr>"
+                       for c in self)
+        return (f"<table><tr><th>status</th><th>check</th><th>result</th><th>fix</th></tr>{rows}</table>"
+                f"<p>{e(self.summary())}</p>")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "ok": self.ok, "exit_code": self.exit_code, "seconds": round(self.seconds, 2),
+                "counts": {WORDS[s]: n for s, n in self.counts().items()},
+                "checks": [c.to_dict() for c in self]}
 
     def to_json(self) -> str:
-        return json.dumps([asdict(c) for c in self], ensure_ascii=False, indent=2)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.status != FAIL for c in self)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
 def doctor() -> Report:
-    """Run every check; display the result in a notebook, or print it."""
-    return Report(run_checks())
+    """Run every check for the mode the notebooks will use; display the result in a notebook, or print it."""
+    began = time.perf_counter()
+    checks, mode = run_checks()
+    return Report(checks, mode, time.perf_counter() - began)

@@ -1,18 +1,23 @@
 """Explain a Bedrock error in one line, with the exact fix: ``print(explain(e))`` or just ``explain(e)``.
 
 ``explain`` accepts what boto3 and the Anthropic SDK raise when calling Claude on Bedrock (botocore
-``ClientError``/``EventStreamError``, ``ReadTimeoutError``, ``NoRegionError``…, anthropic
-``APIStatusError`` and subclasses, ``APITimeoutError``) and any other exception. It reads the error
-code and the service's message, then looks them up in :data:`RULES`: one entry per known case, each
-with the number of the pain point it answers (shared/reference/pain-points.md). Model ids
-and names in the fixes come from :mod:`helpers.catalog`.
+``ClientError``/``EventStreamError``, ``ReadTimeoutError``, ``NoRegionError``, the credential errors…,
+anthropic ``APIStatusError`` and subclasses, ``APITimeoutError``) and any other exception, also when it
+wraps the real cause (``raise ... from e``). It also reads text: a failed command's output (a
+``subprocess.CalledProcessError``, or the string a ``!npx tsx``/``!aws`` cell printed), which is how the
+TypeScript SDK and the AWS CLI report errors to Python. It reads the error code and the service's
+message, then looks them up in :data:`RULES`: one entry per known case, each with the number of the
+pain point it answers (shared/reference/pain-points.md). Model ids and names in the fixes come from
+:mod:`helpers.catalog`. :func:`credentials_problem` says, without raising, why boto3 finds no usable
+credentials.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +25,7 @@ from . import catalog, retries
 from .connection import REGION_SUMMARY
 from .doctor import BOTO3_REQUIREMENT
 
-__all__ = ["RULES", "Explanation", "Rule", "explain"]
+__all__ = ["RULES", "Explanation", "Rule", "credentials_explanation", "credentials_problem", "explain"]
 
 # HTTP status -> Bedrock error code, for SDKs that drop x-amzn-ErrorType (wire spec §3.2, §3.3).
 _CODE_BY_STATUS = {
@@ -203,6 +208,41 @@ _RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Co
             f"AnthropicBedrock(max_retries={retries.ANTHROPIC_MAX_RETRIES});\nspread load over a `global.` profile "
             "and request higher quotas in Service Quotas (Amazon Bedrock).")
 
+# Every "no credentials" answer gives the same three ways in, and the way around.
+_NO_CREDENTIALS = (
+    "Give the SDKs credentials: `aws configure` (access keys), or `aws configure sso` + `aws sso login` and "
+    "AWS_PROFILE=<profile>,\nor export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. "
+    "No AWS account yet? Run the notebooks offline: HANDSON_MODE=offline.")
+
+
+def _partial_credentials(match: re.Match[str], _model_id: str | None) -> str:
+    missing, provider = match["missing"], match["provider"]
+    if provider == "env":
+        pair = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        return (f"Set {missing} too (the two go together), or unset {' and '.join(pair)} to use your "
+                "`aws configure` profile instead.\nNo AWS account yet? Run the notebooks offline: "
+                "HANDSON_MODE=offline.")
+    if provider in ("shared-credentials-file", "config-file"):
+        return (f"Add {missing} to the profile (`aws configure` writes both keys), or choose another profile "
+                "with AWS_PROFILE.")
+    return f"Provide {missing} as well, or neither key to use the default credential chain (`aws configure`)."
+
+
+def _profile_not_found(match: re.Match[str], _model_id: str | None) -> str:
+    return (f"List your profiles with `aws configure list-profiles`, then set AWS_PROFILE to one of them "
+            f"(or create {match['profile']!r} with `aws configure --profile {match['profile']}`);\n"
+            "unset AWS_PROFILE to use the default profile.")
+
+
+def _retrieval_failed(match: re.Match[str], _model_id: str | None) -> str:
+    where = {"custom-process": "the profile's credential_process command",
+             "assume-role": "the profile's role_arn / source_profile (can you assume that role?)",
+             "sso": "your SSO session (`aws sso login --profile <profile>`)"}.get(match["provider"],
+                                                                                   f"the {match['provider']} source")
+    return (f"Check {where}: run `aws sts get-caller-identity` to see the same error in full,\n"
+            "or switch to plain keys (`aws configure`).")
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
 RULES: tuple[Rule, ...] = (
@@ -311,31 +351,50 @@ RULES: tuple[Rule, ...] = (
          "No AWS region is configured for AnthropicBedrock.",
          'Pass AnthropicBedrock(aws_region="us-east-1") or set both AWS_REGION and AWS_DEFAULT_REGION:\n'
          f"{REGION_SUMMARY}."),
-    Rule(("NoCredentialsError",), None, None,
-         "No AWS credentials were found.",
-         "Configure credentials: `aws configure`, `aws sso login --profile <name>` with AWS_PROFILE,\n"
-         "or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment."),
     Rule(("UnknownServiceError",), r"bedrock-runtime", 9,
          "This boto3/botocore is too old to know Bedrock.",
          f'Upgrade and restart the kernel: pip install -U "{BOTO3_REQUIREMENT}".'),
     Rule(("TypeError",), r"proxies", 9,
          "An old anthropic SDK is incompatible with httpx >= 0.28.",
          'Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".'),
-    Rule(("UnrecognizedClientException",), None, None,
+    # credentials: botocore, AnthropicBedrock / AnthropicBedrockMantle (Python), @anthropic-ai/bedrock-sdk (TS)
+    Rule(("NoCredentialsError",), None, None,
+         "No AWS credentials were found (boto3's credential chain came up empty).", _NO_CREDENTIALS),
+    Rule(("RuntimeError",), r"Could not resolve AWS credentials", None,
+         "AnthropicBedrock found no AWS credentials (it looks where boto3 looks).", _NO_CREDENTIALS),
+    Rule(("APIConnectionError", "CredentialsProviderError"),
+         r"Failed to resolve AWS credentials|Could not load credentials from any providers", None,
+         "The TypeScript SDK (@anthropic-ai/bedrock-sdk) found no AWS credentials.", _NO_CREDENTIALS),
+    Rule(("PartialCredentialsError",), r"found in (?P<provider>[\w-]+), missing: (?P<missing>\w+)", None,
+         "Only half of an AWS key pair was found.", _partial_credentials),
+    Rule(("ValueError",), r"`(?P<given>aws_\w+_key)` was provided without `(?P<missing>aws_\w+_key)`", None,
+         "The client was given only half of an AWS key pair.",
+         "Pass both aws_access_key= and aws_secret_key= (with aws_session_token= for temporary keys), or neither\n"
+         "to use the default chain (`aws configure`, AWS_PROFILE, or the AWS_* environment variables)."),
+    Rule(("ProfileNotFound",), r"\((?P<profile>[^)]*)\)", None,
+         "The AWS profile named (by AWS_PROFILE or profile_name=) is not in ~/.aws/config or ~/.aws/credentials.",
+         _profile_not_found),
+    Rule(("UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError", "SSOError"), None, None,
+         "Your AWS IAM Identity Center (SSO) session has expired, or was never started on this machine.",
+         "Sign in again: `aws sso login --profile <profile>` (the profile in AWS_PROFILE), then re-run the cell."),
+    Rule(("CredentialRetrievalError",), r"from (?P<provider>[\w-]+)", None,
+         "boto3 found a credential source but could not get credentials from it.", _retrieval_failed),
+    Rule(("UnrecognizedClientException", "InvalidClientTokenId"), None, None,
          "AWS doesn't recognise the access key (wrong account, deleted key, or stale session token).",
          "Check AWS_ACCESS_KEY_ID / AWS_PROFILE, unset a leftover AWS_SESSION_TOKEN, and refresh temporary "
          "credentials (aws sso login)."),
-    Rule(("InvalidSignatureException",), r"Signature (?:expired|not yet current)", None,
+    Rule(("InvalidSignatureException", "SignatureDoesNotMatch"), r"Signature (?:expired|not yet current)", None,
          "The request's signing time is off by more than 15 minutes: your clock is wrong.",
          "Fix the clock: enable time sync (Linux `sudo timedatectl set-ntp true`, Windows `w32tm /resync`, "
          "WSL `sudo hwclock -s`), then retry."),
-    Rule(("InvalidSignatureException",), None, None,
+    Rule(("InvalidSignatureException", "SignatureDoesNotMatch"), None, None,
          "AWS computed a different request signature than the one sent.",
          "Check AWS_SECRET_ACCESS_KEY matches the access key (no stray spaces), and that no proxy rewrites the "
          "request."),
-    Rule(("ExpiredTokenException",), None, None,
-         "The temporary credentials have expired.",
-         "Refresh them (aws sso login, or a new session token) and create the client again."),
+    Rule(("ExpiredTokenException", "ExpiredToken"), None, None,
+         "The temporary credentials (session token) have expired.",
+         "Refresh them (`aws sso login --profile <profile>`, or new keys with a new AWS_SESSION_TOKEN), then "
+         "create the client again.\nNo AWS account at hand? Run the notebooks offline: HANDSON_MODE=offline."),
     Rule(("MissingAuthenticationTokenException",), None, None,
          "The request was not signed (or went to the wrong URL).",
          "Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL."),
@@ -391,18 +450,114 @@ def _redact(text: str) -> str:
     return text
 
 
-def explain(exc: BaseException, model_id: str | None = None) -> Explanation:
-    """Explain ``exc``; ``model_id`` (optional) lets the fix name a replacement for a retired model."""
-    code, message = _code_and_message(exc)
-    code, message = _normalise(code), _redact(message)
-    model_id = model_id or _model_id_from_request(exc)
-    for rule in RULES:
-        match = rule.match(code, message)
-        if match is not None:
-            fix = rule.fix if isinstance(rule.fix, str) else rule.fix(match, model_id)
-            return Explanation(code, message, rule.title, fix, rule.pain_point, True)
+# --- reading text: what the TypeScript SDK, the AWS CLI or a Python traceback printed --------------------
+
+_CLI_ERROR = re.compile(r"An error occurred \((?P<code>\w+)\)(?: when calling the \w+ operation)?(?: \([^)]*\))?: "
+                        r"(?P<message>.*)")
+_NAMED_ERROR = re.compile(r"\b(?P<code>[A-Z]\w*(?:Error|Exception))\b")
+# botocore errors the AWS CLI prints as a bare message: their fixed openings name them.
+_BARE_BOTOCORE = ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "CredentialRetrievalError",
+                  "UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError")
+
+
+def _bare_openings() -> dict[str, str]:
+    from botocore import exceptions
+
+    return {getattr(exceptions, name).fmt.split("{")[0]: name for name in _BARE_BOTOCORE}
+
+
+def _text_of(exc: BaseException) -> str:
+    """A failed command's captured output (stderr first: that is where errors go)."""
+    parts = [getattr(exc, "stderr", None), getattr(exc, "output", None)]
+    return "\n".join(p.decode("utf-8", "replace") if isinstance(p, bytes) else p for p in parts if p)
+
+
+def _from_text(text: str) -> Iterator[tuple[str, str, BaseException | None]]:
+    """Every (code, message) the text names, in order: ``Name: message`` lines (Node, Python tracebacks,
+    JSON with a class name) and the AWS CLI's ``An error occurred (Code) ...: message``."""
+    openings = _bare_openings()
+    for line in text.splitlines():
+        cli = _CLI_ERROR.search(line)
+        if cli:
+            yield cli["code"], cli["message"].strip(), None
+            continue
+        for named in _NAMED_ERROR.finditer(line):
+            yield named["code"], line[named.end():].lstrip(" :\"'").strip(), None
+        for opening, name in openings.items():
+            at = line.find(opening)
+            if at >= 0:
+                yield name, line[at:].strip(), None
+
+
+def _candidates(source: BaseException | str) -> Iterator[tuple[str, str, BaseException | None]]:
+    """(code, message, exception) for ``source``, then for what it wraps (``__cause__``, ``__context__``,
+    a failed command's output), nearest first."""
+    if isinstance(source, str):
+        yield from _from_text(source)
+        return
+    seen: set[int] = set()
+    queue: list[BaseException] = [source]
+    while queue and len(seen) < 10:  # chains can be cyclic; ten links is plenty
+        exc = queue.pop(0)
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        yield (*_code_and_message(exc), exc)
+        if isinstance(exc, subprocess.CalledProcessError):
+            yield from _from_text(_text_of(exc))
+        queue += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+
+
+def explain(exc: BaseException | str, model_id: str | None = None) -> Explanation:
+    """Explain ``exc`` (an exception, or the text a failed command printed); ``model_id`` (optional) lets
+    the fix name a replacement for a retired model. The first recognised error in the chain wins."""
+    first: tuple[str, str] | None = None
+    for code, message, source in _candidates(exc):
+        code, message = _normalise(code), _redact(message)
+        first = first or (code, message)
+        for rule in RULES:
+            match = rule.match(code, message)
+            if match is not None:
+                found_id = model_id or (_model_id_from_request(source) if source is not None else None)
+                fix = rule.fix if isinstance(rule.fix, str) else rule.fix(match, found_id)
+                return Explanation(code, message, rule.title, fix, rule.pain_point, True)
+    code, message = first or ("Output", _redact(exc.strip() if isinstance(exc, str) else str(exc)))
     shown = message if len(message) <= 300 else message[:297] + "..."
     return Explanation(
         code, message, f"not recognised by helpers.errors: {shown or '(no message)'}",
         "Read the message above; search it in the Bedrock docs or re-raise to see the full traceback.",
         None, False)
+
+
+# --- credentials, before any call -------------------------------------------------------------------------
+
+def credentials_explanation(session: Any = None) -> Explanation | None:
+    """Why boto3 has no usable credentials, or None when its chain finds a complete key pair. Never raises.
+
+    Resolves the chain the way the first call would (SSO and assume-role profiles are refreshed), but
+    calls no AWS API beyond what that resolution needs. ``session``: a ``boto3.Session`` (default: a new
+    one, configured by the environment).
+    """
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
+
+    try:
+        import boto3
+
+        session = session or boto3.Session()
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise NoCredentialsError()
+        frozen = credentials.get_frozen_credentials()
+        if not frozen.secret_key or not frozen.access_key:
+            missing = "AWS_SECRET_ACCESS_KEY" if frozen.access_key else "AWS_ACCESS_KEY_ID"
+            raise PartialCredentialsError(provider=credentials.method, cred_var=missing)
+    except Exception as e:  # every failure of the chain is an answer here, not a crash
+        return explain(e)
+    return None
+
+
+def credentials_problem(session: Any = None) -> str | None:
+    """A short message saying what is wrong with boto3's credentials and what to do, or None when a
+    complete set is found. Never raises: ``connect()`` can show it instead of a traceback."""
+    found = credentials_explanation(session)
+    return None if found is None else f"{found.title}\n{found.fix}"

@@ -47,18 +47,21 @@ class TestAwsCli:
         assert status == doctor.OK or check.fix
 
 
-class TestOffline:
-    """Against the emulator every check passes (but the CLI version on this machine)."""
+class TestInKernel:
+    """The doctor in a notebook after connect("offline"): every check runs against the emulator."""
 
     def test_report(self, clean_env: None) -> None:
         connect("offline")
         report = doctor.doctor()
         by_name = {c.name: c for c in report}
+        assert report[0].name == "Mode" and report[0].status == doctor.OK and "connect()" in report[0].detail
+        assert report.mode == "offline"
+        assert by_name[doctor.OFFLINE_PROBE_NAME].status == doctor.OK
         assert by_name["Credentials (boto3)"].status == doctor.OK
         assert by_name["Region"] == doctor.Check("Region", doctor.OK, "us-west-2")
         access = [c for c in report if c.name.startswith("Access: ")]
         assert access and all(c.status == doctor.OK for c in access)
-        assert report.ok
+        assert report.ok and report.exit_code == 0
 
     def test_revoked_access_is_a_warning_with_the_fix(self, clean_env: None) -> None:
         conn = connect("offline")
@@ -71,22 +74,103 @@ class TestOffline:
 
     def test_no_credentials(self, clean_env: None) -> None:
         check = doctor.check_credentials_boto3()
-        assert check.status == doctor.FAIL and "aws configure" in check.fix
+        assert check.status == doctor.FAIL and "aws configure" in check.fix and "HANDSON_MODE=offline" in check.fix
 
-    def test_renderings(self, clean_env: None) -> None:
+    def test_partial_credentials(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        check = doctor.check_credentials_boto3()
+        assert check.status == doctor.FAIL and "AWS_SECRET_ACCESS_KEY" in check.fix
+
+    def test_renderings_show_words_and_symbols(self, clean_env: None) -> None:
         connect("offline")
         report = doctor.doctor()
-        assert "OK    Python" in str(report)
-        assert report._repr_html_().startswith("<table>")
-        assert {c["name"] for c in json.loads(report.to_json())} >= {"Python", "boto3", "AWS CLI"}
+        text, page = str(report), report._repr_html_()
+        assert "\u2713 OK    Python" in text and "! WARN" not in text.split("\n")[0]
+        assert text.splitlines()[-1].startswith("Ready: the notebooks run offline.")
+        assert page.startswith("<table>") and "\u2713 OK</strong>" in page and "Ready:" in page
+        data = json.loads(report.to_json())
+        assert data["mode"] == "offline" and data["ok"] is True and data["exit_code"] == 0
+        assert {c["name"] for c in data["checks"]} >= {"Mode", "Python", "boto3", "AWS CLI", "Offline emulator"}
+        assert all(c["label"] == f"{doctor.SYMBOLS[c['status']]} {doctor.WORDS[c['status']]}" for c in data["checks"])
 
-    def test_command_line_json(self, clean_env: None) -> None:
-        connect("offline")
-        out = subprocess.run([sys.executable, "-m", "helpers", "doctor", "--json"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        checks = json.loads(out.stdout)
-        assert all(set(c) == {"name", "status", "detail", "fix"} for c in checks)
+    def test_a_warning_and_a_failure_render_with_words(self, clean_env: None) -> None:
+        report = doctor.Report([doctor.Check("a", doctor.WARN, "x", "do y"), doctor.Check("b", doctor.FAIL, "z")],
+                               "aws", 1.0)
+        assert "! WARN  a  x\n        fix: do y\n\u2717 FAIL  b  z" in str(report)
+        assert "! WARN</strong>" in report._repr_html_() and "\u2717 FAIL</strong>" in report._repr_html_()
+        assert not report.ok and report.exit_code == 1 and "Not ready" in report.summary()
+
+
+def project_python() -> str:
+    """The project's interpreter, as `make doctor` runs it."""
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def run_doctor(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m helpers doctor` in a fresh process whose environment is the current one plus ``env``."""
+    return subprocess.run([project_python(), "-m", "helpers", "doctor", *args], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120, env={**os.environ, **env})
+
+
+class TestCommandLine:
+    """The terminal doctor in each mode, on a machine without AWS credentials (clean_env)."""
+
+    def test_auto_without_credentials_runs_offline(self, clean_env: None) -> None:
+        out = run_doctor()
+        assert out.returncode == 0, out.stdout + out.stderr
+        lines = out.stdout.splitlines()
+        mode = next(line for line in lines if "Mode" in line)
+        assert mode.startswith("! WARN  Mode") and "offline" in mode and "NoCredentialsError" in mode
+        assert any(line.startswith("\u2713 OK    Offline emulator") and "answered a boto3 Converse call" in line
+                   for line in lines), out.stdout
+        assert "FAIL" not in out.stdout.replace("0 FAIL", "") and "Region" not in out.stdout
+        assert lines[-1].startswith("Ready: the notebooks run offline.")
+
+    def test_auto_with_half_a_key_pair_runs_offline_and_says_why(self, clean_env: None) -> None:
+        out = run_doctor("--json", AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE")
+        data = json.loads(out.stdout)
+        assert out.returncode == 0 and data["mode"] == "offline"
+        mode = data["checks"][0]
+        assert mode["status"] == "warn" and "PartialCredentialsError" in mode["detail"]
+        assert "AWS_SECRET_ACCESS_KEY" in mode["fix"]
+
+    def test_offline(self, clean_env: None) -> None:
+        out = run_doctor("--json", HANDSON_MODE="offline")
+        assert out.returncode == 0, out.stdout + out.stderr
+        data = json.loads(out.stdout)
+        assert set(data) == {"mode", "ok", "exit_code", "seconds", "counts", "checks"}
+        assert (data["mode"], data["ok"], data["exit_code"]) == ("offline", True, 0)
+        assert set(data["counts"]) == {"OK", "WARN", "FAIL"} and data["counts"]["FAIL"] == 0
+        assert 0 < data["seconds"] < 60
+        assert all(set(c) == {"name", "status", "label", "detail", "fix"} for c in data["checks"])
+        by_name = {c["name"]: c for c in data["checks"]}
+        assert by_name["Mode"]["status"] == "ok" and by_name["Mode"]["label"] == "\u2713 OK"
+        assert by_name["Offline emulator"]["status"] == "ok"
+        assert not any(name.startswith("Credentials") for name in by_name)
+
+    def test_aws_without_credentials_fails_with_the_fix(self, clean_env: None) -> None:
+        out = run_doctor(HANDSON_MODE="aws", AWS_REGION="us-west-2", AWS_DEFAULT_REGION="us-west-2")
+        assert out.returncode == 1, out.stdout + out.stderr
+        lines = out.stdout.splitlines()
+        failed = lines.index(next(line for line in lines if line.startswith("\u2717 FAIL  Credentials (boto3)")))
+        assert "aws configure" in lines[failed + 1] and "AWS_PROFILE" in lines[failed + 1]
+        assert "Offline emulator" not in out.stdout
+        assert lines[-1].startswith("Not ready: fix each FAIL above")
+
+    def test_a_missing_profile_is_explained_not_a_traceback(self, clean_env: None) -> None:
+        out = run_doctor("--json", HANDSON_MODE="aws", AWS_PROFILE="workshop", AWS_REGION="us-west-2")
+        assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+        by_name = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+        assert by_name["boto3"]["status"] == "ok"  # the SDK check reads no AWS configuration
+        for name in ("Region", "Credentials (boto3)"):
+            assert by_name[name]["status"] == "fail" and "aws configure list-profiles" in by_name[name]["fix"]
+
+    def test_not_a_mode(self, clean_env: None) -> None:
+        out = run_doctor("--json", HANDSON_MODE="ofline")
+        data = json.loads(out.stdout)
+        assert out.returncode == 1 and data["mode"] is None
+        assert data["checks"][0]["label"] == "\u2717 FAIL" and "'ofline' is not a mode" in data["checks"][0]["detail"]
 
 
 def test_disagreeing_regions(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:

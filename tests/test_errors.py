@@ -5,6 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +23,37 @@ import botocore.loaders
 import botocore.session
 import pytest
 from anthropic import AnthropicBedrock
+from anthropic.lib.aws import _auth as anthropic_auth
+from anthropic.lib.bedrock import AnthropicBedrockMantle
 from botocore.config import Config
-from botocore.exceptions import ClientError, EventStreamError, NoRegionError, ReadTimeoutError, UnknownServiceError
-from conftest import claude_body, runtime_in
+from botocore.exceptions import (
+    ClientError,
+    CredentialRetrievalError,
+    EventStreamError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+    SSOTokenLoadError,
+    UnknownServiceError,
+)
+from conftest import NO_RETRY, claude_body, runtime_in
 
 from helpers import catalog
-from helpers.emulator import Emulator
-from helpers.errors import RULES, Explanation, explain
+from helpers.emulator import Emulator, auth
+from helpers.errors import RULES, Explanation, credentials_explanation, credentials_problem, explain
 
 SONNET_45 = catalog.model("claude-sonnet-4-5")
 SONNET_4 = catalog.model("claude-sonnet-4")
 US = SONNET_45.profile_id("us")
 HELLO = [{"role": "user", "content": "Hello, world"}]
+ROOT = Path(__file__).resolve().parents[1]
+TSX = ROOT / "node_modules" / ".bin" / "tsx"
+# How a learner's TypeScript cell ends without credentials: the SDK's error, uncaught.
+TS_CREATE = ("import AnthropicBedrock from '@anthropic-ai/bedrock-sdk';\n"
+             "new AnthropicBedrock({ maxRetries: 0 }).messages.create("
+             "{ model: 'x', max_tokens: 8, messages: [{ role: 'user' as const, content: 'Hi' }] });\n")
 
 
 def active_keys() -> set[str]:
@@ -47,7 +73,7 @@ def raised(call: Any, *args: Any, **kwargs: Any) -> BaseException:
     return info.value
 
 
-def check(exc: BaseException, code: str, pain_point: int | None, *remedies: str) -> Explanation:
+def check(exc: BaseException | str, code: str, pain_point: int | None, *remedies: str) -> Explanation:
     """``explain(exc)`` recognises the case and its fix names each remedy."""
     got = explain(exc)
     assert got.recognised, got
@@ -344,3 +370,236 @@ class TestUnknownAndRendering:
         got = explain(RuntimeError("x"))
         with pytest.raises(AttributeError):
             got.code = "y"  # type: ignore[misc]
+
+
+# --- credentials ----------------------------------------------------------------------------------------------
+
+class AwsReply(BaseHTTPRequestHandler):
+    """Answers every request with ``server.reply`` (status, headers, body): a reply AWS gives and the emulator
+    does not (an expired session token), so the SDKs parse it over real HTTP."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        status, headers, body = self.server.reply  # type: ignore[attr-defined]
+        self.send_response(status)
+        for name, value in {**headers, "content-length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def aws_reply() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AwsReply)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def url_of(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+EXPIRED = "The security token included in the request is expired"
+STS_EXPIRED = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+               "  <Error>\n    <Type>Sender</Type>\n    <Code>ExpiredToken</Code>\n"
+               f"    <Message>{EXPIRED}</Message>\n  </Error>\n"
+               "  <RequestId>4d9b6a31-0000-0000-0000-000000000000</RequestId>\n</ErrorResponse>\n").encode()
+
+
+@pytest.fixture
+def no_credentials(clean_env: None, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """No credentials anywhere (no env, empty ~/.aws files, no instance metadata), a region, and every endpoint
+    at the emulator, so nothing could reach AWS even if a client sent a request."""
+    for name, value in emulator.env.items():
+        if not name.startswith(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ANTHROPIC_BEDROCK_MANTLE_BASE_URL", emulator.url)
+    # The Python SDK keeps one boto3 session per process, with the credentials it first resolved: start afresh,
+    # as a new kernel would.
+    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+    yield emulator
+    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+
+
+def caller_identity() -> Any:
+    """STS GetCallerIdentity through a client configured by the environment (credentials resolve on creation)."""
+    return boto3.Session().client("sts", config=NO_RETRY).get_caller_identity()
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+class TestCredentials:
+    """Every way credentials go missing, as boto3, both Python Anthropic clients, the TS SDK and the CLI say it."""
+
+    REMEDIES = ("aws configure", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "HANDSON_MODE=offline")
+
+    def test_boto3_none(self, no_credentials: Emulator) -> None:
+        e = raised(caller_identity)
+        assert isinstance(e, NoCredentialsError)
+        check(e, "NoCredentialsError", None, *self.REMEDIES)
+
+    def test_anthropic_bedrock_none(self, no_credentials: Emulator) -> None:
+        e = raised(AnthropicBedrock(max_retries=0).messages.create, model=US, max_tokens=8, messages=HELLO)
+        assert type(e) is RuntimeError and "Could not resolve AWS credentials" in str(e)
+        check(e, "RuntimeError", None, *self.REMEDIES)
+
+    def test_anthropic_bedrock_mantle_none(self, no_credentials: Emulator) -> None:
+        e = raised(AnthropicBedrockMantle(max_retries=0).messages.create, model="x", max_tokens=8, messages=HELLO)
+        check(e, "RuntimeError", None, *self.REMEDIES)
+
+    def test_mantle_half_a_key_pair(self, no_credentials: Emulator) -> None:
+        e = raised(AnthropicBedrockMantle, aws_access_key=auth.ACCESS_KEY_ID)
+        check(e, "ValueError", None, "aws_secret_key=", "aws configure")
+
+    def test_boto3_partial_env(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An access key id without its secret (a secret alone is "no credentials" to botocore)."""
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
+        e = raised(caller_identity)
+        assert isinstance(e, PartialCredentialsError)
+        got = check(e, "PartialCredentialsError", None, "Set AWS_SECRET_ACCESS_KEY too", "HANDSON_MODE=offline")
+        assert auth.ACCESS_KEY_ID not in str(got) + got.message
+
+    def test_anthropic_bedrock_partial_env(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
+        e = raised(AnthropicBedrock(max_retries=0).messages.create, model=US, max_tokens=8, messages=HELLO)
+        assert isinstance(e, PartialCredentialsError)
+        check(e, "PartialCredentialsError", None, "Set AWS_SECRET_ACCESS_KEY too")
+
+    def test_partial_profile(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        path = write(tmp_path / "credentials", f"[default]\naws_access_key_id = {auth.ACCESS_KEY_ID}\n")
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", path)
+        e = raised(caller_identity)
+        check(e, "PartialCredentialsError", None, "Add aws_secret_access_key to the profile")
+
+    def test_wrapped_partial_credentials(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A library that re-raises (``raise X from e``, or inside ``except``) still gets the real explanation."""
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
+
+        def connect(chain: bool) -> None:
+            try:
+                boto3.Session().client("sts", config=NO_RETRY).get_caller_identity()
+            except PartialCredentialsError as e:
+                if chain:
+                    raise RuntimeError("could not connect") from e
+                raise LookupError("could not connect")  # noqa: B904  (the implicit __context__ is the point)
+        for chain in (True, False):
+            got = check(raised(connect, chain), "PartialCredentialsError", None, "Set AWS_SECRET_ACCESS_KEY too")
+            assert "Partial credentials found in env" in got.message
+
+    def test_profile_not_found(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_PROFILE", "workshop")
+        e = raised(boto3.Session)
+        assert isinstance(e, ProfileNotFound)
+        check(e, "ProfileNotFound", None, "aws configure list-profiles", "--profile workshop")
+
+    def test_credential_process_fails(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch,
+                                      tmp_path: Path) -> None:
+        process = f"{sys.executable} -c \"import sys; sys.exit('session expired')\""
+        config = write(tmp_path / "config", f"[default]\ncredential_process = {process}\n")
+        monkeypatch.setenv("AWS_CONFIG_FILE", config)
+        e = raised(caller_identity)
+        assert isinstance(e, CredentialRetrievalError)
+        check(e, "CredentialRetrievalError", None, "credential_process", "aws sts get-caller-identity")
+
+    def test_sso_not_signed_in(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        config = ("[profile learner]\nsso_session = workshop-never-signed-in\nsso_account_id = 123456789012\n"
+                  "sso_role_name = Learner\n[sso-session workshop-never-signed-in]\n"
+                  "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n")
+        monkeypatch.setenv("AWS_CONFIG_FILE", write(tmp_path / "config", config))
+        monkeypatch.setenv("AWS_PROFILE", "learner")
+        e = raised(caller_identity)
+        assert isinstance(e, SSOTokenLoadError)
+        check(e, "SSOTokenLoadError", None, "aws sso login --profile")
+
+    def test_sts_expired_token(self, aws_env: dict[str, str], aws_reply: ThreadingHTTPServer) -> None:
+        aws_reply.reply = (403, {"content-type": "text/xml"}, STS_EXPIRED)  # type: ignore[attr-defined]
+        sts = boto3.Session().client("sts", endpoint_url=url_of(aws_reply), config=NO_RETRY)
+        e = raised(sts.get_caller_identity)
+        check(e, "ExpiredToken", None, "aws sso login", "AWS_SESSION_TOKEN")
+
+    def test_bedrock_expired_token(self, aws_env: dict[str, str], aws_reply: ThreadingHTTPServer) -> None:
+        aws_reply.reply = (403, {"content-type": "application/json",  # type: ignore[attr-defined]
+                                 "x-amzn-ErrorType": "ExpiredTokenException:http://internal.amazon.com/coral/"},
+                           json.dumps({"message": EXPIRED}).encode())
+        runtime = boto3.Session().client("bedrock-runtime", endpoint_url=url_of(aws_reply), config=NO_RETRY)
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=US)
+        check(e, "ExpiredTokenException", None, "aws sso login")
+        claude = AnthropicBedrock(max_retries=0, base_url=url_of(aws_reply))
+        e = raised(claude.messages.create, model=US, max_tokens=8, messages=HELLO)
+        assert isinstance(e, anthropic.PermissionDeniedError)
+        check(e, "ExpiredTokenException", None, "aws sso login")
+
+    def test_sts_unknown_key_and_wrong_secret(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA" + "Q" * 16)
+        check(raised(caller_identity), "InvalidClientTokenId",
+              None, "AWS_ACCESS_KEY_ID")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        check(raised(caller_identity), "SignatureDoesNotMatch",
+              None, "AWS_SECRET_ACCESS_KEY")
+
+    @pytest.mark.typescript
+    @pytest.mark.skipif(shutil.which("node") is None or not TSX.exists(), reason="needs Node.js and `npm ci`")
+    def test_typescript_sdk_none(self, no_credentials: Emulator) -> None:
+        """What a `!npx tsx` cell prints, read as a failed command and as text."""
+        with pytest.raises(subprocess.CalledProcessError) as info:
+            subprocess.run([str(TSX), "--eval", TS_CREATE], cwd=ROOT, env=dict(os.environ), capture_output=True,
+                           text=True, encoding="utf-8", timeout=120, check=True)
+        assert "Failed to resolve AWS credentials from the credential provider chain." in info.value.stderr
+        got = check(info.value, "APIConnectionError", None, *self.REMEDIES)
+        assert "TypeScript SDK" in got.title
+        assert explain(info.value.stderr) == got
+
+    @pytest.mark.cli
+    @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
+    def test_aws_cli(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The CLI prints botocore's message without its name, or `An error occurred (Code) ...`."""
+        command = ["aws", "sts", "get-caller-identity"]
+        with pytest.raises(subprocess.CalledProcessError) as info:
+            subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, timeout=120, check=True)
+        check(info.value, "NoCredentialsError", None, *self.REMEDIES)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA" + "Q" * 16)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", auth.SECRET_ACCESS_KEY)
+        out = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+        assert out.returncode != 0
+        check(out.stderr, "InvalidClientTokenId", None, "AWS_ACCESS_KEY_ID")
+
+    def test_text_nobody_knows(self) -> None:
+        got = explain("everything is fine\n")
+        assert (got.code, got.recognised) == ("Output", False) and "everything is fine" in got.title
+
+
+class TestCredentialsProblem:
+    """credentials_problem(): what connect() shows instead of a traceback. It never raises."""
+
+    def test_found(self, aws_env: dict[str, str]) -> None:
+        assert credentials_problem() is None and credentials_explanation() is None
+
+    def test_none(self, no_credentials: Emulator) -> None:
+        problem = credentials_problem()
+        assert problem is not None and problem.startswith("No AWS credentials were found")
+        assert all(remedy in problem for remedy in TestCredentials.REMEDIES) and len(problem.splitlines()) <= 3
+
+    def test_partial(self, no_credentials: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", auth.ACCESS_KEY_ID)
+        problem = credentials_problem()
+        assert problem is not None and "half of an AWS key pair" in problem and "AWS_SECRET_ACCESS_KEY" in problem
+
+    def test_missing_profile_and_explicit_session(self, no_credentials: Emulator,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_PROFILE", "workshop")
+        assert "aws configure list-profiles" in (credentials_problem() or "")
+        monkeypatch.delenv("AWS_PROFILE")
+        session = boto3.Session(aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY)
+        assert credentials_problem(session) is None
