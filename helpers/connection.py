@@ -8,6 +8,7 @@ below is exactly what you would run against AWS.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from dataclasses import dataclass, field
@@ -42,8 +43,6 @@ def region_disagreement(boto3_region: str | None) -> str | None:
 _emulator: Any = None  # one emulator per kernel, reused when connect() runs again
 _current: Connection | None = None  # what the last connect() chose
 _saved_env: dict[str, str | None] | None = None  # what offline mode replaced, put back for aws mode
-_CREDENTIALS_FIX = ("To use AWS: run `aws configure` (or `aws configure sso`), set AWS_PROFILE, or set both "
-                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; then restart the kernel.")
 
 
 @dataclass
@@ -85,13 +84,13 @@ class Connection:
 
 
 class NotConnected(RuntimeError):
-    """aws mode cannot start (no or incomplete credentials). In a notebook it shows as a short
+    """aws mode cannot start (no or unusable credentials). In a notebook it shows as a short
     message with the fixes, not a traceback, and Run All stops at the first cell."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"{problem}\n- {_CREDENTIALS_FIX}\n- Or run without an AWS account: unset "
-                         f"{MODE_VARIABLE} (or set it to offline) and restart the kernel.\n"
-                         "- `make doctor` (or `python -m helpers doctor`) checks your whole setup.")
+    def __init__(self, problem: Any) -> None:  # a helpers.errors.Explanation
+        title = problem.title[:1].lower() + problem.title[1:]
+        super().__init__(f"{MODE_VARIABLE}=aws, but {title}\n{problem.fix}\n"
+                         "`make doctor` (or `python -m helpers doctor`) checks your whole setup.")
 
     def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
         return [f"NotConnected: {self}"]
@@ -131,19 +130,19 @@ def current() -> Connection | None:
 
 
 def _auto_choice() -> tuple[str, str | None]:
-    """Auto mode's choice, and a note when the reason is worth saying."""
+    """Auto mode's choice, and a note when the reason is worth saying (the doctor decides alike)."""
     import boto3
-    from botocore.exceptions import BotoCoreError
 
     from .emulator import auth
+    from .errors import credentials_explanation
 
-    try:
-        credentials = boto3.Session().get_credentials()
-    except BotoCoreError as e:  # e.g. only AWS_ACCESS_KEY_ID set: say what is missing, run offline
-        return "offline", f"Your AWS credentials could not be used ({e}), so this runs offline. {_CREDENTIALS_FIX}"
-    if credentials is None:
-        return "offline", None
-    if credentials.get_frozen_credentials().access_key in auth.IDENTITIES:
+    session = boto3.Session()
+    problem = credentials_explanation(session)  # the same words the doctor and explain() use
+    if problem is not None:
+        if problem.code == "NoCredentialsError":
+            return "offline", None
+        return "offline", f"Your AWS credentials could not be used, so this runs offline: {problem.title} {problem.fix}"
+    if session.get_credentials().get_frozen_credentials().access_key in auth.IDENTITIES:
         # The emulator's documented example keys (e.g. pasted from `python -m helpers.emulator`):
         # they never open an AWS account.
         return "offline", None
@@ -155,18 +154,29 @@ def _offline(region: str | None) -> Connection:
     from . import emulator
 
     region = region or OFFLINE_REGION
+    global _saved_env
+    if _saved_env is None:
+        changed = (*emulator.CONFLICTING_ENV, *emulator.environment("http://127.0.0.1"))
+        _saved_env = {name: os.environ.get(name) for name in changed}
+    for name in emulator.CONFLICTING_ENV:  # before start(): e.g. an AWS_PROFILE that does not exist here
+        os.environ.pop(name, None)
     if _emulator is None or not _emulator.running:
         _emulator = emulator.start(region=region)
     _emulator.region = region  # the region clients sign for; requests carry it in their signature
-    global _saved_env
-    if _saved_env is None:
-        _saved_env = {name: os.environ.get(name) for name in (*emulator.CONFLICTING_ENV, *_emulator.env)}
-    for name in emulator.CONFLICTING_ENV:
-        os.environ.pop(name, None)
     os.environ.update(_emulator.env)
+    _forget_sdk_sessions()
     return Connection("offline", region, _emulator.url, emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,
                       ["Offline: a local Bedrock emulator answers; replies are stand-ins, not Claude's. "
                        f"Set {MODE_VARIABLE}=aws to use your AWS account."], _emulator)
+
+
+def _forget_sdk_sessions() -> None:
+    """AnthropicBedrock caches the boto3 session (and so the credentials) it built first, per process;
+    after a switch of mode it must resolve them again, as boto3.setup_default_session() does for boto3."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from anthropic.lib.aws import _auth
+
+        _auth._get_session.cache_clear()
 
 
 def _restore_environment() -> None:
@@ -184,18 +194,18 @@ def _restore_environment() -> None:
 
 def _aws(region: str | None) -> Connection:
     import boto3
-    from botocore.exceptions import BotoCoreError
+
+    from .errors import credentials_explanation
 
     _restore_environment()
+    _forget_sdk_sessions()
     if region:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region
     session = boto3.Session()
-    try:
-        credentials = session.get_credentials()
-    except BotoCoreError as e:  # e.g. PartialCredentialsError: only AWS_ACCESS_KEY_ID is set
-        raise NotConnected(f"{MODE_VARIABLE}=aws, but your AWS credentials could not be used: {e}") from None
-    if credentials is None:
-        raise NotConnected(f"{MODE_VARIABLE}=aws, but no AWS credentials were found.")
+    problem = credentials_explanation(session)
+    if problem is not None:
+        raise NotConnected(problem)
+    credentials = session.get_credentials()
     notes = [f"{client}: {rule}." for client, rule in REGION_RULES.items()]
     resolved = session.region_name
     disagreement = region_disagreement(resolved)

@@ -55,6 +55,24 @@ class TestOffline:
         connect("offline")
         assert "AWS_PROFILE" not in os.environ and "AWS_ENDPOINT_URL_BEDROCK_RUNTIME" not in os.environ
 
+    def test_a_profile_that_does_not_exist_here_does_not_stop_offline_mode(
+            self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_PROFILE", "workshop-profile-from-another-laptop")
+        conn = connect("offline")
+        assert conn.mode == "offline" and "AWS_PROFILE" not in os.environ
+        assert boto3.client("sts").get_caller_identity()["Account"] == "123456789012"
+
+    def test_anthropic_bedrock_forgets_credentials_of_the_previous_mode(self, clean_env: None) -> None:
+        """AnthropicBedrock caches the boto3 session it resolved first; connect() clears that cache."""
+        from anthropic.lib.aws import _auth
+
+        connect("offline")
+        AnthropicBedrock().messages.create(model=SONNET_45_GLOBAL, max_tokens=8,
+                                           messages=[{"role": "user", "content": "Hi"}])
+        assert _auth._get_session.cache_info().currsize >= 1
+        connect("offline")
+        assert _auth._get_session.cache_info().currsize == 0
+
     def test_display_never_shows_a_secret(self, clean_env: None) -> None:
         conn = connect("offline")
         shown = str(conn) + conn._repr_html_() + repr(conn)
@@ -112,7 +130,7 @@ class TestNoCredentials:
         with pytest.raises(connection.NotConnected) as caught:
             connect("aws")
         message = str(caught.value)
-        assert message.startswith("HANDSON_MODE=aws, but no AWS credentials were found.")
+        assert message.startswith("HANDSON_MODE=aws, but no AWS credentials were found")
         assert "aws configure" in message and "offline" in message and "make doctor" in message
         # IPython renders _render_traceback_ instead of a traceback: one short block, no frames.
         lines = caught.value._render_traceback_()
@@ -125,20 +143,22 @@ class TestNoCredentials:
         shell.run_cell("import helpers; helpers.connect('aws')")
         shown = capsys.readouterr()
         text = shown.out + shown.err
-        assert "NotConnected: HANDSON_MODE=aws, but no AWS credentials were found." in text
+        assert "NotConnected: HANDSON_MODE=aws, but no AWS credentials were found" in text
         assert "Traceback" not in text and "botocore" not in text
 
     def test_partial_credentials_in_aws_mode(self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE")
-        with pytest.raises(connection.NotConnected, match="missing: AWS_SECRET_ACCESS_KEY"):
+        with pytest.raises(connection.NotConnected, match="but only half of an AWS key pair") as caught:
             connect("aws")
+        assert "Set AWS_SECRET_ACCESS_KEY too" in str(caught.value)
 
     def test_partial_credentials_in_auto_mode_run_offline_and_say_why(
             self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE")
         conn = connect()
         assert conn.mode == "offline"
-        assert "missing: AWS_SECRET_ACCESS_KEY" in conn.notes[0] and "aws configure" in conn.notes[0]
+        assert conn.notes[0].startswith("Your AWS credentials could not be used, so this runs offline: Only half")
+        assert "Set AWS_SECRET_ACCESS_KEY too" in conn.notes[0]
 
 
 class TestRerun:
