@@ -19,6 +19,7 @@ re-encoded, so no depth limit applies to writing it).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import gzip
@@ -39,6 +40,7 @@ from .log_destinations import cloudwatch_file, inside, s3_folder
 from .routing import Call, Response, StreamResponse
 
 OPERATIONS = frozenset({"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"})
+_INLINE_BODY = 64_000  # bodies up to this size are logged on the event loop (microseconds of work)
 # Deeper bodies are logged without inputBodyJson: a record must stay readable by ordinary JSON readers
 # (Python's json reads about 1,000 levels, less inside a deep call stack such as a notebook's).
 READABLE_DEPTH = 500
@@ -49,21 +51,30 @@ _BODY_SLOT = f"inputBodyJson-{uuid.uuid4()}"  # stands for the body until it is 
 log = logging.getLogger("helpers.emulator")
 
 
-def observe(call: Call, operation: str, result: Response | StreamResponse) -> Response | StreamResponse:
+async def observe(call: Call, operation: str, result: Response | StreamResponse) -> Response | StreamResponse:
     """Log a successful invocation: now for a response, at the end of the stream for a stream."""
     if not _logging(call, operation):
         return result
     if isinstance(result, Response):
-        _write(call, operation, lambda: json.loads(result.body), error=None)
+        await _write_soon(call, operation, lambda: json.loads(result.body), error=None)
         return result
     result.frames = _recorded(call, operation, result.frames)
     return result
 
 
-def failed(call: Call, operation: str, error: BedrockError) -> None:
+async def failed(call: Call, operation: str, error: BedrockError) -> None:
     """Log a failed invocation with its error code (no output)."""
     if _logging(call, operation):
-        _write(call, operation, lambda: None, error=error)
+        await _write_soon(call, operation, lambda: None, error=error)
+
+
+async def _write_soon(call: Call, operation: str, output: Callable[[], Any], error: BedrockError | None) -> None:
+    """``_write``, in a thread when the body is large: a record of a 20 MB body takes seconds to build and
+    gzip, and the event loop must keep serving everyone else meanwhile (issue E). Small ones stay inline."""
+    if len(call.body) > _INLINE_BODY:
+        await asyncio.to_thread(_write, call, operation, output, error)
+    else:
+        _write(call, operation, output, error)
 
 
 def _logging(call: Call, operation: str) -> bool:
@@ -90,9 +101,9 @@ async def _recorded(call: Call, operation: str, frames: AsyncIterator[bytes]) ->
         _report("record", unreadable)
     elif error is not None:
         code = error["type"][:1].upper() + error["type"][1:]  # throttlingException -> ThrottlingException
-        _write(call, operation, lambda: None, error=BedrockError(code, error["message"]))
+        await _write_soon(call, operation, lambda: None, error=BedrockError(code, error["message"]))
     else:
-        _write(call, operation, lambda: events, error=None)
+        await _write_soon(call, operation, lambda: events, error=None)
 
 
 def _decode(frame: bytes) -> tuple[str, dict[str, Any]]:

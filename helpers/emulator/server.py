@@ -92,9 +92,9 @@ class EmulatorApp:
             try:
                 result = await route.handler(call)
             except errors.BedrockError as e:
-                invocation_log.failed(call, route.operation, e)
+                await invocation_log.failed(call, route.operation, e)
                 raise
-            return invocation_log.observe(call, route.operation, result)
+            return await invocation_log.observe(call, route.operation, result)
         except AuthError as e:
             if route.service == "sts":
                 return sts.auth_error(e, request_id)

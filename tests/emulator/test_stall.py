@@ -207,3 +207,23 @@ def test_the_linear_search_gives_the_same_answers() -> None:
         most = rng.randint(1, 3)
         got = [p.text for p in documents.best_passages(question, [doc, doc], most)]
         assert got == quadratic_best(question, [doc, doc], most), (trial, question, parts)
+
+
+def test_logging_a_huge_body_stalls_no_one(emulator: Any, runtime: Any) -> None:
+    """With invocation logging on, the record of a wide multi-MB body is built and written off the event loop."""
+    bedrock = client_of(emulator, "bedrock")
+    bedrock.put_model_invocation_logging_configuration(loggingConfig={
+        "s3Config": {"bucketName": "stall-test-logs"}, "textDataDeliveryEnabled": True})
+    try:
+        # 18 MB of one wide array under a key Bedrock's closed schema refuses: a quick 400, whose record
+        # (with the whole body, as the caller sent it) takes seconds to build, check and gzip.
+        wide = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 16,
+                           "messages": [{"role": "user", "content": "hi"}], "extra": [0] * 6_000_000})
+        with simple_calls(emulator) as latencies:
+            status, message, _ = send(runtime, wide)
+        assert status == 400 and "extraneous key [extra]" in message
+        assert_not_stalled(latencies)
+        records = list((emulator.log_dir / "s3" / "stall-test-logs").rglob("*.json.gz"))
+        assert records, "the huge body's invocation was logged"
+    finally:
+        bedrock.delete_model_invocation_logging_configuration()
