@@ -50,6 +50,7 @@ samples: deps   # regenerate the sample PDFs in notebooks/data (committed)
 bench: deps
 	$(BIN)/python bench/emulator_bench.py
 	$(BIN)/python bench/long_context_bench.py
+	$(BIN)/python bench/stall_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
