@@ -5,9 +5,9 @@ Every request goes over real HTTP to the session emulator, signed by botocore's 
 unless the test is about unsigned or broken authentication; the generated request shapes
 (fuzz_shapes.py) and the known crashes also go to a second emulator with invocation logging on,
 and through boto3 itself, so its own parser reads every reply. Examples are derandomized so a run
-is reproducible (bench/fuzz_soak.py is the long, randomized run). Each crash the fuzzing found (and that was then fixed) stays pinned twice, as
-regression tests: as an ``@example`` on the property test that found it, and as a named case of
-``TestKnownCrashes`` or test_auth.py.
+is reproducible (bench/fuzz_soak.py is the long, randomized run). Each crash the fuzzing found
+(and that was then fixed) stays pinned as a regression test: as an ``@example`` on the property
+test that found it and/or as a named case of ``TestKnownCrashes`` or test_auth.py.
 """
 
 from __future__ import annotations
@@ -531,7 +531,7 @@ class TestStructured:
 # --- generated shapes through the real clients, with invocation logging off and on ----------
 
 # Fewer examples than FUZZ: every example is one request per operation, and runs twice (logging off, on).
-SHAPES = settings(FUZZ, max_examples=_EXAMPLES or 50)
+SHAPES = settings(FUZZ, max_examples=_EXAMPLES or 40)
 LOGGING_CONFIG = {
     "s3Config": {"bucketName": "fuzz-invocation-logs", "keyPrefix": "runtime"},
     "cloudWatchConfig": {"logGroupName": "/fuzz/invocations",
