@@ -7,9 +7,8 @@ The result is a :class:`Request` that the reply composer and the usage figures w
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
+from . import blocks, errors
 from . import documents as docs
-from . import errors
 
 API_VERSIONS = re.compile(r"^(bedrock-2023-05-31|20\d\d-\d\d-\d\d)$")  # 2.x SDKs send "2026-10-21"
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -33,8 +32,10 @@ KNOWN_BETAS = frozenset({
     "fine-grained-tool-streaming-2025-05-14", "context-management-2025-06-27",
     "tool-search-tool-2025-10-19", "effort-2025-11-24", "tool-examples-2025-10-29",
 })
-BLOCK_TYPES = frozenset({"text", "image", "document", "tool_use", "tool_result", "thinking",
-                         "redacted_thinking", "search_result"})
+# Deeper bodies are malformed [emulator limit]: real requests nest a few dozen levels, and the bound keeps
+# every recursive step after parsing (checks, token estimates, encoding the reply and the log) far from
+# Python's recursion limit.
+MAX_NESTING = 256
 
 # Usage estimates for what is not plain text ([emulator] figures, documented in the README).
 MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOLS_OVERHEAD = 3, 4, 300
@@ -69,11 +70,43 @@ class Request:
 
 
 def parse_json(raw: bytes) -> Any:
-    """The body as JSON, or Bedrock's generic malformed-input error."""
+    """The body as standard JSON, or Bedrock's generic malformed-input error.
+
+    Like Bedrock's parser, this refuses what JSON does not define (``NaN``, ``Infinity``, numbers too
+    large for a double) and absurd nesting; a lone surrogate (``"\\ud800"``) is valid JSON and stays.
+    """
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise errors.malformed() from None
+    if raw.count(b"[") + raw.count(b"{") > MAX_NESTING and _deeper_than(value, MAX_NESTING):
+        raise errors.malformed()
+    return value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} does not fit a double")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (iteratively: no recursion to overflow)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
 
 
 def schema_violations(body: Any) -> list[str]:
@@ -122,6 +155,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
             raise errors.invalid_beta()
     messages = _messages(body["messages"])
     system = _system(body.get("system"))
+    blocks.check_tools(body.get("tools") or [])
+    blocks.check_options(body)
     if model.rejects_temperature_with_top_p and "temperature" in body and "top_p" in body:
         raise errors.temperature_and_top_p()
     max_tokens = body["max_tokens"]
@@ -164,8 +199,7 @@ def _messages(raw: list[Any]) -> list[dict[str, Any]]:
         if not content and not final_assistant:
             raise errors.validation(f"messages.{i}: all messages must have non-empty content except "
                                     "for the optional final assistant message")
-        for j, block in enumerate(content):
-            _check_block(block, i, j, message["role"])
+        blocks.check_content(content, f"messages.{i}.content", message["role"], i)
         if out and out[-1]["role"] == message["role"]:
             raise errors.validation('messages: roles must alternate between "user" and "assistant", '
                                     f'but found multiple "{message["role"]}" roles in a row')
@@ -173,65 +207,12 @@ def _messages(raw: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _check_block(block: Any, i: int, j: int, role: str, where: str | None = None) -> None:
-    where = where or f"messages.{i}.content.{j}"
-    kind = block.get("type") if isinstance(block, dict) else None
-    if not isinstance(kind, str) or kind not in BLOCK_TYPES:
-        shown = kind if isinstance(kind, str) else _type_name(block.get("type") if isinstance(block, dict) else block)
-        raise errors.validation(f"{where}.type: Input tag '{shown}' found using 'type' does not match "
-                                f"any of the expected tags: {', '.join(sorted(BLOCK_TYPES))}")
-    if kind == "text":
-        if not isinstance(block.get("text"), str):
-            raise errors.validation(f"{where}.text: Field required")
-        if not block["text"]:
-            raise errors.validation(f"{where}.text: text content blocks must be non-empty")
-        if not block["text"].strip():
-            raise errors.validation("messages: text content blocks must contain non-whitespace text")
-    elif kind in ("image", "document"):
-        if role != "user":
-            raise errors.media_outside_user(i, kind)
-        source = block.get("source")
-        if not isinstance(source, dict):
-            raise errors.validation(f"{where}.source: Field required")
-        if source.get("type") in ("url", "file"):
-            raise errors.validation("URL content sources are not yet supported for this model")  # [3p]
-        if source.get("type") == "base64":
-            if not isinstance(source.get("data"), str) or not isinstance(source.get("media_type"), str):
-                raise errors.validation(f"{where}.source: base64 sources need 'media_type' and 'data'")
-            try:
-                base64.b64decode(source["data"], validate=True)
-            except (binascii.Error, ValueError):
-                raise errors.validation(f"{where}.source.data: invalid base64 data") from None
-        elif source.get("type") == "text" and not isinstance(source.get("data"), str):
-            raise errors.validation(f"{where}.source.data: Input should be a valid string")
-        elif source.get("type") == "content":
-            _check_nested(source.get("content"), i, role, f"{where}.source.content", allow_str=False)
-    elif kind == "tool_result":
-        _check_nested(block.get("content", ""), i, role, f"{where}.content", allow_str=True)
-    elif kind == "tool_use" and not isinstance(block.get("input", {}), dict):
-        raise errors.validation(f"{where}.input: Input should be a valid dictionary")
-    elif kind == "thinking" and not isinstance(block.get("thinking", ""), str):
-        raise errors.validation(f"{where}.thinking: Input should be a valid string")
-
-
-def _check_nested(content: Any, i: int, role: str, where: str, *, allow_str: bool) -> None:
-    """Blocks inside a tool result or a content-document source are checked like any other."""
-    if allow_str and isinstance(content, str):
-        return
-    if not isinstance(content, list):
-        raise errors.validation(f"{where}: Input should be a valid list")
-    for k, inner in enumerate(content):
-        _check_block(inner, i, k, role, f"{where}.{k}")
-
-
 def _system(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if isinstance(raw, str):
         return [{"type": "text", "text": raw}] if raw else []
-    for j, block in enumerate(raw):
-        if not isinstance(block, dict) or block.get("type") != "text" or not isinstance(block.get("text"), str):
-            raise errors.validation(f"system.{j}: system blocks must be text blocks")
+    blocks.check_system(raw)
     return list(raw)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from typing import Any
 
 from .. import catalog, pdf
@@ -29,14 +31,50 @@ _START_WITH_USER = ("A conversation must start with a user message. Try again wi
                     "that starts with a user message.")
 
 
-_KINDS = {dict: "a structure", list: "a list", str: "a string", bool: "a boolean", (int, float): "a number"}
+_KINDS = {dict: "a structure", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
+          (int, float): "a number"}
+IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
+TOOL_RESULT_STATUSES = ("success", "error")
+TOOL_RESULT_KINDS = ("json", "text", "image", "document", "video", "searchResult")
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")            # ToolName in the service model
+TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_.:-]{1,64}$")        # ToolUseId
+
+
+def _invalid(where: str, constraint: str) -> errors.BedrockError:
+    return errors.validation(f"1 validation error detected: Value at '{where}' failed to satisfy constraint: "
+                             f"{constraint}")
 
 
 def _typed(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     """``value`` if it has the JSON type the Converse model says, else a ValidationException."""
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise errors.validation(f"1 validation error detected: Value at '{where}' failed to satisfy "
-                                f"constraint: Member must be {_KINDS[kind]}")
+        raise _invalid(where, f"Member must be {_KINDS[kind]}")
+    return value
+
+
+def _optional(container: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``container[key]`` type-checked when present (None when absent)."""
+    return _typed(container[key], kind, f"{where}.{key}") if key in container else None
+
+
+def _enum(value: Any, options: tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise _invalid(where, f"Member must satisfy enum value set: [{', '.join(options)}]")
+    return value
+
+
+def _pattern(value: Any, pattern: re.Pattern[str], where: str) -> str:
+    if not _typed(value, str, where) or not pattern.match(value):
+        raise _invalid(where, f"Member must satisfy regular expression pattern: {pattern.pattern.strip('^$')}")
+    return value
+
+
+def _blob(value: Any, where: str) -> str:
+    """A blob member: base64 text on the wire (boto3 encodes bytes itself)."""
+    try:
+        base64.b64decode(_typed(value, str, where), validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.validation(f"Invalid base64 in {where}.") from None
     return value
 
 
@@ -61,11 +99,7 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
         out_messages.append({"role": message["role"],
                              "content": _content(content, i, message["role"], documents)})
     body: dict[str, Any] = {"anthropic_version": "bedrock-2023-05-31", "messages": out_messages}
-    config = _typed(request.get("inferenceConfig") or {}, dict, "inferenceConfig")
-    body["max_tokens"] = config.get("maxTokens", model.max_output_tokens)
-    for ours, theirs in (("temperature", "temperature"), ("topP", "top_p"), ("stopSequences", "stop_sequences")):
-        if ours in config:
-            body[theirs] = config[ours]
+    body.update(_inference_config(request.get("inferenceConfig") or {}, model))
     system = []
     for k, block in enumerate(_typed(request.get("system") or [], list, "system")):
         if "text" in _typed(block, dict, f"system.{k}"):
@@ -73,6 +107,7 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
     if system:
         body["system"] = system
     tool_config = _typed(request.get("toolConfig") or {}, dict, "toolConfig")
+    _optional(tool_config, "toolChoice", dict, "toolConfig")
     tools = []
     for k, tool in enumerate(_typed(tool_config.get("tools", []), list, "toolConfig.tools")):
         if "toolSpec" in _typed(tool, dict, f"toolConfig.tools.{k}"):
@@ -82,6 +117,8 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
     paths = _typed(request.get("additionalModelResponseFieldPaths") or [], list, "additionalModelResponseFieldPaths")
     for k, path in enumerate(paths):
         _typed(path, str, f"additionalModelResponseFieldPaths.{k}")
+    for key, value in _typed(request.get("requestMetadata") or {}, dict, "requestMetadata").items():
+        _typed(value, str, f"requestMetadata.{key}")
     extra = request.get("additionalModelRequestFields") or {}
     if not isinstance(extra, dict):
         raise errors.malformed()
@@ -92,6 +129,22 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
             + ", please reformat your input and try again.")
     body.update(extra)
     return body
+
+
+def _inference_config(raw: Any, model: catalog.Model) -> dict[str, Any]:
+    """``inferenceConfig`` as Claude's fields, each member type-checked as the service model types it."""
+    config = _typed(raw, dict, "inferenceConfig")
+    out: dict[str, Any] = {"max_tokens": _optional(config, "maxTokens", int, "inferenceConfig")
+                           or model.max_output_tokens}
+    if config.get("maxTokens") is not None and config["maxTokens"] < 1:
+        raise _invalid("inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
+    for ours, theirs in (("temperature", "temperature"), ("topP", "top_p")):
+        if ours in config:
+            out[theirs] = _typed(config[ours], (int, float), f"inferenceConfig.{ours}")
+    if "stopSequences" in config:
+        stops = _typed(config["stopSequences"], list, "inferenceConfig.stopSequences")
+        out["stop_sequences"] = [_typed(s, str, f"inferenceConfig.stopSequences.{k}") for k, s in enumerate(stops)]
+    return out
 
 
 def validate(request: Any, model: catalog.Model, *, check_context: bool = True) -> anthropic_body.Request:
@@ -120,47 +173,77 @@ def _content(blocks: list[Any], i: int, role: str, documents: set[str]) -> list[
                 raise errors.converse_blank_text(where)
             has_text = True
             out.append({"type": "text", "text": value})
-        elif kind in ("image", "document", "video", "audio"):
-            _typed(value, dict, f"{where}.{kind}")
+            continue
+        _typed(value, dict, f"{where}.{kind}")  # every other member is a structure
+        if kind in ("image", "document", "video", "audio"):
             if role != "user":
                 raise errors.media_outside_user(i, kind)
             if kind == "document":
                 has_document = True
-                out.append(_document(value, documents))
+                out.append(_document(value, documents, f"{where}.document"))
             elif kind == "image":
-                source = _typed(value.get("source") or {}, dict, f"{where}.image.source")
-                fmt = _typed(value.get("format", "png"), str, f"{where}.image.format")
-                out.append({"type": "image", "source": {
-                    "type": "base64", "media_type": f"image/{fmt}",
-                    "data": _typed(source.get("bytes", ""), str, f"{where}.image.source.bytes")}})
+                out.append(_image(value, f"{where}.image"))
             else:
                 raise errors.validation(f"This model doesn't support the {kind} content block.")
         elif kind == "toolUse":
-            _typed(value, dict, f"{where}.toolUse")
-            out.append({"type": "tool_use", "id": value.get("toolUseId"), "name": value.get("name"),
+            out.append({"type": "tool_use",
+                        "id": _pattern(value.get("toolUseId"), TOOL_USE_ID, f"{where}.toolUse.toolUseId"),
+                        "name": _pattern(value.get("name"), TOOL_NAME, f"{where}.toolUse.name"),
                         "input": _typed(value.get("input", {}), dict, f"{where}.toolUse.input")})
         elif kind == "toolResult":
-            _typed(value, dict, f"{where}.toolResult")
-            results = _typed(value.get("content", []), list, f"{where}.toolResult.content")
-            texts = [_typed(c["text"], str, f"{where}.toolResult.content.text")
-                     for c in results if isinstance(c, dict) and "text" in c]
-            out.append({"type": "tool_result", "tool_use_id": value.get("toolUseId"),
-                        "content": [{"type": "text", "text": t} for t in texts] or "",
-                        "is_error": value.get("status") == "error"})
+            out.append(_tool_result(value, f"{where}.toolResult", documents))
         elif kind == "cachePoint" and out:
             out[-1]["cache_control"] = {"type": "ephemeral"}
-        elif kind == "reasoningContent" and "reasoningText" in _typed(value, dict, f"{where}.reasoningContent"):
+        elif kind == "reasoningContent" and "reasoningText" in value:
             text = _typed(value["reasoningText"], dict, f"{where}.reasoningContent.reasoningText")
             thought = _typed(text.get("text", ""), str, f"{where}.reasoningContent.reasoningText.text")
-            out.append({"type": "thinking", "thinking": thought, "signature": text.get("signature", "")})
+            signature = _typed(text.get("signature", ""), str, f"{where}.reasoningContent.reasoningText.signature")
+            out.append({"type": "thinking", "thinking": thought, "signature": signature})
+        elif kind == "reasoningContent" and "redactedContent" in value:
+            out.append({"type": "redacted_thinking",
+                        "data": _blob(value["redactedContent"], f"{where}.reasoningContent.redactedContent")})
     if has_document and not has_text:
         raise errors.document_needs_text(i)
     return out
 
 
-def _document(doc: Any, names: set[str]) -> dict[str, Any]:
-    if not isinstance(doc, dict):
-        raise errors.malformed()
+def _image(image: dict[str, Any], where: str) -> dict[str, Any]:
+    fmt = _enum(image.get("format"), IMAGE_FORMATS, f"{where}.format")
+    source = _typed(image.get("source"), dict, f"{where}.source")
+    if "s3Location" in source:
+        raise errors.validation("The offline emulator cannot read S3 images; send the image as bytes instead.")
+    data = _blob(source.get("bytes"), f"{where}.source.bytes")
+    return {"type": "image", "source": {"type": "base64", "media_type": f"image/{fmt}", "data": data}}
+
+
+def _tool_result(result: dict[str, Any], where: str, documents: set[str]) -> dict[str, Any]:
+    """A tool result as Claude's ``tool_result``; a JSON member reaches Claude as its text."""
+    tool_use_id = _pattern(result.get("toolUseId"), TOOL_USE_ID, f"{where}.toolUseId")
+    if "status" in result:
+        _enum(result["status"], TOOL_RESULT_STATUSES, f"{where}.status")
+    content = []
+    for k, item in enumerate(_typed(result.get("content", []), list, f"{where}.content")):
+        at = f"{where}.content.{k}"
+        keys = [key for key in _typed(item, dict, at) if key in TOOL_RESULT_KINDS]
+        if len(keys) != 1:
+            raise errors.validation(f"The ToolResultContentBlock object at {at} must set exactly one of its "
+                                    "members (json, text, image, document, …).")
+        if keys[0] == "text":
+            content.append({"type": "text", "text": _typed(item["text"], str, f"{at}.text")})
+        elif keys[0] == "json":
+            content.append({"type": "text", "text": json.dumps(item["json"], ensure_ascii=False)})
+        elif keys[0] == "image":
+            content.append(_image(_typed(item["image"], dict, f"{at}.image"), f"{at}.image"))
+        elif keys[0] == "document":
+            content.append(_document(_typed(item["document"], dict, f"{at}.document"), documents, f"{at}.document"))
+        else:
+            raise errors.validation(f"This model doesn't support the {keys[0]} content block.")
+    return {"type": "tool_result", "tool_use_id": tool_use_id,
+            "content": content or "",
+            "is_error": result.get("status") == "error"}
+
+
+def _document(doc: dict[str, Any], names: set[str], where: str) -> dict[str, Any]:
     name = doc.get("name")
     if not isinstance(name, str) or not 1 <= len(name) <= pdf.CONVERSE_NAME_MAX or not DOCUMENT_NAME.match(name):
         raise errors.document_name()
@@ -173,42 +256,46 @@ def _document(doc: Any, names: set[str]) -> dict[str, Any]:
     if not isinstance(fmt, str) or fmt not in DOC_FORMATS:
         raise errors.validation(f"The document format '{fmt}' isn't supported. Use one of: "
                                 f"{', '.join(DOC_FORMATS)}.")
-    source = _typed(doc.get("source") or {}, dict, "document.source")
+    source = _typed(doc.get("source"), dict, f"{where}.source")
     out: dict[str, Any] = {"type": "document", "title": name}
+    members = [k for k in ("bytes", "text", "content", "s3Location") if k in source]
+    if len(members) != 1:
+        raise errors.validation(f"The DocumentSource object at {where}.source must set exactly one of its "
+                                "members (bytes, s3Location, text, content).")
     if "bytes" in source:
-        data = _typed(source["bytes"], str, "document.source.bytes")  # blobs are base64 on the wire
-        try:
-            raw = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            raise errors.validation("Invalid base64 in document.source.bytes.") from None
+        data = _blob(source["bytes"], f"{where}.source.bytes")
         if fmt in TEXT_FORMATS:
-            out["source"] = {"type": "text", "media_type": "text/plain", "data": raw.decode("utf-8", "replace")}
+            text = base64.b64decode(data).decode("utf-8", "replace")
+            out["source"] = {"type": "text", "media_type": "text/plain", "data": text}
         else:
             out["source"] = {"type": "base64", "media_type": DOC_FORMATS[fmt], "data": data}
     elif "text" in source:
         out["source"] = {"type": "text", "media_type": "text/plain",
-                         "data": _typed(source["text"], str, "document.source.text")}
+                         "data": _typed(source["text"], str, f"{where}.source.text")}
     elif "content" in source:
-        parts = _typed(source["content"], list, "document.source.content")
+        parts = _typed(source["content"], list, f"{where}.source.content")
         out["source"] = {"type": "content", "content": [
-            {"type": "text", "text": _typed(c["text"], str, "document.source.content.text")}
-            for c in parts if "text" in _typed(c, dict, "document.source.content")]}
-    elif "s3Location" in source:
+            {"type": "text", "text": _typed(c["text"], str, f"{where}.source.content.{k}.text")}
+            for k, c in enumerate(parts) if "text" in _typed(c, dict, f"{where}.source.content.{k}")]}
+    else:
         raise errors.validation("The offline emulator cannot read S3 documents; send the document "
                                 "as bytes instead.")
-    else:
-        raise errors.malformed()
-    if isinstance(doc.get("citations"), dict):
-        out["citations"] = {"enabled": bool(doc["citations"].get("enabled"))}
-    if doc.get("context"):
+    citations = _optional(doc, "citations", dict, where)
+    if citations is not None:
+        out["citations"] = {"enabled": _typed(citations.get("enabled"), bool, f"{where}.citations.enabled")}
+    if _optional(doc, "context", str, where):
         out["context"] = doc["context"]
     return out
 
 
 def _tool(spec: dict[str, Any], k: int) -> dict[str, Any]:
-    schema = _typed(spec.get("inputSchema") or {}, dict, f"toolConfig.tools.{k}.toolSpec.inputSchema")
-    return {"name": spec.get("name"), "description": spec.get("description", ""),
-            "input_schema": schema.get("json", {"type": "object"})}
+    where = f"toolConfig.tools.{k}.toolSpec"
+    schema = _typed(spec.get("inputSchema"), dict, f"{where}.inputSchema")
+    tool = {"name": _pattern(spec.get("name"), TOOL_NAME, f"{where}.name"),
+            "input_schema": _typed(schema.get("json"), dict, f"{where}.inputSchema.json")}
+    if "description" in spec:
+        tool["description"] = _typed(spec["description"], str, f"{where}.description")
+    return tool
 
 
 # --- responses ---------------------------------------------------------------------------

@@ -7,11 +7,11 @@ CRC32 of everything before it. Bedrock uses string (type 7) headers only.
 from __future__ import annotations
 
 import base64
-import json
 import struct
 from binascii import crc32
 
 from .errors import BedrockError
+from .routing import json_bytes
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 # Random-length padding Bedrock adds to every payload against length side channels; clients ignore it.
@@ -46,17 +46,16 @@ def event(event_type: str, payload: dict, pad: int = 0) -> bytes:
             (":event-type", event_type), (":content-type", "application/json"), (":message-type", "event"))
     if pad:
         payload = {**payload, "p": _PADDING[: pad % len(_PADDING) or 1]}
-    return frame(block, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    return frame(block, json_bytes(payload))
 
 
 def chunk(anthropic_event: dict, pad: int = 0) -> bytes:
     """An InvokeModelWithResponseStream ``chunk``: one Anthropic stream event, base64-encoded."""
-    data = json.dumps(anthropic_event, ensure_ascii=False, separators=(",", ":")).encode()
-    return event("chunk", {"bytes": base64.b64encode(data).decode()}, pad)
+    return event("chunk", {"bytes": base64.b64encode(json_bytes(anthropic_event)).decode()}, pad)
 
 
 def exception(error: BedrockError, **extra: object) -> bytes:
     """A modeled mid-stream exception frame (``:message-type: exception``)."""
     headers = _headers((":exception-type", error.stream_exception_type),
                        (":content-type", "application/json"), (":message-type", "exception"))
-    return frame(headers, json.dumps({"message": error.message, **extra}).encode())
+    return frame(headers, json_bytes({"message": error.message, **extra}))

@@ -39,6 +39,20 @@ class Call:
         return int((time.perf_counter() - self.started) * 1000)
 
 
+def json_bytes(data: Any) -> bytes:
+    """``data`` as compact UTF-8 JSON; safe for any string a request can carry.
+
+    JSON allows a lone surrogate (``"\\ud800"``), which UTF-8 cannot encode: then, and only then,
+    every non-ASCII character is written as a ``\\u`` escape, which every JSON parser reads back as
+    the same string. The common case pays nothing for the check.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 @dataclass
 class Response:
     status: int = 200
@@ -47,8 +61,7 @@ class Response:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        return cls(status, body, [("content-type", "application/json"), *(headers or [])])
+        return cls(status, json_bytes(data), [("content-type", "application/json"), *(headers or [])])
 
 
 @dataclass

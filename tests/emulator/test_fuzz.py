@@ -2,38 +2,50 @@
 with a 5xx; every 4xx JSON error carries x-amzn-ErrorType and a message (wire spec §3).
 
 Every request goes over real HTTP to the session emulator, signed by botocore's SigV4 signer
-unless the test is about unsigned or broken authentication. Examples are derandomized so a run
-is reproducible. Each crash the fuzzing found (and that was then fixed) stays pinned twice, as
-regression tests: as an ``@example`` on the property test that found it, and as a named case of
-``TestKnownCrashes`` or test_auth.py.
+unless the test is about unsigned or broken authentication; the generated request shapes
+(fuzz_shapes.py) and the known crashes also go to a second emulator with invocation logging on,
+and through boto3 itself, so its own parser reads every reply. Examples are derandomized so a run
+is reproducible (bench/fuzz_soak.py is the long, randomized run). Each crash the fuzzing found
+(and that was then fixed) stays pinned as a regression test: as an ``@example`` on the property
+test that found it and/or as a named case of ``TestKnownCrashes`` or test_auth.py.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import gzip
 import json
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
+from botocore.exceptions import ClientError, EventStreamError
 from conftest import (
     HAIKU_3_BASE,
     SONNET_45_BASE,
     SONNET_45_GLOBAL,
     SONNET_45_US,
     claude_body,
+    client_of,
     raw_request,
     sample,
     signed_request,
 )
+from fuzz_shapes import OPERATIONS as SHAPE_OPERATIONS
+from fuzz_shapes import Deep, bodies
+from fuzz_shapes import dumps as dumps_escaped
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers.emulator import Emulator, auth
+from helpers.emulator import Emulator, auth, start
 
 # EMULATOR_FUZZ_EXAMPLES=2000 runs a longer, randomized search; by default the 150 examples per
 # test are derandomized, so every run (and CI) sends the same requests.
@@ -434,9 +446,12 @@ def mutated(draw: st.DrawFn, templates: tuple[dict[str, Any], ...]) -> dict[str,
     return body
 
 
-def anthropic_with(*content: Any) -> dict[str, Any]:
-    """An InvokeModel body whose one user message has these content blocks."""
-    return {"anthropic_version": V, "max_tokens": 256, "messages": [{"role": "user", "content": list(content)}]}
+def anthropic_with(*content: Any, assistant: list[Any] | None = None) -> dict[str, Any]:
+    """An InvokeModel body whose one user message has these content blocks (then an assistant turn)."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": list(content)}]
+    if assistant is not None:
+        messages.append({"role": "assistant", "content": assistant})
+    return {"anthropic_version": V, "max_tokens": 256, "messages": messages}
 
 
 def converse_with(*content: Any, assistant: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
@@ -513,15 +528,143 @@ class TestStructured:
         check_reply(post(emulator, quote(SONNET_45_BASE, safe=""), "count-tokens", dumps(wrapper)))
 
 
+# --- generated shapes through the real clients, with invocation logging off and on ----------
+
+# Fewer examples than FUZZ: every example is one request per operation, and runs twice (logging off, on).
+SHAPES = settings(FUZZ, max_examples=_EXAMPLES or 40)
+LOGGING_CONFIG = {
+    "s3Config": {"bucketName": "fuzz-invocation-logs", "keyPrefix": "runtime"},
+    "cloudWatchConfig": {"logGroupName": "/fuzz/invocations",
+                         "roleArn": "arn:aws:iam::123456789012:role/BedrockInvocationLogging"},
+    "textDataDeliveryEnabled": True,
+}
+
+
+@pytest.fixture(scope="module")
+def logged_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """A second emulator with invocation logging on (S3 and CloudWatch), configured as a learner would."""
+    emu = start(log_dir=tmp_path_factory.mktemp("fuzz-logs"))
+    client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=LOGGING_CONFIG)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(params=["logging-off", "logging-on"])
+def server(request: pytest.FixtureRequest, emulator: Emulator) -> Emulator:
+    return emulator if request.param == "logging-off" else request.getfixturevalue("logged_emulator")
+
+
+class RawBodyClient:
+    """boto3's bedrock-runtime client, whose request body is replaced just before signing.
+
+    Parameter validation is off and the serialized body is swapped for any bytes, so arbitrary JSON
+    reaches the emulator while the reply goes through boto3's own parser (errors, event streams).
+    """
+
+    def __init__(self, emu: Emulator) -> None:
+        self.client = boto3.session.Session().client(
+            "bedrock-runtime", endpoint_url=emu.url, region_name="us-east-1",
+            aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY,
+            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False, read_timeout=30))
+        self.body = b""
+        self.client.meta.events.register("before-sign.bedrock-runtime", self._replace_body)
+
+    def _replace_body(self, request: Any, **_: Any) -> None:
+        request.data = self.body
+
+    def call(self, operation: str, model_id: str, body: bytes) -> Any:
+        """The parsed reply (streams read to their end), or a ClientError for an error reply."""
+        self.body = body
+        if operation == "InvokeModel":
+            return json.loads(self.client.invoke_model(modelId=model_id, body=body)["body"].read())
+        if operation == "InvokeModelWithResponseStream":
+            stream = self.client.invoke_model_with_response_stream(modelId=model_id, body=body)["body"]
+            events = [json.loads(e["chunk"]["bytes"]) for e in stream]
+            assert events[-1]["type"] == "message_stop", events[-3:]
+            return events
+        if operation == "Converse":
+            return self.client.converse(modelId=model_id, messages=[])
+        if operation == "ConverseStream":
+            events = list(self.client.converse_stream(modelId=model_id, messages=[])["stream"])
+            assert "metadata" in events[-1], events[-3:]
+            return events
+        return self.client.count_tokens(modelId=model_id, input={})
+
+
+_CLIENTS: dict[str, RawBodyClient] = {}
+_PATHS = {"InvokeModel": "invoke", "InvokeModelWithResponseStream": "invoke-with-response-stream",
+          "Converse": "converse", "ConverseStream": "converse-stream", "CountTokens": "count-tokens"}
+
+
+def send_shape(emu: Emulator, operation: str, body: bytes, via_boto3: bool) -> int:
+    """Send ``body`` by boto3 (its parser reads the reply) or as a raw signed request; the HTTP status."""
+    model_id = SONNET_45_BASE if operation == "CountTokens" else SONNET_45_US
+    if not via_boto3:
+        response = post(emu, quote(model_id, safe=""), _PATHS[operation], body)
+        check_reply(response)
+        return response.status
+    client = _CLIENTS.get(emu.url) or _CLIENTS.setdefault(emu.url, RawBodyClient(emu))
+    try:
+        client.call(operation, model_id, body)
+        return 200
+    except EventStreamError as e:  # an exception frame inside a 200 stream: the stream did not end cleanly
+        pytest.fail(f"{operation}: the stream ended with {e.response['Error']}")
+    except ClientError as e:
+        status = e.response["ResponseMetadata"]["HTTPStatusCode"]
+        assert status < 500, (operation, status, e.response["Error"])
+        assert e.response["Error"]["Code"] and e.response["Error"]["Message"], e.response
+        return status
+
+
+class TestShapes:
+    """Bodies shaped like real ones with shapes gone wrong (see fuzz_shapes.py), for every runtime
+    operation, logging off and on: never a 5xx, every reply read by boto3's own parser (or, for raw
+    requests, as JSON and CRC-checked event-stream frames), every stream ends with its last event."""
+
+    @pytest.mark.parametrize("operation", SHAPE_OPERATIONS)
+    @SHAPES
+    @given(data=st.data(), via_boto3=st.booleans())
+    def test_generated_shapes(self, server: Emulator, operation: str, data: st.DataObject, via_boto3: bool) -> None:
+        body = data.draw(bodies(operation), label="body")
+        send_shape(server, operation, dumps_escaped(body), via_boto3)
+
+    def test_log_records_are_json(self, logged_emulator: Emulator) -> None:
+        """Every record the logged emulator wrote (here and in the fuzzing above) is valid JSON."""
+        send_shape(logged_emulator, "Converse", dumps_escaped(converse_with({"text": "caf\u00e9 \ud800"})), True)
+        s3 = sorted((logged_emulator.log_dir / "s3").rglob("*.json.gz"))
+        cloudwatch = sorted((logged_emulator.log_dir / "cloudwatch").rglob("*.jsonl"))
+        lines = [gzip.decompress(p.read_bytes()).decode() for p in s3]
+        lines += [line for p in cloudwatch for line in p.read_text(encoding="utf-8").splitlines()]
+        assert lines
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(20_000)  # records quote bodies nested deeper than Python's parser reads by default
+        try:
+            for line in lines:
+                assert json.loads(line)["schemaType"] == "ModelInvocationLog"
+        finally:
+            sys.setrecursionlimit(limit)
+
+
 # --- every crash found, one case each -----------------------------------------------------
 
 
 def crash(case_id: str, operation: str, body: Any, reason: str) -> Any:
-    raw = body if isinstance(body, bytes) else dumps(body)
+    raw = body if isinstance(body, bytes) else dumps_escaped(body)
     return pytest.param(operation, raw, id=case_id)  # reason: what crashed before the fix
 
 
 DEEP = b"[" * 5000 + b"]" * 5000
+TEXT_SOURCE = {"type": "text", "media_type": "text/plain", "data": "Revenue grew 12%."}
+ASK_BLOCK = {"type": "text", "text": "What grew?"}
+
+
+def nested_tool_results(depth: int) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "text", "text": "deep"}
+    for _ in range(depth):
+        block = {"type": "tool_result", "tool_use_id": "t", "content": [block]}
+    return block
+
+
 KNOWN_CRASHES = [
     # InvokeModel bodies (anthropic_body.py)
     crash("anthropic-block-type-unhashable", "invoke", BAD_BLOCK_TYPE,
@@ -606,17 +749,130 @@ KNOWN_CRASHES = [
           converse_with(additionalModelResponseFieldPaths=[1]),
           "additional_response_fields calls p.strip on a number inside the stream generator: the reply is 200 "
           "and ends in an internalServerException frame instead of a 400"),
+    # Shapes type-checked where they enter (blocks.py, converse.py): the classes the generated shapes found
+    crash("anthropic-citations-a-list", "invoke",
+          anthropic_with({"type": "document", "source": TEXT_SOURCE, "citations": [True]}, ASK_BLOCK),
+          "documents.read calls (citations or {}).get on a list: AttributeError"),
+    crash("anthropic-citations-a-string", "invoke-with-response-stream",
+          anthropic_with({"type": "document", "source": TEXT_SOURCE, "citations": "on"}, ASK_BLOCK),
+          "documents.read calls (citations or {}).get on a string: AttributeError"),
+    crash("anthropic-citations-enabled-not-a-boolean", "invoke",
+          anthropic_with({"type": "document", "source": TEXT_SOURCE, "citations": {"enabled": "yes"}}, ASK_BLOCK),
+          "citations.enabled was read with bool(): any truthy value turned citations on"),
+    crash("anthropic-source-type-unknown-pdf-data-not-a-string", "invoke",
+          anthropic_with({"type": "document", "source": {"type": "pdf", "media_type": "application/pdf",
+                                                         "data": 5}}, ASK_BLOCK),
+          "an unknown source type skipped every source check; documents.read base64-decoded 5: TypeError"),
+    crash("anthropic-pdf-data-not-base64", "invoke",
+          anthropic_with({"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                                         "data": "%PDF-1.7 not base64"}}, ASK_BLOCK),
+          "a PDF source whose data is not base64"),
+    crash("anthropic-pdf-in-tool-result-data-not-a-string", "invoke",
+          anthropic_with({"type": "tool_result", "tool_use_id": "t", "content": [
+              {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": [1]}}]}),
+          "a PDF nested in a tool result whose data is not a string"),
+    crash("anthropic-document-base64-not-a-pdf", "invoke",
+          anthropic_with({"type": "document", "source": {"type": "base64", "media_type": "image/png",
+                                                         "data": "QUJD"}}, ASK_BLOCK),
+          "a document's base64 source must be a PDF"),
+    crash("anthropic-image-media-type-pdf", "invoke",
+          anthropic_with({"type": "image", "source": {"type": "base64", "media_type": "application/pdf",
+                                                      "data": "QUJD"}}, ASK_BLOCK),
+          "an image source's media type was never checked"),
+    crash("anthropic-text-source-media-type-missing", "invoke",
+          anthropic_with({"type": "document", "source": {"type": "text", "data": "x"}}, ASK_BLOCK),
+          "a text source needs media_type 'text/plain'"),
+    crash("anthropic-document-title-not-a-string", "invoke",
+          anthropic_with({"type": "document", "source": TEXT_SOURCE, "title": ["x"]}, ASK_BLOCK),
+          "document titles were silently dropped when not strings"),
+    crash("anthropic-tool-use-id-missing", "invoke",
+          anthropic_with(ASK_BLOCK, assistant=[{"type": "tool_use", "name": "t", "input": {}}]),
+          "tool_use id and name were never checked"),
+    crash("anthropic-tools-item-not-an-object", "invoke", {**anthropic_with(ASK_BLOCK), "tools": [5]},
+          "tools items were never checked (estimated by json.dumps only)"),
+    crash("anthropic-tool-without-input-schema", "count-tokens",
+          {"input": {"invokeModel": {"body": base64.b64encode(dumps(
+              {**anthropic_with(ASK_BLOCK), "tools": [{"name": "t"}]})).decode()}}},
+          "custom tools need an input_schema"),
+    crash("anthropic-tool-choice-tool-without-name", "invoke",
+          {**anthropic_with(ASK_BLOCK), "tool_choice": {"type": "tool"}},
+          "tool_choice was only checked to be an object"),
+    crash("anthropic-thinking-budget-not-an-integer", "invoke",
+          {**anthropic_with(ASK_BLOCK), "max_tokens": 4096, "thinking": {"type": "enabled", "budget_tokens": "2048"}},
+          "thinking.budget_tokens of the wrong type skipped the budget check"),
+    crash("anthropic-metadata-user-id-not-a-string", "invoke",
+          {**anthropic_with(ASK_BLOCK), "metadata": {"user_id": 7}},
+          "metadata fields were never checked"),
+    crash("anthropic-system-block-citations-not-a-list", "invoke",
+          {**anthropic_with(ASK_BLOCK), "system": [{"type": "text", "text": "Be brief.", "citations": 5}]},
+          "system blocks' fields beyond text were never checked"),
+    crash("json-nan", "invoke", claude_body().replace('"max_tokens": 256', '"max_tokens": 256, "top_k": NaN').encode(),
+          "NaN is not JSON; it reached the reply and the invocation log as NaN (invalid JSON)"),
+    crash("json-infinity", "converse", b'{"messages": [{"role": "user", "content": [{"text": "x"}]}], '
+          b'"inferenceConfig": {"temperature": Infinity}}', "Infinity is not JSON"),
+    crash("json-number-beyond-a-double", "invoke", claude_body().replace('"max_tokens": 256', '"max_tokens": 256, '
+          '"top_p": 1e400').encode(), "1e400 parsed as inf"),
+    crash("deep-nesting-in-tool-input", "invoke", anthropic_with(
+        ASK_BLOCK, assistant=[{"type": "tool_use", "id": "t", "name": "t", "input": {"a": Deep(900, "list")}}]),
+        "900 levels parse, then json.dumps of the input (token estimate, reply, log) exceeds the recursion limit"),
+    crash("deep-nesting-in-tool-results", "invoke", anthropic_with(nested_tool_results(200)),
+          "tool results nested 200 deep: 400 levels of JSON"),
+    # Converse
+    crash("converse-citations-a-list", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"text": "x"}, "citations": [1]}}, ASK),
+          "non-object citations were silently ignored"),
+    crash("converse-citations-enabled-not-a-boolean", "converse-stream",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"text": "x"},
+                                      "citations": {"enabled": "yes"}}}, ASK),
+          "citations.enabled was read with bool()"),
+    crash("converse-document-pdf-bytes-not-a-string", "converse",
+          converse_with({"document": {"format": "pdf", "name": "doc", "source": {"bytes": 12}}}, ASK),
+          "PDF bytes that are not a string"),
+    crash("converse-document-two-sources", "converse",
+          converse_with({"document": {"format": "txt", "name": "doc", "source": {"text": "x", "bytes": "QUJD"}}}, ASK),
+          "a DocumentSource union with two members"),
+    crash("converse-image-format-bmp", "converse",
+          converse_with({"image": {"format": "bmp", "source": {"bytes": PNG_1PX}}}, ASK),
+          "image formats outside the ImageFormat enum became image/bmp"),
+    crash("converse-image-bytes-not-base64", "converse",
+          converse_with({"image": {"format": "png", "source": {"bytes": "!!"}}}, ASK),
+          "image bytes were checked only by Claude's layer"),
+    crash("converse-tool-result-status-unknown", "converse",
+          converse_with({"toolResult": {"toolUseId": "t1", "content": [{"text": "x"}], "status": "maybe"}}),
+          "toolResult.status outside its enum"),
+    crash("converse-tool-result-item-two-members", "converse",
+          converse_with({"toolResult": {"toolUseId": "t1", "content": [{"text": "x", "json": {}}]}}),
+          "a ToolResultContentBlock union with two members"),
+    crash("converse-tool-use-id-not-a-string", "converse",
+          converse_with(assistant=[{"toolUse": {"toolUseId": 5, "name": "t", "input": {}}}]),
+          "toolUseId reached Claude's tool_use.id unchecked"),
+    crash("converse-tool-name-pattern", "converse",
+          converse_with(toolConfig={"tools": [{"toolSpec": {"name": "bad name!", "inputSchema": {"json": {}}}}]}),
+          "tool names outside the ToolName pattern"),
+    crash("converse-input-schema-json-not-an-object", "converse",
+          converse_with(toolConfig={"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": 5}}}]}),
+          "inputSchema.json was passed on unchecked"),
+    crash("converse-max-tokens-not-an-integer", "converse", converse_with(inferenceConfig={"maxTokens": "5"}),
+          "inferenceConfig members reached Claude's schema check unchecked"),
+    crash("converse-stop-sequences-item-not-a-string", "converse-stream",
+          converse_with(inferenceConfig={"stopSequences": [1]}), "stopSequences items unchecked"),
+    crash("converse-request-metadata-value-not-a-string", "converse", converse_with(requestMetadata={"team": 1}),
+          "requestMetadata is a map of strings"),
+    crash("converse-reasoning-signature-not-a-string", "converse",
+          converse_with(assistant=[{"reasoningContent": {"reasoningText": {"text": "t", "signature": 5}}},
+                                   {"text": "x"}]),
+          "the reasoning signature reached Claude's thinking block unchecked"),
 ]
 
 
 class TestKnownCrashes:
-    """Each crash the fuzzing found, minimized: the reply must be a 400 ValidationException."""
+    """Each crash the fuzzing found, minimized: the reply must be a 400 ValidationException, logging off or on."""
 
     @pytest.mark.parametrize(("operation", "body"), KNOWN_CRASHES)
-    def test_rejected_with_validation_error(self, emulator: Emulator, operation: str, body: bytes) -> None:
+    def test_rejected_with_validation_error(self, server: Emulator, operation: str, body: bytes) -> None:
         """A body of the wrong shape is the caller's error: 400 ValidationException, never a 500."""
         model_id = SONNET_45_BASE if operation == "count-tokens" else SONNET_45_US
-        r = post(emulator, quote(model_id, safe=""), operation, body)
+        r = post(server, quote(model_id, safe=""), operation, body)
         check_reply(r)
         assert r.status == 400, r.data
         assert r.headers["x-amzn-errortype"].split(":")[0] == "ValidationException"
@@ -628,3 +884,60 @@ class TestKnownCrashes:
         r = post(emulator, quote(SONNET_45_US, safe=""), "invoke", dumps(body))
         check_reply(r)
         assert r.status == 400  # metadata must be an object: a schema error, not a crash
+
+
+# --- lone surrogates: valid JSON, echoed, quoted in errors and logged -------------------------
+
+LONE = "caf\u00e9 \ud800 \udfff"
+SURROGATE_REPLIES = [  # (operation, body): a 200 whose reply quotes the text back
+    ("InvokeModel", anthropic_with({"type": "text", "text": LONE})),
+    ("InvokeModelWithResponseStream", anthropic_with({"type": "text", "text": LONE})),
+    ("Converse", converse_with({"text": LONE})),
+    ("ConverseStream", converse_with({"text": LONE})),
+]
+
+
+class TestLoneSurrogates:
+    """A lone surrogate (``"\\ud800"``) is valid JSON that UTF-8 cannot carry: the emulator accepts it,
+    echoes it escaped in replies, streams and error messages, and logs it, logging off or on."""
+
+    @pytest.mark.parametrize(("operation", "body"), SURROGATE_REPLIES, ids=[o for o, _ in SURROGATE_REPLIES])
+    def test_echoed_in_the_reply(self, server: Emulator, operation: str, body: dict[str, Any]) -> None:
+        client = RawBodyClient(server)
+        reply = client.call(operation, SONNET_45_US, dumps_escaped(body))
+        if operation == "InvokeModel":
+            text = reply["content"][0]["text"]
+        elif operation == "InvokeModelWithResponseStream":
+            text = "".join(e["delta"].get("text", "") for e in reply if e["type"] == "content_block_delta")
+        elif operation == "Converse":
+            text = reply["output"]["message"]["content"][0]["text"]
+        else:
+            text = "".join(e["contentBlockDelta"]["delta"].get("text", "") for e in reply if "contentBlockDelta" in e)
+        assert LONE in text
+
+    def test_counted(self, server: Emulator) -> None:
+        client = RawBodyClient(server)
+        for body in ({"input": {"converse": converse_with({"text": LONE})}},
+                     {"input": {"invokeModel": {"body": base64.b64encode(dumps_escaped(
+                         anthropic_with({"type": "text", "text": LONE}))).decode()}}}):
+            assert client.call("CountTokens", SONNET_45_BASE, dumps_escaped(body))["inputTokens"] > 0
+
+    def test_cited_document_title(self, server: Emulator) -> None:
+        """A title is echoed in every citation."""
+        document = {"type": "document", "title": LONE, "citations": {"enabled": True}, "source": TEXT_SOURCE}
+        body = dumps_escaped(anthropic_with(document, ASK_BLOCK))
+        reply = RawBodyClient(server).call("InvokeModel", SONNET_45_US, body)
+        citations = [c for block in reply["content"] for c in block.get("citations", [])]
+        assert citations and all(c["document_title"] == LONE for c in citations)
+
+    @pytest.mark.parametrize(("operation", "body", "quoted"), [
+        ("InvokeModel", {**anthropic_with(ASK_BLOCK), "anthropic_version": LONE}, f"Invalid API version: {LONE}"),
+        ("InvokeModel", {**anthropic_with(ASK_BLOCK), LONE: 1}, f"extraneous key [{LONE}]"),
+        ("Converse", converse_with({"document": {"format": LONE, "name": "doc", "source": {"text": "x"}}}, ASK),
+         f"The document format '{LONE}' isn't supported"),
+    ], ids=["anthropic-version", "extraneous-key", "document-format"])
+    def test_quoted_in_an_error(self, server: Emulator, operation: str, body: dict[str, Any], quoted: str) -> None:
+        with pytest.raises(ClientError) as e:
+            RawBodyClient(server).call(operation, SONNET_45_US, dumps_escaped(body))
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert quoted in e.value.response["Error"]["Message"]

@@ -1,0 +1,231 @@
+"""Soak the emulator with generated malformed requests: no 5xx, every reply readable, memory bounded.
+
+A long, randomized run of the request shapes the CI fuzz suite draws (tests/emulator/fuzz_shapes.py:
+lone surrogates in every string, wrong types at every level, deep nesting, odd sources and
+citations) against an emulator in its own process with invocation logging on (S3 and CloudWatch
+destinations), over real HTTP with requests signed by botocore's SigV4 signer.
+
+    .venv/bin/python bench/fuzz_soak.py                   # 10,000 requests per operation
+    .venv/bin/python bench/fuzz_soak.py --requests 500    # a quick check
+    .venv/bin/python bench/fuzz_soak.py --no-logging      # invocation logging off
+
+Prints, per operation: requests, 2xx/4xx/5xx, unreadable replies (bad JSON, a stream that does not
+end with its last event), p50/p99 latency, and the emulator's peak RSS so far. Bodies of failing
+requests are saved for replay. Exits 1 if any reply was a 5xx or unreadable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.eventstream import EventStreamBuffer
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "emulator")]
+from fuzz_shapes import OPERATIONS, bodies, dumps  # noqa: E402
+
+from helpers.emulator import auth  # noqa: E402
+
+PATHS = {"InvokeModel": "invoke", "InvokeModelWithResponseStream": "invoke-with-response-stream",
+         "Converse": "converse", "ConverseStream": "converse-stream", "CountTokens": "count-tokens"}
+PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+FOUNDATION_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # CountTokens takes a base model id
+LOGGING_CONFIG = {
+    "s3Config": {"bucketName": "soak-invocation-logs", "keyPrefix": "runtime"},
+    "cloudWatchConfig": {"logGroupName": "/soak/invocations",
+                         "roleArn": "arn:aws:iam::123456789012:role/BedrockInvocationLogging"},
+    "textDataDeliveryEnabled": True,
+}
+CREDENTIALS = Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
+SAVED_FAILURES = 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def readable(operation: str, status: int, headers: Any, data: bytes) -> bool:
+    """Whether a client can read the reply: JSON with a message for errors, a complete stream for 200s."""
+    try:
+        if status == 200 and headers.get("content-type") == "application/vnd.amazon.eventstream":
+            buffer = EventStreamBuffer()
+            buffer.add_data(data)
+            frames = list(buffer)  # checks every CRC
+            if not frames or any(f.headers.get(":message-type") != "event" for f in frames):
+                return False
+            last = json.loads(frames[-1].payload)
+            if operation == "ConverseStream":
+                return "usage" in last
+            return json.loads(base64.b64decode(last["bytes"]))["type"] == "message_stop"
+        body = json.loads(data)
+        return status == 200 or bool(body.get("message") or body.get("Message"))
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+class Results:
+    """Counts and latencies for one operation, shared by the sending threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.statuses: Counter[str] = Counter()
+        self.unreadable = 0
+        self.latencies: list[float] = []
+        self.failures: list[tuple[int, bytes, bytes]] = []
+
+    def add(self, status: int, ok: bool, seconds: float, body: bytes, reply: bytes) -> None:
+        with self.lock:
+            self.statuses[f"{status // 100}xx"] += 1
+            self.latencies.append(seconds)
+            if not ok:
+                self.unreadable += 1
+            if (status >= 500 or not ok) and len(self.failures) < SAVED_FAILURES:
+                self.failures.append((status, body, reply[:2000]))
+
+
+def sender(url: str, operation: str, work: queue.Queue, results: Results) -> None:
+    http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=10, read=120))
+    model = FOUNDATION_MODEL if operation == "CountTokens" else PROFILE
+    path = f"/model/{quote(model, safe='')}/{PATHS[operation]}"
+    while (body := work.get()) is not None:
+        request = AWSRequest("POST", url + path, data=body, headers={"Content-Type": "application/json"})
+        SigV4Auth(CREDENTIALS, "bedrock", "us-east-1").add_auth(request)
+        prepared = request.prepare()
+        started = time.perf_counter()
+        try:
+            reply = http.request("POST", prepared.url, body=prepared.body, headers=dict(prepared.headers))
+            status, data, headers = reply.status, reply.data, reply.headers
+        except urllib3.exceptions.HTTPError as e:  # a dropped connection counts as a server failure
+            status, data, headers = 599, repr(e).encode(), {}
+        elapsed = time.perf_counter() - started
+        results.add(status, status < 500 and readable(operation, status, headers, data), elapsed, body, data)
+
+
+def soak(url: str, operation: str, count: int, connections: int, run_seed: int) -> Results:
+    """Draw ``count`` bodies for ``operation`` with hypothesis and send them over ``connections`` threads."""
+    results, work = Results(), queue.Queue(maxsize=connections * 4)
+    threads = [threading.Thread(target=sender, args=(url, operation, work, results), daemon=True)
+               for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+
+    @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @seed(run_seed)
+    @given(bodies(operation))
+    def produce(body: Any) -> None:
+        work.put(dumps(body))
+
+    produce()
+    for _ in threads:
+        work.put(None)
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(current, peak) resident set size of ``pid`` in KiB, from /proc (Linux)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=10_000, help="requests per operation (default 10,000)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--operations", nargs="+", choices=OPERATIONS, default=list(OPERATIONS))
+    parser.add_argument("--seed", type=int, default=int(time.time()), help="hypothesis seed (printed)")
+    parser.add_argument("--no-logging", action="store_true", help="leave invocation logging off")
+    parser.add_argument("--out", type=Path, default=None, help="folder for logs and failing bodies (default: temp)")
+    args = parser.parse_args()
+
+    out = args.out or Path(tempfile.mkdtemp(prefix="fuzz-soak-"))
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    stderr = (out / "emulator-stderr.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port),
+                               "--log-dir", str(out / "invocation-logs")], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    failed = False
+    try:
+        wait_for_port(port)
+        if not args.no_logging:
+            boto3.client("bedrock", endpoint_url=url, region_name="us-east-1", aws_access_key_id=auth.ACCESS_KEY_ID,
+                         aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=Config(retries={"max_attempts": 1})
+                         ).put_model_invocation_logging_configuration(loggingConfig=LOGGING_CONFIG)
+        print(f"fuzz soak: {args.requests} requests per operation, {args.connections} connections, seed {args.seed}, "
+              f"invocation logging {'off' if args.no_logging else 'on'}; output in {out}\n")
+        print("| operation                     | requests |    2xx |    4xx | 5xx | unreadable | p50 ms |  p99 ms "
+              "| peak RSS MiB |")
+        print("|-------------------------------|----------|--------|--------|-----|------------|--------|---------"
+              "|--------------|")
+        for operation in args.operations:
+            started = time.perf_counter()
+            results = soak(url, operation, args.requests, args.connections, args.seed)
+            _, peak = memory_kb(server.pid)
+            s = results.statuses
+            print(f"| {operation:<29} | {sum(s.values()):>8} | {s['2xx']:>6} | {s['4xx']:>6} | {s['5xx']:>3} "
+                  f"| {results.unreadable:>10} | {percentile(results.latencies, 0.5):>6.1f} "
+                  f"| {percentile(results.latencies, 0.99):>7.1f} | {peak / 1024:>12.0f} |"
+                  f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+            for n, (status, body, reply) in enumerate(results.failures):
+                (out / f"failure-{operation}-{n}.json").write_bytes(body)
+                (out / f"failure-{operation}-{n}.reply").write_bytes(f"HTTP {status}\n".encode() + reply)
+            failed |= bool(s["5xx"] or results.unreadable)
+        if server.poll() is not None:
+            print(f"the emulator exited with {server.returncode}")
+            failed = True
+    finally:
+        server.terminate()
+        server.wait(10)
+        stderr.close()
+    internal = (out / "emulator-stderr.log").read_text(errors="replace").count("internal error")
+    print(f"\nemulator stderr: {internal} internal errors logged ({out / 'emulator-stderr.log'})")
+    if failed:
+        print(f"FAILED: 5xx or unreadable replies; failing bodies saved as {out}/failure-*.json")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
