@@ -82,10 +82,15 @@ def _logging(call: Call, operation: str) -> bool:
 
 
 async def _recorded(call: Call, operation: str, frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The stream's frames, unchanged; its record is written once the last frame has gone."""
+    """The stream's frames, unchanged. The record is written before the *last* frame goes out (each frame is
+    held until the next one exists): a client that reads its logs as soon as the stream ends finds it there."""
     events: list[dict[str, Any]] = []
     error, unreadable = None, None
+    held: bytes | None = None
     async for frame in frames:
+        if held is not None:
+            yield held
+        held = frame
         if unreadable is None:
             try:
                 kind, payload = _decode(frame)
@@ -96,7 +101,6 @@ async def _recorded(call: Call, operation: str, frames: AsyncIterator[bytes]) ->
                     error = payload
                 else:
                     events.append(payload)
-        yield frame
     if unreadable is not None:
         _report("record", unreadable)
     elif error is not None:
@@ -104,6 +108,8 @@ async def _recorded(call: Call, operation: str, frames: AsyncIterator[bytes]) ->
         await _write_soon(call, operation, lambda: None, error=BedrockError(code, error["message"]))
     else:
         await _write_soon(call, operation, lambda: events, error=None)
+    if held is not None:
+        yield held
 
 
 def _decode(frame: bytes) -> tuple[str, dict[str, Any]]:
@@ -152,12 +158,14 @@ def _inference_region(model_id: str, region: str) -> str:
 class RequestBody:
     """The request body as a record holds it: one line of ASCII JSON text, as sent, and its parsed value."""
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, parsed: Any = None) -> None:
+        """``parsed``: the body as the operation already parsed it, if it did (then it is not parsed again)."""
         self.text: str | None = None
         self.parsed: Any = None
         try:
             text = raw.decode(json.detect_encoding(raw))  # strictly: UTF-8-encoded surrogates are not JSON text
-            parsed = json.loads(text, parse_constant=_not_json)
+            if parsed is None:
+                parsed = json.loads(text, parse_constant=_not_json)
         except (ValueError, RecursionError, LookupError):  # not JSON, or nested beyond what json can read
             return
         if _depth(parsed) > READABLE_DEPTH:
@@ -207,7 +215,7 @@ def record(call: Call, operation: str, output: Any, error: BedrockError | None, 
     caller = call.caller
     assert caller is not None
     model_id = call.params.get("modelId", "")
-    body = RequestBody(call.body) if call.body else None
+    body = RequestBody(call.body, call.parsed_body) if call.body else None
     text = config.get("textDataDeliveryEnabled", True)
     entry: dict[str, Any] = {
         "schemaType": "ModelInvocationLog", "schemaVersion": "1.0",

@@ -31,6 +31,9 @@ class Call:
     body: bytes
     request_id: str
     started: float = field(default_factory=time.perf_counter)
+    # The body as the operation parsed it (None until then, or if it did not parse): the invocation log reuses
+    # it, since parsing a 20 MB body twice holds the GIL twice (json's C parser never lets it go).
+    parsed_body: Any = None
 
     def query_params(self) -> dict[str, str]:
         return {k: v[-1] for k, v in parse_qs(self.query, keep_blank_values=True).items()}

@@ -33,14 +33,19 @@ async def _off_loop(heavy: bool, work: Callable[[], T]) -> T:
     return await asyncio.to_thread(work) if heavy else work()
 
 
+def _parsed(call: Call) -> Any:
+    """The body parsed once (Bedrock's malformed-input error otherwise), kept on the call for the invocation log."""
+    call.parsed_body = anthropic_body.parse_json(call.body)
+    return call.parsed_body
+
+
 async def _validated_anthropic(call: Call, model: Any) -> Request:
-    return await _off_loop(_is_heavy(call), lambda: anthropic_body.validate(anthropic_body.parse_json(call.body),
-                                                                            model))
+    return await _off_loop(_is_heavy(call), lambda: anthropic_body.validate(_parsed(call), model))
 
 
 async def _validated_converse(call: Call, model: Any) -> tuple[dict[str, Any], Request]:
     def work() -> tuple[dict[str, Any], Request]:
-        body = anthropic_body.parse_json(call.body)
+        body = _parsed(call)
         return body, converse.validate(body, model)
 
     return await _off_loop(_is_heavy(call), work)
