@@ -127,7 +127,8 @@ async def _read_body(receive: Any) -> tuple[bytes, bool]:
 
 
 async def _send(send: Any, result: Response | StreamResponse, request_id: str) -> None:
-    headers = [(k.encode(), v.encode()) for k, v in result.headers]
+    # Header values are latin-1 on the wire (the request's were decoded so): echoed ones go back byte for byte.
+    headers = [(k.encode(), v.encode("latin-1", "replace")) for k, v in result.headers]
     headers.append((b"x-amzn-requestid", request_id.encode()))
     if isinstance(result, Response):
         headers.append((b"content-length", str(len(result.body)).encode()))
