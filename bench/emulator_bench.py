@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from servers import free_port, wait_for_port  # noqa: E402  (bench/servers.py: this folder is on sys.path)
+
 from helpers.emulator import auth  # noqa: E402
 
 PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -42,23 +43,6 @@ SMALL_BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens"
                          "messages": [{"role": "user", "content": "Hello, world"}]})
 CONVERSE_BODY = json.dumps({"messages": [{"role": "user", "content": [{"text": "Hello, world"}]}],
                             "inferenceConfig": {"maxTokens": 64}})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def start_server(argv: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen:

@@ -21,7 +21,6 @@ import base64
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "emulator")]
 from fuzz_shapes import OPERATIONS, bodies, dumps  # noqa: E402
+from servers import free_port, wait_for_port  # noqa: E402  (bench/servers.py: this folder is on sys.path)
 
 from helpers.emulator import auth  # noqa: E402
 
@@ -59,23 +59,6 @@ LOGGING_CONFIG = {
 }
 CREDENTIALS = Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
 SAVED_FAILURES = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def readable(operation: str, status: int, headers: Any, data: bytes) -> bool:

@@ -16,7 +16,6 @@ import argparse
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,8 @@ from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from servers import free_port, wait_for_port  # noqa: E402  (bench/servers.py: this folder is on sys.path)
+
 from helpers.emulator import auth  # noqa: E402
 from tools import make_hostile_pdfs as hostile  # noqa: E402
 
@@ -166,26 +167,17 @@ def send(client: object, body: str) -> tuple[int, str]:
         return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_emulator() -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the emulator did not start")
+    try:
+        wait_for_port(port, timeout=60)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError("the emulator did not start") from None
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def client(url: str) -> object:
