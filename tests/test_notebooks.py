@@ -55,6 +55,13 @@ class TestCommittedNotebook:
             nbval_tags = {t for t in cell["metadata"].get("tags", []) if t.startswith(("nbval", "raises"))}
             assert nbval_tags <= NBVAL_TAGS, f"nbval does not know {nbval_tags - NBVAL_TAGS}"
 
+    def test_no_terminal_spinners_in_outputs(self, path: Path) -> None:
+        """npm draws a braille spinner under a terminal (`!npx` cells); .npmrc turns it off for everyone."""
+        for cell in code_cells(path):
+            for out in cell["outputs"]:
+                text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+                assert not re.search("[\u2800-\u28ff]", text), "spinner glyphs in a committed output"
+
     def test_python_kernel(self, path: Path) -> None:
         assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
 
