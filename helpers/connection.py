@@ -153,7 +153,7 @@ def _offline(region: str | None) -> Connection:
     global _emulator
     from . import emulator
 
-    region = region or OFFLINE_REGION
+    region = emulator.auth.check_region(region or OFFLINE_REGION)  # a typo here would only surface as 403s
     global _saved_env
     if _saved_env is None:
         changed = (*emulator.CONFLICTING_ENV, *emulator.environment("http://127.0.0.1"))

@@ -73,6 +73,12 @@ class TestOffline:
         connect("offline")
         assert _auth._get_session.cache_info().currsize == 0
 
+    def test_a_region_that_does_not_exist_is_refused_at_once(self, clean_env: None) -> None:
+        connect("offline")  # an emulator is already running in this kernel
+        with pytest.raises(ValueError, match="'us-west-9' is not an AWS region"):
+            connect("offline", region="us-west-9")
+        assert connect("offline", region="eu-west-1").region == "eu-west-1"
+
     def test_display_never_shows_a_secret(self, clean_env: None) -> None:
         conn = connect("offline")
         shown = str(conn) + conn._repr_html_() + repr(conn)
