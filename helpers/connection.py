@@ -90,7 +90,7 @@ class NotConnected(RuntimeError):
     def __init__(self, problem: Any) -> None:  # a helpers.errors.Explanation
         title = problem.title[:1].lower() + problem.title[1:]
         super().__init__(f"{MODE_VARIABLE}=aws, but {title}\n{problem.fix}\n"
-                         "`make doctor` (or `python -m helpers doctor`) checks your whole setup.")
+                         "`make doctor` (or `.venv/bin/python -m helpers doctor`) checks your whole setup.")
 
     def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
         return [f"NotConnected: {self}"]
