@@ -35,15 +35,13 @@ from typing import Any
 
 from .. import catalog
 from ..responses import summarize
+from .anthropic_body import parse_json
 from .errors import BedrockError
 from .log_destinations import cloudwatch_file, inside, s3_folder
 from .routing import Call, Response, StreamResponse
 
 OPERATIONS = frozenset({"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"})
 _INLINE_BODY = 64_000  # bodies up to this size are logged on the event loop (microseconds of work)
-# Deeper bodies are logged without inputBodyJson: a record must stay readable by ordinary JSON readers
-# (Python's json reads about 1,000 levels, less inside a deep call stack such as a notebook's).
-READABLE_DEPTH = 500
 _MAX_REPORTED = 100  # distinct failure causes reported on stderr; later ones are dropped silently
 _lock = threading.Lock()
 _reported: set[tuple[str, ...]] = set()
@@ -156,7 +154,11 @@ def _inference_region(model_id: str, region: str) -> str:
 
 
 class RequestBody:
-    """The request body as a record holds it: one line of ASCII JSON text, as sent, and its parsed value."""
+    """The request body as a record holds it: one line of ASCII JSON text, as sent, and its parsed value.
+
+    A body the operation's own parser (``anthropic_body.parse_json``: standard JSON, bounded nesting) refuses
+    is logged without ``inputBodyJson``, so every record stays readable by ordinary JSON readers.
+    """
 
     def __init__(self, raw: bytes, parsed: Any = None) -> None:
         """``parsed``: the body as the operation already parsed it, if it did (then it is not parsed again)."""
@@ -165,10 +167,8 @@ class RequestBody:
         try:
             text = raw.decode(json.detect_encoding(raw))  # strictly: UTF-8-encoded surrogates are not JSON text
             if parsed is None:
-                parsed = json.loads(text, parse_constant=_not_json)
-        except (ValueError, RecursionError, LookupError):  # not JSON, or nested beyond what json can read
-            return
-        if _depth(parsed) > READABLE_DEPTH:
+                parsed = parse_json(raw)
+        except (ValueError, LookupError, BedrockError):
             return
         self.parsed = parsed
         # Outside strings, valid JSON has only ASCII, and CR/LF only as whitespace: escape the rest, join lines.
@@ -177,23 +177,6 @@ class RequestBody:
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")  # NaN, Infinity: Python reads them, JSON readers do not
-
-
-def _depth(value: Any) -> int:
-    """How deeply ``value`` nests arrays and objects (counted up to just past READABLE_DEPTH), level by level:
-    no recursion, and list comprehensions rather than a per-item loop (a 16 MB body has millions of items)."""
-    depth, level = 0, [value]
-    while depth <= READABLE_DEPTH:
-        containers = [item for item in level if isinstance(item, (dict, list))]
-        if not containers:
-            break
-        depth += 1
-        level = [child for c in containers for child in (c.values() if isinstance(c, dict) else c)]
-    return depth
 
 
 def _metadata(call: Call, body: Any) -> dict[str, str] | None:
