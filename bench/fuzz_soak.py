@@ -43,14 +43,12 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "emulator")]
 from fuzz_shapes import OPERATIONS, bodies, dumps  # noqa: E402
-from servers import free_port, wait_for_port  # noqa: E402  (bench/servers.py: this folder is on sys.path)
+from shared import FOUNDATION_MODEL, PROFILE, free_port, wait_for_port  # noqa: E402  (bench/shared.py: this folder is on sys.path)
 
 from helpers.emulator import auth  # noqa: E402
 
 PATHS = {"InvokeModel": "invoke", "InvokeModelWithResponseStream": "invoke-with-response-stream",
          "Converse": "converse", "ConverseStream": "converse-stream", "CountTokens": "count-tokens"}
-PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-FOUNDATION_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"  # CountTokens takes a base model id
 LOGGING_CONFIG = {
     "s3Config": {"bucketName": "soak-invocation-logs", "keyPrefix": "runtime"},
     "cloudWatchConfig": {"logGroupName": "/soak/invocations",

@@ -15,11 +15,12 @@ from collections.abc import Callable
 
 import boto3
 from anthropic import AnthropicBedrock
+from shared import BENCH_MODEL  # bench/shared.py: this folder is on sys.path
 
 import helpers
 from helpers import long_context
 
-MODEL_ID = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL_ID = BENCH_MODEL.profile_id("global")
 RUNS = 5
 
 

@@ -29,12 +29,11 @@ from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from servers import free_port, wait_for_port  # noqa: E402  (bench/servers.py: this folder is on sys.path)
+from shared import PROFILE, free_port, wait_for_port  # noqa: E402  (bench/shared.py: this folder is on sys.path)
 
 from helpers.emulator import auth  # noqa: E402
 from tools import make_hostile_pdfs as hostile  # noqa: E402
 
-PROFILE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SIMPLE = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
                      "messages": [{"role": "user", "content": "Hello, world"}]})
 MB = 1 << 20

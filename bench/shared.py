@@ -1,9 +1,16 @@
-"""What every bench script needs to run a server in its own process: a free loopback port, and waiting for it."""
+"""What every bench script shares: the model it calls (from the catalog) and running a server in its own process."""
 
 from __future__ import annotations
 
 import socket
 import time
+
+from helpers import catalog  # the bench scripts put the repository on sys.path first
+
+# The guide's default model, through its US profile (in every source region the benches use).
+BENCH_MODEL = catalog.model("claude-sonnet-4-5")
+PROFILE = BENCH_MODEL.profile_id("us")
+FOUNDATION_MODEL = BENCH_MODEL.base_id  # CountTokens takes a base model id
 
 
 def free_port() -> int:
