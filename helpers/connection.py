@@ -150,14 +150,12 @@ def _auto_choice() -> tuple[str, str | None]:
 
 
 def _offline(region: str | None) -> Connection:
-    global _emulator
+    global _emulator, _saved_env
     from . import emulator
 
     region = emulator.auth.check_region(region or OFFLINE_REGION)  # a typo here would only surface as 403s
-    global _saved_env
     if _saved_env is None:
-        changed = (*emulator.CONFLICTING_ENV, *emulator.environment("http://127.0.0.1"))
-        _saved_env = {name: os.environ.get(name) for name in changed}
+        _saved_env = {name: os.environ.get(name) for name in (*emulator.CONFLICTING_ENV, *emulator.ENVIRONMENT_NAMES)}
     for name in emulator.CONFLICTING_ENV:  # before start(): e.g. an AWS_PROFILE that does not exist here
         os.environ.pop(name, None)
     if _emulator is None or not _emulator.running:

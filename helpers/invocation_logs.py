@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cost
+from .progress import bar
 from .table import Table
 
 LOG_GROUP = "/aws/bedrock/modelinvocations"
@@ -270,10 +272,6 @@ def wait(connection: Any, config: dict[str, Any], expected: int, *, timeout: flo
     those are skipped. On AWS, Bedrock delivers records minutes after the calls; offline they are
     there at once. Raises ``TimeoutError`` with what arrived if ``timeout`` seconds pass first.
     """
-    import time
-
-    from .progress import bar
-
     started = time.monotonic()
     while True:
         records = read(connection, config)

@@ -50,6 +50,9 @@ def environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
     }
 
 
+ENVIRONMENT_NAMES = tuple(environment("http://127.0.0.1"))  # the variables environment() sets
+
+
 def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
     """Lines a user pastes into their shell to use the emulator."""
     if shell == "powershell":
