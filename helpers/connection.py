@@ -113,8 +113,10 @@ def connect(mode: str | None = None, region: str | None = None) -> Connection:
         if _current is not None:
             chosen = _current.mode
         else:
-            chosen, why = _auto_choice()
-            notes += [why] if why else []
+            chosen, problem = auto_choice()
+            if problem is not None and problem.code != "NoCredentialsError":  # worth saying: they tried
+                notes.append(f"Your AWS credentials could not be used, so this runs offline: {problem.title} "
+                             f"{problem.fix}")
     connection = _offline(region) if chosen == "offline" else _aws(region)
     connection.notes[:0] = notes
     import boto3
@@ -129,8 +131,10 @@ def current() -> Connection | None:
     return _current
 
 
-def _auto_choice() -> tuple[str, str | None]:
-    """Auto mode's choice, and a note when the reason is worth saying (the doctor decides alike)."""
+def auto_choice() -> tuple[str, Any]:
+    """What auto mode chooses, and why not AWS: ``("aws", None)``, or ``("offline", problem)`` where
+    ``problem`` is the credentials explanation (``helpers.errors.Explanation``), or None when the only
+    credentials are the emulator's own example keys. The doctor reports the same decision."""
     import boto3
 
     from .emulator import auth
@@ -139,9 +143,7 @@ def _auto_choice() -> tuple[str, str | None]:
     session = boto3.Session()
     problem = credentials_explanation(session)  # the same words the doctor and explain() use
     if problem is not None:
-        if problem.code == "NoCredentialsError":
-            return "offline", None
-        return "offline", f"Your AWS credentials could not be used, so this runs offline: {problem.title} {problem.fix}"
+        return "offline", problem
     if session.get_credentials().get_frozen_credentials().access_key in auth.IDENTITIES:
         # The emulator's documented example keys (e.g. pasted from `python -m helpers.emulator`):
         # they never open an AWS account.

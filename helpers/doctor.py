@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
-from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, current, region_disagreement
+from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, auto_choice, current, region_disagreement
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 BOTO3_FLOOR = (1, 28, 59)    # the guide's floor: first boto3 that knows bedrock-runtime
@@ -272,8 +272,6 @@ def check_offline() -> Check:
 
 def check_mode() -> tuple[Check, str | None]:
     """Which mode the notebooks will run in, as connect() decides it, and why. Returns (check, mode)."""
-    from .errors import credentials_explanation
-
     requested = (os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
     if requested not in MODES:
         return Check("Mode", FAIL, f"{MODE_VARIABLE}={requested!r} is not a mode",
@@ -286,9 +284,13 @@ def check_mode() -> tuple[Check, str | None]:
                      "emulator; no AWS account is needed"), "offline"
     if requested == "aws":
         return Check("Mode", OK, f"aws ({MODE_VARIABLE}=aws): the notebooks call your AWS account"), "aws"
-    problem = credentials_explanation()
-    if problem is None:
+    mode, problem = auto_choice()  # exactly what connect() would choose
+    if mode == "aws":
         return Check("Mode", OK, "aws (auto: AWS credentials found): the notebooks call your AWS account"), "aws"
+    if problem is None:
+        return Check("Mode", WARN, f"offline: {MODE_VARIABLE}=auto and the only credentials are the emulator's "
+                     "example keys, which never open an AWS account; the notebooks run on the local emulator",
+                     "To use AWS, set your own credentials (`aws configure`) in place of the emulator's."), "offline"
     fix = problem.fix.replace("\n", " ")
     if MODE_VARIABLE not in fix:
         fix += f" Offline on purpose? export {MODE_VARIABLE}=offline."

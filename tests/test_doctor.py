@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import connect, doctor
+from helpers.emulator import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,6 +135,16 @@ class TestCommandLine:
         mode = data["checks"][0]
         assert mode["status"] == "warn" and "PartialCredentialsError" in mode["detail"]
         assert "AWS_SECRET_ACCESS_KEY" in mode["fix"]
+
+    def test_auto_with_the_emulators_keys_runs_offline_as_connect_does(self, clean_env: None) -> None:
+        """Keys pasted from the emulator's export lines are not an AWS account: the doctor and connect() agree."""
+        keys = {"AWS_ACCESS_KEY_ID": auth.ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": auth.SECRET_ACCESS_KEY}
+        out = run_doctor("--json", **keys)
+        data = json.loads(out.stdout)
+        assert out.returncode == 0 and data["mode"] == "offline", out.stdout + out.stderr
+        assert data["checks"][0]["status"] == "warn" and "example keys" in data["checks"][0]["detail"]
+        os.environ.update(keys)
+        assert connect().mode == "offline"
 
     def test_offline(self, clean_env: None) -> None:
         out = run_doctor("--json", HANDSON_MODE="offline")
