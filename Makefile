@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab doctor test lint bench notebooks samples clean
+.PHONY: deps lab doctor facts test lint bench notebooks samples clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -34,6 +34,9 @@ lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
 
 doctor: deps   # is this machine ready? exit 0 unless a check FAILs; JSON: .venv/bin/python -m helpers doctor --json
 	$(BIN)/python -m helpers doctor
+
+facts: deps   # the catalog's facts, least certain and oldest first: what to re-check (--confidence L, --json)
+	$(BIN)/python -m helpers facts
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools

@@ -19,12 +19,54 @@ from .table import Table
 
 ACTIVE, LEGACY, END_OF_LIFE = "ACTIVE", "LEGACY", "END_OF_LIFE"
 CONTEXT_1M_BETA = "context-1m-2025-08-07"
-LONG_CONTEXT_WINDOW = 1_000_000  # tokens: the window the beta opens, and the native window of the newest models
+LONG_CONTEXT_WINDOW = 1_000_000  # tokens: the window the beta opened, and the native window of the newest models
+BEDROCK_API_VERSION = "bedrock-2023-05-31"  # what AWS documents for InvokeModel bodies, and boto3 samples send
+NEW_API_VERSION = "2026-10-21"  # what anthropic>=2 / @anthropic-ai/bedrock-sdk>=1 send by default
+
+# Every model records each of these groups of facts with a source, an as-of date and a confidence.
+FACT_GROUPS = ("ids", "profiles", "lifecycle", "limits", "thinking", "api_versions", "long_context", "prices",
+               "access", "count_tokens")
+CONFIDENCE = {"H": "primary source read directly", "M": "primary source in part, or reliable secondary",
+              "L": "third parties only, or sources conflict"}
+PAGES = ("legacy", "current")
+LONG_CONTEXT = ("none", "beta", "native")
+THINKING = ("none", "budget", "budget+adaptive", "adaptive", "adaptive-only")
+SAMPLING = ("any", "one", "none")
+ACCESS = ("open", "invite")
 
 _ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:"
     r"(?P<kind>foundation-model|inference-profile)/(?P<id>.+)$"
 )
+
+
+@dataclass(frozen=True)
+class Source:
+    """A page or repository facts come from."""
+
+    key: str
+    title: str
+    url: str
+    read: dt.date
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Where one group of facts comes from, when it was read, and how sure we are."""
+
+    sources: tuple[str, ...]
+    as_of: dt.date
+    confidence: str  # H, M or L (see CONFIDENCE)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A claim that disagrees with what the catalog records, and who makes it."""
+
+    fact: str
+    claim: str
+    sources: tuple[str, ...]
+    confidence: str
 
 
 @dataclass(frozen=True)
@@ -35,10 +77,20 @@ class Geography:
     name: str
     source_regions: tuple[str, ...]
     destination_regions: tuple[str, ...]
+    fact: Fact | None = None
 
     @property
     def prefix(self) -> str:
         return f"{self.key}."
+
+
+@dataclass(frozen=True)
+class PremiumTier:
+    """A price tier above an input size: the whole request billed at these multiples."""
+
+    threshold: int
+    input: float
+    output: float
 
 
 @dataclass(frozen=True)
@@ -47,24 +99,35 @@ class Model:
 
     key: str
     display_name: str
+    page: str                      # "legacy" (the guide's page) or "current" ("Claude in Amazon Bedrock")
     base_id: str
     api_name: str
     geographies: tuple[str, ...]
     on_demand_regions: tuple[str, ...]
     status: str
     context_window: int
-    context_1m_beta: bool
+    long_context: str              # "none", "beta" or "native"
     max_output_tokens: int
-    input_price: float
-    output_price: float
+    thinking: str
+    sampling: str
+    api_versions: tuple[str, ...]
     regional_premium: bool
-    rejects_temperature_with_top_p: bool
-    source: str
-    as_of: dt.date
+    access: str
+    count_tokens: bool
+    facts: dict[str, Fact] = field(repr=False, compare=False, hash=False, default_factory=dict)
+    input_price: float | None = None
+    output_price: float | None = None
+    cache_read_multiplier: float | None = None  # None: the catalog-wide multiplier
+    premium_tier: PremiumTier | None = None
+    mantle_id: str | None = None
+    opt_in: str | None = None
     start_of_life: dt.date | None = None
     legacy: dt.date | None = None
     public_extended_access: dt.date | None = None
     end_of_life: dt.date | None = None
+    eol_not_before: dt.date | None = None
+    notes: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
 
     def lifecycle(self, today: dt.date | None = None) -> str:
         """ACTIVE, LEGACY or END_OF_LIFE on ``today``: passed dates override the recorded status."""
@@ -76,6 +139,19 @@ class Model:
         if self.legacy and today >= self.legacy:
             return LEGACY
         return self.status
+
+    def in_extended_access(self, today: dt.date | None = None) -> bool:
+        """Legacy and past the public-extended-access date (AWS: possibly at higher prices)."""
+        today = today or dt.date.today()
+        return (self.lifecycle(today) == LEGACY and self.public_extended_access is not None
+                and today >= self.public_extended_access)
+
+    def lifecycle_dates(self) -> dict[str, dt.date]:
+        """The lifecycle dates the sources give, in order."""
+        named = (("released", self.start_of_life), ("legacy", self.legacy),
+                 ("extended access", self.public_extended_access), ("end of life", self.end_of_life),
+                 ("end of life no sooner than", self.eol_not_before))
+        return {name: day for name, day in named if day}
 
     def profile_id(self, geography: str) -> str:
         """The inference-profile id for a geography, e.g. ``global.anthropic.claude-…``."""
@@ -89,6 +165,15 @@ class Model:
         return [self.profile_id(g) for g in self.geographies]
 
     @property
+    def context_1m_beta(self) -> bool:
+        """Whether the guide's ``context-1m-2025-08-07`` beta widens this model's window."""
+        return self.long_context == "beta"
+
+    @property
+    def rejects_temperature_with_top_p(self) -> bool:
+        return self.sampling == "one"
+
+    @property
     def max_context_tokens(self) -> int:
         """The largest window the model can use (with the 1M beta where it takes it)."""
         return self.window(beta_1m=True)
@@ -96,6 +181,25 @@ class Model:
     def window(self, beta_1m: bool = False) -> int:
         """The context window; with ``beta_1m``, as the 1M-context beta widens it on models that take it."""
         return LONG_CONTEXT_WINDOW if beta_1m and self.context_1m_beta else self.context_window
+
+    def accepts_api_version(self, version: str) -> bool:
+        return version in self.api_versions
+
+    @property
+    def thinking_modes(self) -> tuple[str, ...]:
+        """The ``thinking.type`` values the model accepts."""
+        return {"none": ("disabled",), "budget": ("enabled", "disabled"),
+                "budget+adaptive": ("enabled", "adaptive", "disabled"), "adaptive": ("adaptive", "disabled"),
+                "adaptive-only": ("adaptive",)}[self.thinking]
+
+    @property
+    def has_price(self) -> bool:
+        return self.input_price is not None and self.output_price is not None
+
+    @property
+    def in_guide(self) -> bool:
+        """Whether the guide's own model table lists this model."""
+        return self.key in load().guide_table
 
     def usable_geographies(self, region: str) -> list[str]:
         """Geographies whose profile of this model a caller in ``region`` may use."""
@@ -152,6 +256,28 @@ class Pricing:
     cache_write_5m_multiplier: float
     cache_write_1h_multiplier: float
     cache_read_multiplier: float
+    batch_multiplier: float
+
+
+@dataclass(frozen=True)
+class Announced:
+    """A model announced with no Bedrock id confirmed: listed, never invokable."""
+
+    display_name: str
+    announced: dt.date
+    note: str
+    fact: Fact
+
+
+@dataclass(frozen=True)
+class General:
+    """A fact that is not about one model (a limit, a tool's support dates), with its source's words."""
+
+    name: str
+    value: Any
+    quote: str
+    fact: Fact
+    conflicts: tuple[Conflict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +286,19 @@ class Catalog:
     pricing: Pricing
     geographies: dict[str, Geography]
     models: tuple[Model, ...]
+    sources: dict[str, Source] = field(default_factory=dict)
+    meta_facts: dict[str, Fact] = field(default_factory=dict)
+    guide_page: str = ""
+    guide_sample_model: str = ""
+    guide_table: tuple[str, ...] = ()
+    lessons: dict[str, str] = field(default_factory=dict)
+    announced: tuple[Announced, ...] = ()
+    general: dict[str, General] = field(default_factory=dict)
     _ids: dict[str, tuple[Model, str | None]] = field(repr=False, default_factory=dict)
+
+
+class CatalogError(ValueError):
+    """models.toml breaks one of its own rules; the message names the entry and the rule."""
 
 
 def _date(value: Any) -> dt.date | None:
@@ -169,33 +307,93 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _fact(raw: Any, where: str, sources: dict[str, Source]) -> Fact:
+    if not isinstance(raw, dict) or set(raw) != {"src", "as_of", "conf"}:
+        raise CatalogError(f"models.toml: {where} must be {{ src = [...], as_of = <date>, conf = \"H|M|L\" }}")
+    unknown = [k for k in raw["src"] if k not in sources]
+    if not raw["src"] or unknown:
+        raise CatalogError(f"models.toml: {where} names unknown sources {unknown} (add them under [sources])")
+    if raw["conf"] not in CONFIDENCE:
+        raise CatalogError(f"models.toml: {where} confidence must be H, M or L, not {raw['conf']!r}")
+    return Fact(tuple(raw["src"]), _date(raw["as_of"]), raw["conf"])
+
+
+def _choice(model: dict[str, Any], name: str, allowed: tuple[str, ...]) -> None:
+    if model.get(name) not in allowed:
+        raise CatalogError(f"models.toml: {model.get('key')}: {name} must be one of {allowed}, not {model.get(name)!r}")
+
+
+def _model(raw: dict[str, Any], geos: dict[str, Geography], sources: dict[str, Source]) -> Model:
+    fields = dict(raw)
+    key = fields.get("key", "?")
+    for name, allowed in (("page", PAGES), ("long_context", LONG_CONTEXT), ("thinking", THINKING),
+                          ("sampling", SAMPLING), ("access", ACCESS)):
+        _choice(fields, name, allowed)
+    facts = fields.pop("facts", {})
+    missing = [g for g in FACT_GROUPS if g not in facts]
+    if missing or set(facts) - set(FACT_GROUPS):
+        raise CatalogError(f"models.toml: {key} must source exactly the fact groups {FACT_GROUPS}; "
+                           f"missing {missing}, unknown {sorted(set(facts) - set(FACT_GROUPS))}")
+    fields["facts"] = {g: _fact(facts[g], f"{key}.facts.{g}", sources) for g in FACT_GROUPS}
+    fields["conflicts"] = tuple(
+        Conflict(c["fact"], c["claim"], tuple(c["src"]),
+                 _fact({"src": c["src"], "as_of": fields["facts"][c["fact"]].as_of, "conf": c["conf"]},
+                       f"{key}.conflicts", sources).confidence)
+        for c in fields.get("conflicts", []))
+    for name in ("start_of_life", "legacy", "public_extended_access", "end_of_life", "eol_not_before"):
+        fields[name] = _date(fields.get(name))
+    for name in ("geographies", "on_demand_regions", "api_versions", "notes"):
+        fields[name] = tuple(fields.get(name, ()))
+    if fields.get("premium_tier"):
+        fields["premium_tier"] = PremiumTier(**fields["premium_tier"])
+    unknown = set(fields["geographies"]) - geos.keys()
+    if unknown:
+        raise CatalogError(f"models.toml: {key} names unknown geographies {sorted(unknown)}")
+    if fields["status"] not in (ACTIVE, LEGACY, END_OF_LIFE):
+        raise CatalogError(f"models.toml: {key}: status must be ACTIVE, LEGACY or END_OF_LIFE")
+    return Model(**fields)
+
+
 @cache
 def load() -> Catalog:
-    """Parse the catalog data once per process."""
+    """Parse and check the catalog data once per process."""
     raw = tomllib.loads(resources.files("helpers.data").joinpath("models.toml").read_text("utf-8"))
     meta = raw["meta"]
+    sources = {key: Source(key, s["title"], s["url"], _date(s["read"])) for key, s in raw["sources"].items()}
     geos = {
-        key: Geography(key, g["name"], tuple(g["source_regions"]), tuple(g["destination_regions"]))
+        key: Geography(key, g["name"], tuple(g["source_regions"]), tuple(g["destination_regions"]),
+                       _fact(g["facts"], f"geographies.{key}.facts", sources))
         for key, g in raw["geographies"].items()
     }
-    models = []
-    for m in raw["models"]:
-        fields = dict(m)
-        for name in ("as_of", "start_of_life", "legacy", "public_extended_access", "end_of_life"):
-            fields[name] = _date(fields.get(name))
-        fields["geographies"] = tuple(fields["geographies"])
-        fields["on_demand_regions"] = tuple(fields["on_demand_regions"])
-        unknown = set(fields["geographies"]) - geos.keys()
-        if unknown:
-            raise ValueError(f"models.toml: {m['key']} names unknown geographies {sorted(unknown)}")
-        models.append(Model(**fields))
+    models = [_model(m, geos, sources) for m in raw["models"]]
     ids: dict[str, tuple[Model, str | None]] = {}
     for model in models:
-        ids[model.base_id] = (model, None)
-        for g in model.geographies:
-            ids[model.profile_id(g)] = (model, g)
+        for identifier, geo in ((model.base_id, None), *((model.profile_id(g), g) for g in model.geographies)):
+            if identifier in ids:
+                raise CatalogError(f"models.toml: {identifier} is listed twice")
+            ids[identifier] = (model, geo)
+    keys = {m.key for m in models}
+    guide, lessons = raw["guide"], dict(raw["lessons"])
+    for name in (guide["sample_model"], *guide["table"], *lessons.values()):
+        if name not in keys:
+            raise CatalogError(f"models.toml: [guide]/[lessons] name {name!r}, which is not a model key")
     pricing = Pricing(**{k: meta[k] for k in Pricing.__dataclass_fields__})
-    return Catalog(_date(meta["as_of"]), pricing, geos, tuple(models), ids)
+    announced = tuple(Announced(a["display_name"], _date(a["announced"]), a["note"],
+                                _fact(a["facts"], f"announced {a['display_name']}", sources))
+                      for a in raw.get("announced", []))
+    meta_facts = {k: _fact(v, f"meta.facts.{k}", sources) for k, v in meta.get("facts", {}).items()}
+    general = {}
+    for name, g in raw.get("general", {}).items():
+        fact = _fact(g["facts"], f"general.{name}.facts", sources)
+        general[name] = General(name, g["value"], g["quote"], fact, tuple(
+            Conflict(name, c["claim"], tuple(c["src"]), c["conf"]) for c in g.get("conflicts", [])))
+    return Catalog(_date(meta["as_of"]), pricing, geos, tuple(models), sources, meta_facts, guide["page"],
+                   guide["sample_model"], tuple(guide["table"]), lessons, announced, general, ids)
+
+
+def general(name: str) -> General:
+    """A sourced fact that is not about one model, e.g. ``general("invoke_body_wire_bytes").value``."""
+    return load().general[name]
 
 
 def models() -> tuple[Model, ...]:
@@ -259,18 +457,160 @@ def _hint(identifier: str) -> str:
 GUIDE_GEOGRAPHIES = ("global", "us", "eu", "jp", "apac", "au")
 
 
+def lesson(notebook: str) -> Model:
+    """The model a notebook calls (``[lessons]`` in models.toml): ``"03"`` or ``"03_request_styles"``.
+
+    One place decides it, so the next lifecycle change is one edit and a refresh of the outputs.
+    """
+    lessons = load().lessons
+    if notebook in lessons:
+        return model(lessons[notebook])
+    matches = [k for k in lessons if k.split("_", 1)[0] == notebook]
+    return model(lessons[matches[0]] if matches else lessons["default"])
+
+
+def guide_sample_model() -> Model:
+    """The model the guide's own samples call (Claude Sonnet 4.5)."""
+    return model(load().guide_sample_model)
+
+
+def guide_models() -> list[Model]:
+    """The models in the guide's own table, in its order."""
+    return [model(k) for k in load().guide_table]
+
+
+def lifecycle_note(m: Model, today: dt.date | None = None) -> str:
+    """One sentence on where a model stands on ``today`` and what that means for a learner."""
+    today = today or dt.date.today()
+    state = m.lifecycle(today)
+    if state == END_OF_LIFE:
+        when = f" on {m.end_of_life}" if m.end_of_life else ""
+        return f"{m.display_name} reached end of life on Bedrock{when}: every call fails. Use an Active model."
+    if state == LEGACY:
+        parts = [f"{m.display_name} is Legacy on Bedrock since {m.legacy}" if m.legacy
+                 else f"{m.display_name} is Legacy on Bedrock"]
+        if m.public_extended_access:
+            verb = "has been" if today >= m.public_extended_access else "goes"
+            parts.append(f"it {verb} in extended access (possibly at higher prices) from {m.public_extended_access}")
+        if m.end_of_life:
+            parts.append(f"end of life {m.end_of_life}")
+        return ("; ".join(parts) + ". New customers cannot use Legacy models, and accounts that stop using "
+                "one lose it: move to an Active model.")
+    if m.eol_not_before:
+        return f"{m.display_name} is Active (end of life no sooner than {m.eol_not_before})."
+    return f"{m.display_name} is Active."
+
+
+def guide_warnings(today: dt.date | None = None) -> list[str]:
+    """A warning for each model the guide uses that is Legacy or past end of life on ``today``."""
+    used = [guide_sample_model(), *guide_models()]
+    seen: list[Model] = []
+    for m in used:
+        if m not in seen and m.lifecycle(today) != ACTIVE:
+            seen.append(m)
+    return [lifecycle_note(m, today) for m in seen]
+
+
 class ModelTable(Table):
     """Rows of the guide's model-id table, with lifecycle: HTML in JupyterLab, text elsewhere."""
 
     header = ("Model", "Base Bedrock model id", *GUIDE_GEOGRAPHIES, "Lifecycle")
 
 
-def model_table(today: dt.date | None = None) -> ModelTable:
-    """The guide's table (which geographies have a profile), with each model's lifecycle on ``today``."""
+def model_table(today: dt.date | None = None, *, which: str = "guide") -> ModelTable:
+    """The guide's table (which geographies have a profile), with each model's lifecycle on ``today``.
+
+    ``which``: ``"guide"`` (the models in the guide's table), ``"current"`` (the newer family) or ``"all"``.
+    """
+    chosen = {"guide": guide_models(), "current": [m for m in models() if m.page == "current"],
+              "all": list(models())}[which]
     return ModelTable(
         (m.display_name, m.base_id, *("Yes" if g in m.geographies else "No" for g in GUIDE_GEOGRAPHIES),
-         m.lifecycle(today))
-        for m in models())
+         _lifecycle_cell(m, today))
+        for m in chosen)
+
+
+def _lifecycle_cell(m: Model, today: dt.date | None) -> str:
+    state = m.lifecycle(today)
+    if state == LEGACY and m.end_of_life:
+        return f"LEGACY (end of life {m.end_of_life})"
+    if state == END_OF_LIFE and m.end_of_life:
+        return f"END_OF_LIFE ({m.end_of_life})"
+    return state
+
+
+class LineupTable(Table):
+    """Today's Claude models on Bedrock: family, lifecycle, window, thinking, versions, price."""
+
+    header = ("Model", "Page", "Lifecycle", "Window / max out", "Thinking", "API versions",
+              "USD / MTok in / out", "Access", "Confidence")
+
+
+def lineup(today: dt.date | None = None, include_retired: bool = False) -> LineupTable:
+    """Every model in the catalog with the facts a learner chooses by, and the lowest confidence among them."""
+    rows = []
+    for m in models():
+        state = m.lifecycle(today)
+        if state == END_OF_LIFE and not include_retired:
+            continue
+        price = f"{m.input_price:g} / {m.output_price:g}" if m.has_price else "not published"
+        access = {"open": "first use", "invite": "invite only"}[m.access] + (f", opt-in {m.opt_in}" if m.opt_in else "")
+        conf = max((f.confidence for f in m.facts.values()), key="HML".index, default="H")
+        rows.append((m.display_name, {"legacy": "guide (4.6 and earlier)", "current": "Opus 4.7 and later"}[m.page],
+                     _lifecycle_cell(m, today), f"{m.context_window // 1000:,}K / {m.max_output_tokens // 1000}K",
+                     m.thinking, ", ".join(m.api_versions), price, access, f"lowest: {conf}"))
+    return LineupTable(rows)
+
+
+# --- facts by age and confidence (the drift guard's listing) ------------------------------------------
+
+@dataclass(frozen=True)
+class FactRow:
+    subject: str
+    group: str
+    confidence: str
+    as_of: dt.date
+    age_days: int
+    sources: tuple[str, ...]
+
+
+class FactTable(Table):
+    header = ("subject", "facts", "confidence", "as of", "age (days)", "sources")
+    right = frozenset({4})
+
+
+def facts(today: dt.date | None = None, *, confidence: str | None = None) -> FactTable:
+    """Every sourced fact in the catalog, oldest and least certain first (``confidence`` filters)."""
+    today = today or dt.date.today()
+    rows: list[FactRow] = []
+    cat = load()
+    for name, f in cat.meta_facts.items():
+        rows.append(FactRow("pricing rules", name, f.confidence, f.as_of, (today - f.as_of).days, f.sources))
+    for g in cat.geographies.values():
+        if g.fact:
+            rows.append(FactRow(f"{g.prefix} profiles", "source regions", g.fact.confidence, g.fact.as_of,
+                                (today - g.fact.as_of).days, g.fact.sources))
+    for m in cat.models:
+        for group, f in m.facts.items():
+            rows.append(FactRow(m.display_name, group, f.confidence, f.as_of, (today - f.as_of).days, f.sources))
+    for gen in cat.general.values():
+        f = gen.fact
+        rows.append(FactRow(gen.name, "general", f.confidence, f.as_of, (today - f.as_of).days, f.sources))
+    for a in cat.announced:
+        rows.append(FactRow(a.display_name, "announced", a.fact.confidence, a.fact.as_of,
+                            (today - a.fact.as_of).days, a.fact.sources))
+    if confidence:
+        rows = [r for r in rows if r.confidence == confidence]
+    rows.sort(key=lambda r: ("LMH".index(r.confidence), -r.age_days, r.subject, r.group))
+    return FactTable((r.subject, r.group, r.confidence, r.as_of.isoformat(), f"{r.age_days}", ", ".join(r.sources))
+                     for r in rows)
+
+
+def sources(*keys: str) -> Table:
+    """The named sources (all when none are named): title, link, and when they were read."""
+    cat = load().sources
+    chosen = [cat[k] for k in keys] if keys else list(cat.values())
+    return Table(((s.title, s.url, s.read.isoformat()) for s in chosen), header=("source", "link", "read"))
 
 
 def drift(model_summaries: list[dict[str, Any]], region: str, today: dt.date | None = None) -> dict[str, list[str]]:
