@@ -134,10 +134,10 @@ class Model:
         today = today or dt.date.today()
         if self.end_of_life and today >= self.end_of_life:
             return END_OF_LIFE
-        if self.status == END_OF_LIFE:
+        if self.status == END_OF_LIFE and not self.end_of_life:  # retired, date unknown
             return END_OF_LIFE
-        if self.legacy and today >= self.legacy:
-            return LEGACY
+        if self.legacy:  # a dated model is Active before its Legacy date, whatever was recorded later
+            return LEGACY if today >= self.legacy else ACTIVE
         return self.status
 
     def in_extended_access(self, today: dt.date | None = None) -> bool:
