@@ -63,7 +63,7 @@ class TestOffline:
 
     def test_anthropic_bedrock_forgets_credentials_of_the_previous_mode(self, clean_env: None) -> None:
         """AnthropicBedrock caches the boto3 session it resolved first; connect() clears that cache."""
-        from anthropic.lib.aws import _auth
+        from anthropic.lib.bedrock import _auth  # where anthropic 1.x (the pinned major) caches it
 
         connect("offline")
         AnthropicBedrock().messages.create(model=MODEL_GLOBAL, max_tokens=8,

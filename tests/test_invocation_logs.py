@@ -25,16 +25,16 @@ from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
-from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body, client_of
+from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, SMALL_GLOBAL, claude_body, client_of
 
-from helpers import connect, cost
+from helpers import catalog, connect, cost
 from helpers import invocation_logs as logs
 from helpers.emulator import start
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
 MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
-HAIKU_45_GLOBAL = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+HAIKU_45_GLOBAL = SMALL_GLOBAL
 
 
 # --- botocore's own models, the independent peer ----------------------------------------------------------
@@ -538,15 +538,21 @@ class TestSummarize:
         assert rows["2026-07-01", MODEL_US].calls == 1
 
     def test_cost_is_the_estimate_per_call(self) -> None:
-        """Each call priced on its own: two 150K-token calls stay below the long-context tier."""
-        records = [rec("2026-07-01", MODEL_GLOBAL, 150_000, 1_000),
-                   rec("2026-07-01", MODEL_GLOBAL, 150_000, 2_000)]
+        """Each call priced on its own: two 150K-token calls stay below the long-context tier (of the one model
+        whose 1M beta has a tier: the lesson model's 1M window is native, at standard prices)."""
+        tiered = next(m for m in catalog.models() if m.context_1m_beta and m.has_price)
+        model_id = tiered.profile_id("global")
+        records = [rec("2026-07-01", model_id, 150_000, 1_000),
+                   rec("2026-07-01", model_id, 150_000, 2_000)]
         [row] = logs.summarize(records)
-        expected = (cost.estimate(MODEL_GLOBAL, 150_000, 1_000).usd
-                    + cost.estimate(MODEL_GLOBAL, 150_000, 2_000).usd)
+        expected = (cost.estimate(model_id, 150_000, 1_000).usd
+                    + cost.estimate(model_id, 150_000, 2_000).usd)
         assert row.usd == pytest.approx(expected)
-        assert row.usd < cost.estimate(MODEL_GLOBAL, 300_000, 3_000).usd  # not one 300K request
-        assert row.usd == pytest.approx((300_000 * 3.00 + 3_000 * 15.00) / 1e6)
+        assert row.usd < cost.estimate(model_id, 300_000, 3_000).usd  # not one 300K request
+        assert row.usd == pytest.approx((300_000 * tiered.input_price + 3_000 * tiered.output_price) / 1e6)
+        # The lesson model has no tier: one 300K request costs what two 150K ones do.
+        assert cost.estimate(MODEL_GLOBAL, 300_000, 3_000).usd == pytest.approx(
+            cost.estimate(MODEL_GLOBAL, 150_000, 1_000).usd + cost.estimate(MODEL_GLOBAL, 150_000, 2_000).usd)
 
     def test_errors_are_not_priced(self) -> None:
         ok = rec("2026-07-01", MODEL_US, 10_000, 1_000)

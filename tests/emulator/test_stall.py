@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import MODEL_US, claude_body, client_of, sample
+from conftest import MODEL, MODEL_US, claude_body, client_of, sample
 
 from helpers import pdf
 from helpers.emulator import documents, pdf_worker
@@ -92,7 +92,8 @@ def fresh_worker() -> Iterator[pdf_worker.Worker]:
 HOSTILE = {  # name: (build, expected status, expected message)
     "nested-forms": (lambda: hostile.nested_forms(40), 200, ""),  # read with pypdf's form cap: partial text
     "wide-forms": (lambda: hostile.wide_forms(200, 5), 200, ""),
-    "many-pages": (lambda: hostile.many_pages(20_000), 400, AT_FIRST + "A maximum of 100 PDF pages may be provided."),
+    "many-pages": (lambda: hostile.many_pages(20_000), 400,
+                   AT_FIRST + f"A maximum of {pdf.pages_allowed(MODEL.window())} PDF pages may be provided."),
     "flate-bomb": (lambda: hostile.flate_bomb(1), 400, NOT_VALID),
     "flate-bombs": (lambda: hostile.flate_bomb(pages=8, inflated=20_000_000), 400, NOT_VALID),
 }
