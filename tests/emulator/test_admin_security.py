@@ -171,6 +171,9 @@ class TestAdminToken:
             headers["X-Emulator-Token"] = token.format(token=emulator.token, short=emulator.token[:-1])
         status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access", b'{"model": "all"}', headers)
         assert status == 403 and "X-Emulator-Token" in message(data)
+        status, _, data = send(emulator.port, "POST", "/_emulator/account", b'{"legacy_use": true}', headers)
+        assert status == 403 and "X-Emulator-Token" in message(data)
+        assert emulator.state.snapshot()["account"]["legacy_use"] is False
         status, _, _ = send(emulator.port, "GET", "/_emulator/state", headers=headers)
         assert status == 403
         assert emulator.state.snapshot()["revoked"] == []
@@ -284,6 +287,12 @@ BAD_ARGUMENTS = [
     ("set_date", {"date": "yesterday"}), ("set_date", {"date": 20260101}), ("set_date", {"date": "2026-02-30"}),
     ("set_date", {"date": "2026-01-01" * 1000}), ("set_date", {"date": ["2026-01-01"]}), ("set_date", {"day": None}),
     ("reset", {"everything": True}),
+    ("account", {"legacy_use": "yes"}), ("account", {"legacy_use": 1}), ("account", {"marketplace": 0}),
+    ("account", {"use_case_form": "false"}), ("account", {"scp_blocks_global": [True]}),
+    ("account", {"data_share": 1.0}), ("account", {"invited": 5}), ("account", {"invited": "nope"}),
+    ("account", {"invited": ["nope"]}), ("account", {"invited": [5]}), ("account", {"invited": {"all": True}}),
+    ("account", {"invited": ["all"] * 101}), ("account", {"invited": ""}), ("account", {"invited": "\ud800"}),
+    ("account", {"legacy": True}), ("account", {"legacy_use": True, "marketplace": "no"}),
 ]
 
 
@@ -295,6 +304,7 @@ def configured(emulator: Emulator) -> Iterator[dict[str, Any]]:
     emulator.timeout(next=2)
     emulator.latency(5)
     emulator.set_date("2026-03-01")
+    emulator.account(legacy_use=True, scp_blocks_global=True, invited=["claude-mythos-5"])
     yield emulator.state.snapshot()
 
 
@@ -311,7 +321,8 @@ class TestControlArguments:
         assert state_of(emulator) == configured
 
     @pytest.mark.parametrize("control,kwargs", [(c, k) for c, k in BAD_ARGUMENTS if k.keys() <= {
-        "ms", "next", "rate", "seed", "mid_stream", "message", "model", "date"}], ids=lambda v: str(v)[:40])
+        "ms", "next", "rate", "seed", "mid_stream", "message", "model", "date", "legacy_use", "marketplace",
+        "use_case_form", "scp_blocks_global", "invited", "data_share"}], ids=lambda v: str(v)[:40])
     def test_in_process(self, emulator: Emulator, configured: dict[str, Any], control: str,
                         kwargs: dict[str, Any]) -> None:
         with pytest.raises((TypeError, ValueError)) as e:
@@ -337,7 +348,10 @@ class TestControlArguments:
         ("throttle", {"rate": 0, "seed": -5, "message": None}), ("throttle", {"message": "é" * 1000}),
         ("timeout", {"next": 0, "mid_stream": True}), ("revoke_access", {"model": MODEL_US}),
         ("grant_access", {"model": "all"}), ("set_date", {"date": None}), ("set_date", {"date": "2026-06-01"}),
-        ("reset", {}),
+        ("reset", {}), ("account", {}), ("account", {"legacy_use": None}), ("account", {"invited": "all"}),
+        ("account", {"invited": [MODEL_US, "claude-mythos-5"]}), ("account", {"invited": []}),
+        ("account", {"legacy_use": True, "marketplace": False, "use_case_form": False, "scp_blocks_global": True,
+                     "data_share": True}),
     ])
     def test_bounds_accepted(self, emulator: Emulator, control: str, kwargs: dict[str, Any]) -> None:
         status, _, data = send(emulator.port, "POST", f"/_emulator/{control}", json.dumps(kwargs).encode(),

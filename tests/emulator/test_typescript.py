@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SONNET_45_GLOBAL
 
+from helpers import catalog
 from helpers.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -173,3 +174,22 @@ class TestErrors:
         # The stream really started before it failed.
         assert out["events"][0] == "message_start" and "message_stop" not in out["events"]
         assert out["text"]
+
+
+class TestModelAccessAndVersions:
+    """The TypeScript SDK meets today's Bedrock: the Legacy 404 for a new account, and the version 400 that
+    bedrock-sdk >= 1.0's default ``anthropic_version`` gets on the guide's models."""
+
+    def test_legacy_model_for_a_new_account(self, aws_env: dict[str, str], emulator: Emulator) -> None:
+        out = run_ts("errors.ts", "create", "0", SONNET_45_GLOBAL, env=aws_env)
+        assert not out["ok"] and out["constructor"] == "NotFoundError" and out["status"] == 404
+        assert out["error"] == {"message": catalog.general("legacy_inactivity_days").quote}
+        emulator.account(legacy_use=True)
+        assert run_ts("errors.ts", "create", "0", SONNET_45_GLOBAL, env=aws_env)["ok"]
+
+    def test_new_api_version(self, aws_env: dict[str, str]) -> None:
+        out = run_ts("errors.ts", "create", "0", MODEL_GLOBAL, catalog.NEW_API_VERSION, env=aws_env)
+        assert not out["ok"] and out["constructor"] == "BadRequestError" and out["status"] == 400
+        assert out["error"] == {"message": f"Invalid API version: {catalog.NEW_API_VERSION}"}
+        newest = catalog.model("claude-opus-4-7").profile_id("global")
+        assert run_ts("errors.ts", "create", "0", newest, catalog.NEW_API_VERSION, env=aws_env)["ok"]
