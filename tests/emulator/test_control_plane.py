@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import boto3
@@ -163,3 +164,24 @@ class TestLoggingConfiguration:
         with pytest.raises(ClientError) as e:
             bedrock.put_model_invocation_logging_configuration(loggingConfig={"textDataDeliveryEnabled": True})
         assert error_of(e)[0] == "ValidationException"
+
+
+class TestFollowsTheCatalog:
+    """Every live model of the catalog is listed where it is offered, with each profile its callers may use."""
+
+    @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-northeast-1", "ap-southeast-2"])
+    def test_models_and_profiles(self, aws_env: dict[str, str], region: str) -> None:
+        today = dt.date.today()
+        live = [m for m in catalog.models() if m.offered_in(region) and m.lifecycle(today) != catalog.END_OF_LIFE]
+        client = bedrock_in(region)
+        listed = {s["modelId"]: s for s in client.list_foundation_models()["modelSummaries"]}
+        assert set(listed) == {m.base_id for m in live}
+        for m in live:
+            assert listed[m.base_id]["modelLifecycle"]["status"] == m.lifecycle(today)
+        profiles = {p["inferenceProfileId"] for p in client.list_inference_profiles()["inferenceProfileSummaries"]}
+        assert profiles == {m.profile_id(g) for m in live for g in m.usable_geographies(region)}
+
+    def test_the_newest_models_are_there(self, bedrock: Any) -> None:
+        listed = {s["modelId"] for s in bedrock.list_foundation_models()["modelSummaries"]}
+        newest = [m for m in catalog.models() if m.page == "current" and m.offered_in("us-east-1")]
+        assert newest and {m.base_id for m in newest} <= listed
