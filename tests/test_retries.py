@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 from anthropic import AnthropicBedrock
-from conftest import SONNET_45_US, claude_body
+from conftest import MODEL_US, claude_body
 
 from helpers import retries
 from helpers.emulator import Emulator
@@ -24,7 +24,7 @@ def test_boto3_100_calls_with_30_percent_throttling(aws_env: dict[str, Any], emu
     client = boto3.Session().client("bedrock-runtime", config=retries.boto3_config())
 
     def call(i: int) -> int:
-        response = client.invoke_model(body=claude_body(f"call {i}", max_tokens=8), modelId=SONNET_45_US)
+        response = client.invoke_model(body=claude_body(f"call {i}", max_tokens=8), modelId=MODEL_US)
         assert json.loads(response["body"].read())["type"] == "message"
         return response["ResponseMetadata"]["RetryAttempts"]
 
@@ -38,7 +38,7 @@ def test_anthropic_sdk_with_the_same_budget(aws_env: dict[str, Any], emulator: E
     client = AnthropicBedrock(max_retries=retries.ANTHROPIC_MAX_RETRIES)
 
     def call(i: int) -> str:
-        message = client.messages.create(model=SONNET_45_US, max_tokens=8,
+        message = client.messages.create(model=MODEL_US, max_tokens=8,
                                          messages=[{"role": "user", "content": f"call {i}"}])
         return message.content[0].text
 

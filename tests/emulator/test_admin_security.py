@@ -27,7 +27,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from conftest import NO_RETRY, SONNET_45_US, claude_body, client_of, error_of, signed_request
+from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
 
 from helpers.emulator import (
     SHUTDOWN_GRACE_SECONDS,
@@ -42,7 +42,7 @@ from helpers.emulator import (
 from helpers.emulator.guard import Guard
 
 ROOT = Path(__file__).resolve().parents[2]
-INVOKE_PATH = f"/model/{quote(SONNET_45_US, safe='')}/invoke"
+INVOKE_PATH = f"/model/{quote(MODEL_US, safe='')}/invoke"
 JSON = "application/json"
 
 
@@ -114,7 +114,7 @@ class TestHost:
             request.headers["Host"] = f"attacker.example:{emulator.port}"
         client.meta.events.register_first("before-sign.bedrock-runtime.InvokeModel", rename)
         with pytest.raises(ClientError) as e:
-            client.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+            client.invoke_model(body=claude_body(), modelId=MODEL_US)
         code, text, status = error_of(e)
         assert (code, status) == ("AccessDeniedException", 403) and "attacker.example" in text
 
@@ -146,7 +146,7 @@ class TestHost:
     def test_localhost_endpoint_with_boto3(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         client = boto3.Session().client("bedrock-runtime", endpoint_url=f"http://localhost:{emulator.port}",
                                         config=NO_RETRY)
-        assert client.invoke_model(body=claude_body(), modelId=SONNET_45_US)["contentType"] == JSON
+        assert client.invoke_model(body=claude_body(), modelId=MODEL_US)["contentType"] == JSON
 
 
 # --- admin routes ----------------------------------------------------------------------------------
@@ -171,6 +171,9 @@ class TestAdminToken:
             headers["X-Emulator-Token"] = token.format(token=emulator.token, short=emulator.token[:-1])
         status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access", b'{"model": "all"}', headers)
         assert status == 403 and "X-Emulator-Token" in message(data)
+        status, _, data = send(emulator.port, "POST", "/_emulator/account", b'{"legacy_use": true}', headers)
+        assert status == 403 and "X-Emulator-Token" in message(data)
+        assert emulator.state.snapshot()["account"]["legacy_use"] is False
         status, _, _ = send(emulator.port, "GET", "/_emulator/state", headers=headers)
         assert status == 403
         assert emulator.state.snapshot()["revoked"] == []
@@ -182,10 +185,10 @@ class TestAdminToken:
         assert status == 403
 
     def test_right_token(self, emulator: Emulator) -> None:
-        status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access", b'{"model": "claude-sonnet-4-5"}',
-                               admin_headers(emulator))
-        assert status == 200 and json.loads(data)["revoked"] == ["claude-sonnet-4-5"]
-        assert state_of(emulator)["revoked"] == ["claude-sonnet-4-5"]
+        status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access",
+                               json.dumps({"model": MODEL.key}).encode(), admin_headers(emulator))
+        assert status == 200 and json.loads(data)["revoked"] == [MODEL.key]
+        assert state_of(emulator)["revoked"] == [MODEL.key]
 
     def test_remote_emulator_reads_the_token_from_the_environment(self, emulator: Emulator,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
@@ -284,6 +287,12 @@ BAD_ARGUMENTS = [
     ("set_date", {"date": "yesterday"}), ("set_date", {"date": 20260101}), ("set_date", {"date": "2026-02-30"}),
     ("set_date", {"date": "2026-01-01" * 1000}), ("set_date", {"date": ["2026-01-01"]}), ("set_date", {"day": None}),
     ("reset", {"everything": True}),
+    ("account", {"legacy_use": "yes"}), ("account", {"legacy_use": 1}), ("account", {"marketplace": 0}),
+    ("account", {"use_case_form": "false"}), ("account", {"scp_blocks_global": [True]}),
+    ("account", {"data_share": 1.0}), ("account", {"invited": 5}), ("account", {"invited": "nope"}),
+    ("account", {"invited": ["nope"]}), ("account", {"invited": [5]}), ("account", {"invited": {"all": True}}),
+    ("account", {"invited": ["all"] * 101}), ("account", {"invited": ""}), ("account", {"invited": "\ud800"}),
+    ("account", {"legacy": True}), ("account", {"legacy_use": True, "marketplace": "no"}),
 ]
 
 
@@ -295,6 +304,7 @@ def configured(emulator: Emulator) -> Iterator[dict[str, Any]]:
     emulator.timeout(next=2)
     emulator.latency(5)
     emulator.set_date("2026-03-01")
+    emulator.account(legacy_use=True, scp_blocks_global=True, invited=["claude-mythos-5"])
     yield emulator.state.snapshot()
 
 
@@ -311,7 +321,8 @@ class TestControlArguments:
         assert state_of(emulator) == configured
 
     @pytest.mark.parametrize("control,kwargs", [(c, k) for c, k in BAD_ARGUMENTS if k.keys() <= {
-        "ms", "next", "rate", "seed", "mid_stream", "message", "model", "date"}], ids=lambda v: str(v)[:40])
+        "ms", "next", "rate", "seed", "mid_stream", "message", "model", "date", "legacy_use", "marketplace",
+        "use_case_form", "scp_blocks_global", "invited", "data_share"}], ids=lambda v: str(v)[:40])
     def test_in_process(self, emulator: Emulator, configured: dict[str, Any], control: str,
                         kwargs: dict[str, Any]) -> None:
         with pytest.raises((TypeError, ValueError)) as e:
@@ -335,9 +346,12 @@ class TestControlArguments:
     @pytest.mark.parametrize("control,kwargs", [
         ("latency", {"ms": 0}), ("latency", {"ms": 60_000}), ("throttle", {"next": 100_000, "rate": 1}),
         ("throttle", {"rate": 0, "seed": -5, "message": None}), ("throttle", {"message": "é" * 1000}),
-        ("timeout", {"next": 0, "mid_stream": True}), ("revoke_access", {"model": SONNET_45_US}),
+        ("timeout", {"next": 0, "mid_stream": True}), ("revoke_access", {"model": MODEL_US}),
         ("grant_access", {"model": "all"}), ("set_date", {"date": None}), ("set_date", {"date": "2026-06-01"}),
-        ("reset", {}),
+        ("reset", {}), ("account", {}), ("account", {"legacy_use": None}), ("account", {"invited": "all"}),
+        ("account", {"invited": [MODEL_US, "claude-mythos-5"]}), ("account", {"invited": []}),
+        ("account", {"legacy_use": True, "marketplace": False, "use_case_form": False, "scp_blocks_global": True,
+                     "data_share": True}),
     ])
     def test_bounds_accepted(self, emulator: Emulator, control: str, kwargs: dict[str, Any]) -> None:
         status, _, data = send(emulator.port, "POST", f"/_emulator/{control}", json.dumps(kwargs).encode(),
