@@ -126,7 +126,7 @@ def _first_majors() -> dict[str, str]:
     return {name: version.split(".")[0] for name, version in re.findall(r"(\S+) (\d+\.\d+\.\d+)", text)}
 
 
-def _project_pin(name: str) -> str:
+def sdk_pin(name: str) -> str:
     """The project's requirement for ``name`` (requirements.txt / package.json), else one below the first
     major that sends the new API version."""
     if name == "anthropic":
@@ -178,8 +178,8 @@ def check_anthropic() -> Check:
         version = metadata.version("anthropic")
         from anthropic import AnthropicBedrock  # noqa: F401  (needs the [bedrock] extra's packages)
     except (metadata.PackageNotFoundError, ImportError) as e:
-        return Check(name, FAIL, f"not usable: {e}", f'pip install "{_project_pin("anthropic")}"')
-    fixes = (f'Pin it: pip install "{_project_pin("anthropic")}" (the project\'s pin), or per request '
+        return Check(name, FAIL, f"not usable: {e}", f'pip install "{sdk_pin("anthropic")}"')
+    fixes = (f'Pin it: pip install "{sdk_pin("anthropic")}" (the project\'s pin), or per request '
              f'extra_body={{"anthropic_version": "{catalog.BEDROCK_API_VERSION}"}}, or call Bedrock with boto3 '
              "(unaffected).")
     try:
@@ -199,7 +199,7 @@ def typescript_api_version(node: str, root: Path = ROOT, run: Callable[..., Any]
               text=True, encoding="utf-8", timeout=30)
     if out.returncode != 0:  # Node prints an uncaught error after the source line: keep the "…Error: …" line
         said = [line.strip() for line in (out.stderr or out.stdout or "").splitlines() if line.strip()]
-        raise RuntimeError(next((line for line in said if "Error" in line), said[-1] if said else
+        raise RuntimeError(next((line for line in said if re.match(r"[\w.]*Error\b", line)), said[-1] if said else
                                 f"node exited with status {out.returncode}"))
     return json.loads(out.stdout)
 
@@ -216,10 +216,10 @@ def check_node(run: Callable[..., Any] = subprocess.run, root: Path = ROOT) -> C
     sdk = root / "node_modules" / "@anthropic-ai" / "bedrock-sdk" / "package.json"
     if not sdk.exists():
         return Check("Node.js", WARN, f"Node.js {version}; {package} not installed",
-                     f"Run `npm ci` in the project folder (or `npm install {_project_pin(package)}`).")
+                     f"Run `npm ci` in the project folder (or `npm install {sdk_pin(package)}`).")
     sdk_version = json.loads(sdk.read_text(encoding="utf-8"))["version"]
     found = f"Node.js {version}, {package} {sdk_version}"
-    fixes = (f"Pin it: npm install {_project_pin(package)} (the project's pin; `npm ci` restores it), or create the "
+    fixes = (f"Pin it: npm install {sdk_pin(package)} (the project's pin; `npm ci` restores it), or create the "
              f"client with defaultHeaders: {{ 'anthropic-version': '{catalog.BEDROCK_API_VERSION}' }} (the SDK copies "
              "that header into the body).")
     try:
@@ -315,8 +315,42 @@ def check_credentials_cli(run: Callable[..., Any] = subprocess.run) -> Check:
     return Check("Credentials (AWS CLI)", OK, f"account {json.loads(out.stdout)['Account']}")
 
 
+def _access_models() -> list[catalog.Model]:
+    """The models the notebooks call (the catalog's lessons), then the guide's own sample model."""
+    keys = dict.fromkeys([*catalog.load().lessons.values(), catalog.guide_sample_model().key])
+    return [catalog.model(k) for k in keys]
+
+
+def _availability(model: catalog.Model, found: dict[str, Any]) -> Check:
+    """One model's row from GetFoundationModelAvailability's four fields."""
+    name = f"Access: {model.display_name}"
+    agreement = found.get("agreementAvailability") or {}
+    if found.get("authorizationStatus") != "AUTHORIZED":
+        return Check(name, WARN, "not authorized",
+                     "Allow bedrock:InvokeModel* in IAM. Access opens on first use (the console's Model access page "
+                     "is retired): let the caller perform aws-marketplace:ViewSubscriptions and "
+                     "aws-marketplace:Subscribe and, for Anthropic models, submit the one-time use-case form.")
+    if agreement.get("status", "AVAILABLE") != "AVAILABLE":
+        from .errors import MARKETPLACE_FIX, USE_CASE_FIX
+
+        message = agreement.get("errorMessage") or agreement["status"]
+        fix = MARKETPLACE_FIX if "aws-marketplace" in message else USE_CASE_FIX
+        return Check(name, WARN, f"agreement {agreement['status']}: {message[:200]}", fix.replace("\n", " "))
+    if found.get("entitlementAvailability") != "AVAILABLE":
+        if model.lifecycle() == catalog.LEGACY:
+            instead = catalog.lesson("default")
+            return Check(name, WARN, f"not available to this account: Legacy since {model.legacy} (new customers "
+                         "cannot use Legacy models; others lose them after "
+                         f"{catalog.general('legacy_inactivity_days').value} days without use)",
+                         f"The notebooks call {instead.display_name} ({instead.lifecycle().lower()}); calling "
+                         f"{model.display_name} needs an account that still uses it.")
+        return Check(name, WARN, "not available to this account (invitation or opt-in needed)",
+                     "See the model's card in the Bedrock console for how to request access.")
+    return Check(name, OK, "authorized")
+
+
 def check_model_access() -> list[Check]:
-    """GetFoundationModelAvailability for every active catalog model offered here: free, no invocation."""
+    """GetFoundationModelAvailability for the models the notebooks and the guide call: free, no invocation."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -326,30 +360,21 @@ def check_model_access() -> list[Check]:
         return [Check("Model access", WARN, "skipped: no region", "Set a region first.")]
     client = session.client("bedrock")
     checks = []
-    for model in catalog.models():
+    for model in _access_models():
         if model.lifecycle() == catalog.END_OF_LIFE or not model.offered_in(region):
             continue
-        name = f"Access: {model.display_name}"
         try:
-            found = client.get_foundation_model_availability(modelId=model.base_id)
+            checks.append(_availability(model, client.get_foundation_model_availability(modelId=model.base_id)))
         except (BotoCoreError, ClientError) as e:
-            checks.append(Check(name, WARN, str(e), "Check bedrock:GetFoundationModelAvailability permission."))
-            continue
-        if found["authorizationStatus"] == "AUTHORIZED":
-            checks.append(Check(name, OK, "authorized"))
-        else:
-            checks.append(Check(name, WARN, "not authorized",
-                                "Access opens on first use (the console's Model access page is retired): let the "
-                                "caller perform aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe and, "
-                                "for Anthropic models, submit the one-time use-case form."))
+            checks.append(Check(f"Access: {model.display_name}", WARN, str(e),
+                                "Check bedrock:GetFoundationModelAvailability permission."))
     return checks
 
 
 def _probe_model() -> str:
-    """An id the offline probe calls: the newest active model's global profile."""
-    active = [m for m in catalog.models() if m.lifecycle() == catalog.ACTIVE and "global" in m.geographies]
-    newest = max(active, key=lambda m: m.start_of_life or m.as_of)
-    return newest.profile_id("global")
+    """An id the offline probe calls: the global profile of the model the notebooks call (any new account may)."""
+    model = catalog.lesson("default")
+    return model.profile_id("global") if "global" in model.geographies else model.base_id
 
 
 def check_offline() -> Check:

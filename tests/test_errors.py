@@ -23,7 +23,8 @@ import botocore.loaders
 import botocore.session
 import pytest
 from anthropic import AnthropicBedrock
-from anthropic.lib.aws import _auth as anthropic_auth
+from anthropic.lib.aws import _auth as anthropic_aws_auth
+from anthropic.lib.bedrock import _auth as anthropic_bedrock_auth
 from anthropic.lib.bedrock import AnthropicBedrockMantle
 from botocore.config import Config
 from botocore.exceptions import (
@@ -46,7 +47,9 @@ from helpers.errors import RULES, Explanation, credentials_explanation, credenti
 
 SONNET_45 = catalog.model("claude-sonnet-4-5")
 SONNET_4 = catalog.model("claude-sonnet-4")
-US = SONNET_45.profile_id("us")
+# The model the notebooks call (Active): what a new account may invoke, so each test meets the error it provokes.
+LESSON = catalog.lesson("default")
+US = LESSON.profile_id("us")
 HELLO = [{"role": "user", "content": "Hello, world"}]
 ROOT = Path(__file__).resolve().parents[1]
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
@@ -214,12 +217,12 @@ class TestRequestBodies:
     """InvokeModel bodies Bedrock rejects."""
 
     def test_temperature_and_top_p(self, runtime: Any) -> None:
-        assert SONNET_45.rejects_temperature_with_top_p
+        assert LESSON.rejects_temperature_with_top_p
         e = raised(runtime.invoke_model, body=claude_body(temperature=0.5, top_p=0.9), modelId=US)
         check(e, "ValidationException", 8, "only one")
 
     def test_extra_model_key(self, runtime: Any) -> None:
-        e = raised(runtime.invoke_model, body=claude_body(model=SONNET_45.api_name), modelId=US)
+        e = raised(runtime.invoke_model, body=claude_body(model=LESSON.api_name), modelId=US)
         check(e, "ValidationException", 10, 'remove "model"', "modelId")
 
     def test_missing_max_tokens(self, runtime: Any) -> None:
@@ -235,15 +238,22 @@ class TestRequestBodies:
         check(e, "ValidationException", 10, '"anthropic_version": "bedrock-2023-05-31"')
 
     def test_prompt_too_long(self, runtime: Any) -> None:
-        e = raised(runtime.invoke_model, body=claude_body("x" * 800_100, max_tokens=16), modelId=US)
-        beta_models = [m.key for m in catalog.models() if m.context_1m_beta and m.lifecycle() == catalog.ACTIVE]
-        check(e, "ValidationException", 13, catalog.CONTEXT_1M_BETA, "count", *beta_models)
+        """Over a 200K window: the fix says the beta widens nothing now and names the native-1M models."""
+        model = short_context_model()
+        e = raised(runtime.invoke_model, body=claude_body("x" * 800_100, max_tokens=16), modelId=model.profile_id("us"))
+        check(e, "ValidationException", 13, catalog.CONTEXT_1M_BETA, "count", "no active model",
+              str(catalog.general("beta_1m_retired").value), LESSON.key)
+
+    def test_input_too_long_bedrock_wording(self) -> None:
+        """Bedrock's own wording (captures on Claude 4.5, M), as the TypeScript SDK prints it."""
+        check("BadRequestError: 400 Input is too long for requested model.", "ValidationException", 13,
+              "estimate_tokens", LESSON.key)
 
     def test_invalid_beta_flag(self, runtime: Any) -> None:
         model = short_context_model()
         body = claude_body(anthropic_beta=[catalog.CONTEXT_1M_BETA])
         e = raised(runtime.invoke_model, body=body, modelId=model.profile_id("us"))
-        check(e, "ValidationException", 13, "additionalModelRequestFields", SONNET_45.key)
+        check(e, "ValidationException", 13, "additionalModelRequestFields", LESSON.key)
 
 
 class TestConverseDocuments:
@@ -423,10 +433,15 @@ def no_credentials(clean_env: None, emulator: Emulator, monkeypatch: pytest.Monk
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("ANTHROPIC_BEDROCK_MANTLE_BASE_URL", emulator.url)
     # The Python SDK keeps one boto3 session per process, with the credentials it first resolved: start afresh,
-    # as a new kernel would.
-    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+    # as a new kernel would (anthropic 1.x caches them in lib.bedrock, Mantle and 2.x in lib.aws).
+    forget_anthropic_sessions()
     yield emulator
-    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+    forget_anthropic_sessions()
+
+
+def forget_anthropic_sessions() -> None:
+    for module in (anthropic_aws_auth, anthropic_bedrock_auth):
+        module._get_session.cache_clear()  # type: ignore[attr-defined]
 
 
 def caller_identity() -> Any:
@@ -451,7 +466,8 @@ class TestCredentials:
 
     def test_anthropic_bedrock_none(self, no_credentials: Emulator) -> None:
         e = raised(AnthropicBedrock(max_retries=0).messages.create, model=US, max_tokens=8, messages=HELLO)
-        assert type(e) is RuntimeError and "Could not resolve AWS credentials" in str(e)
+        # anthropic 1.x says "could not resolve credentials from session", 2.x "Could not resolve AWS credentials…"
+        assert type(e) is RuntimeError and "resolve" in str(e) and "credentials" in str(e)
         check(e, "RuntimeError", None, *self.REMEDIES)
 
     def test_anthropic_bedrock_mantle_none(self, no_credentials: Emulator) -> None:
