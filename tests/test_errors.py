@@ -24,8 +24,8 @@ import botocore.session
 import pytest
 from anthropic import AnthropicBedrock
 from anthropic.lib.aws import _auth as anthropic_aws_auth
-from anthropic.lib.bedrock import _auth as anthropic_bedrock_auth
 from anthropic.lib.bedrock import AnthropicBedrockMantle
+from anthropic.lib.bedrock import _auth as anthropic_bedrock_auth
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -619,3 +619,123 @@ class TestCredentialsProblem:
         monkeypatch.delenv("AWS_PROFILE")
         session = boto3.Session(aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY)
         assert credentials_problem(session) is None
+
+
+# --- Bedrock as it is today (issue F): API versions, model rules, access -------------------------------------
+
+OPUS_47 = catalog.model("claude-opus-4-7")
+NEW_VERSION_BODY = {"anthropic_version": catalog.NEW_API_VERSION}
+
+
+class TestApiVersions:
+    """API version 2026-10-21, which anthropic>=2 and @anthropic-ai/bedrock-sdk>=1 send by default."""
+
+    REMEDIES = ("anthropic[bedrock]", ",<2", "@anthropic-ai/bedrock-sdk@0.", 'extra_body={"anthropic_version": '
+                f'"{catalog.BEDROCK_API_VERSION}"}}', str(catalog.general("new_api_version_on_bedrock").value))
+
+    def test_boto3(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(**NEW_VERSION_BODY), modelId=US)
+        got = check(e, "ValidationException", 9, *self.REMEDIES)
+        assert got.message == f"Invalid API version: {catalog.NEW_API_VERSION}"
+
+    def test_anthropic_names_a_model_that_takes_it(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=US, max_tokens=64, messages=HELLO, extra_body=NEW_VERSION_BODY)
+        assert isinstance(e, anthropic.BadRequestError) and e.status_code == 400
+        got = check(e, "ValidationException", 9, *self.REMEDIES)
+        named = got.fix.split('e.g. "')[1].split('"')[0]
+        assert catalog.model(named).accepts_api_version(catalog.NEW_API_VERSION) and "sonnet" in named
+
+    def test_typescript_text(self) -> None:
+        check(f"BadRequestError: 400 Invalid API version: {catalog.NEW_API_VERSION}", "ValidationException", 9,
+              *self.REMEDIES)
+
+    def test_other_bad_versions_keep_the_body_advice(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(anthropic_version="2023-06-01"), modelId=US)
+        check(e, "ValidationException", 10, f'"anthropic_version": "{catalog.BEDROCK_API_VERSION}"')
+
+    def test_sampling_removed_by_the_new_version(self, runtime: Any) -> None:
+        body = claude_body(temperature=1.0, **NEW_VERSION_BODY)
+        e = raised(runtime.invoke_model, body=body, modelId=OPUS_47.profile_id("us"))
+        got = check(e, "ValidationException", 9, "Remove temperature", catalog.BEDROCK_API_VERSION)
+        assert got.message == "temperature: Extra inputs are not permitted"
+
+
+class TestModelRules:
+    """Rules of the newest models, whatever the API version."""
+
+    def test_sampling_deprecated_boto3(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(temperature=0.2), modelId=OPUS_47.profile_id("us"))
+        got = check(e, "ValidationException", 8, "Remove temperature", "prompt")
+        assert got.message.endswith("`temperature` is deprecated for this model.")
+
+    def test_sampling_deprecated_converse(self, runtime: Any) -> None:
+        e = raised(runtime.converse, modelId=OPUS_47.profile_id("us"), inferenceConfig={"topP": 0.5},
+                   messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        check(e, "ValidationException", 8, "Remove top_p")
+
+    def test_thinking_enabled_on_an_adaptive_only_model(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=OPUS_47.profile_id("us"), max_tokens=4096, messages=HELLO,
+                   thinking={"type": "enabled", "budget_tokens": 2048})
+        assert isinstance(e, anthropic.BadRequestError)
+        got = check(e, "ValidationException", None, '"type": "adaptive"', "output_config", OPUS_47.display_name)
+        assert '"thinking.type.enabled" is not supported for this model.' in got.message
+
+    def test_count_tokens_on_a_profile(self, runtime: Any) -> None:
+        request = {"invokeModel": {"body": claude_body().encode()}}
+        e = raised(runtime.count_tokens, modelId=US, input=request)
+        check(e, "ValidationException", None, "bare id", LESSON.base_id, "bedrock-mantle")
+        assert LESSON.base_id in explain(e, model_id=US).fix
+
+    def test_count_tokens_on_a_model_without_it(self, runtime: Any) -> None:
+        request = {"invokeModel": {"body": claude_body().encode()}}
+        e = raised(runtime.count_tokens, modelId=OPUS_47.base_id, input=request)
+        got = explain(e, model_id=OPUS_47.base_id)
+        assert got.recognised and f"{OPUS_47.display_name} has no CountTokens" in got.fix
+
+
+class TestAccessToday:
+    """Model access as it works today: the default account is a new customer (emulator.account)."""
+
+    def test_legacy_model_for_a_new_customer(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=SONNET_45.profile_id("us"))
+        got = check(e, "ResourceNotFoundException", 4, 'catalog.lesson("default")', LESSON.profile_id("global"),
+                    "legacy_use=True", f"in the last {catalog.general('legacy_inactivity_days').value} days")
+        assert "Legacy" in got.title
+
+    def test_legacy_both_wordings_and_the_typescript_text(self) -> None:
+        quote = catalog.general("legacy_inactivity_days").quote
+        older = quote.replace("30 days", "15 days")
+        for text in (f"NotFoundError: 404 {quote}", f"An error occurred (ResourceNotFoundException) when calling "
+                     f"the InvokeModel operation: {older}"):
+            check(text, "ResourceNotFoundException", 4, LESSON.profile_id("global"))
+
+    def test_legacy_anthropic_names_the_model(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=SONNET_45.profile_id("global"), max_tokens=64, messages=HELLO)
+        assert isinstance(e, anthropic.NotFoundError)
+        check(e, "ResourceNotFoundException", 4, f"has used {SONNET_45.display_name}")
+
+    def test_use_case_form(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.account(use_case_form=False)
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=US)
+        check(e, "ResourceNotFoundException", 2, "use-case details", "PutUseCaseForModelAccess", "15 minutes")
+
+    def test_marketplace(self, claude: AnthropicBedrock, emulator: Emulator) -> None:
+        emulator.account(marketplace=False)
+        e = raised(claude.messages.create, model=US, max_tokens=64, messages=HELLO)
+        assert isinstance(e, anthropic.PermissionDeniedError)
+        check(e, "AccessDeniedException", 3, "aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe")
+
+    def test_scp_on_global(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.account(scp_blocks_global=True)
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=LESSON.profile_id("global"))
+        got = check(e, "AccessDeniedException", 6, f'modelId="{LESSON.profile_id("us")}"', "aws:RequestedRegion",
+                    '"unspecified"')
+        assert "global." in got.title
+        runtime.invoke_model(body=claude_body(), modelId=US)  # the geographic profile the fix names works
+
+    def test_scp_elsewhere_keeps_the_general_advice(self) -> None:
+        text = ("An error occurred (AccessDeniedException) when calling the InvokeModel operation: User: "
+                f"arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on "
+                f"resource: {LESSON.foundation_model_arn('us-east-2')} with an explicit deny in a service control "
+                "policy")
+        check(text, "AccessDeniedException", 6, "every destination region")
