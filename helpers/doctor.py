@@ -120,7 +120,7 @@ client.messages.create({ model: 'probe', max_tokens: 1, messages: [{ role: 'user
 _IF_400 = "If the guide's models answer 400 \"Invalid API version\": "
 
 
-def _first_majors() -> dict[str, str]:
+def sdk_first_majors() -> dict[str, str]:
     """The first major of each SDK that sends the new API version: {"anthropic": "2", ...} (from the catalog)."""
     text = catalog.general("sdk_majors_sending_new_version").value
     return {name: version.split(".")[0] for name, version in re.findall(r"(\S+) (\d+\.\d+\.\d+)", text)}
@@ -131,9 +131,9 @@ def sdk_pin(name: str) -> str:
     major that sends the new API version."""
     if name == "anthropic":
         found = re.search(r"^anthropic\[bedrock\]\S*", _read(ROOT / "requirements.txt"), re.MULTILINE)
-        return found[0] if found else f"anthropic[bedrock]<{_first_majors()[name]}"
+        return found[0] if found else f"anthropic[bedrock]<{sdk_first_majors()[name]}"
     pinned = json.loads(_read(ROOT / "package.json") or "{}").get("dependencies", {}).get(name)
-    return f"{name}@{pinned}" if pinned else f"{name}@<{_first_majors()[name]}"
+    return f"{name}@{pinned}" if pinned else f"{name}@<{sdk_first_majors()[name]}"
 
 
 def _read(path: Path) -> str:
