@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,11 +173,11 @@ def _offline(region: str | None) -> Connection:
 
 def _forget_sdk_sessions() -> None:
     """AnthropicBedrock caches the boto3 session (and so the credentials) it built first, per process;
-    after a switch of mode it must resolve them again, as boto3.setup_default_session() does for boto3."""
-    with contextlib.suppress(ImportError, AttributeError):
-        from anthropic.lib.aws import _auth
-
-        _auth._get_session.cache_clear()
+    after a switch of mode it must resolve them again, as boto3.setup_default_session() does for boto3.
+    anthropic 1.x's AnthropicBedrock caches in ``lib.bedrock._auth``; later releases moved it to ``lib.aws._auth``."""
+    for module in ("anthropic.lib.bedrock._auth", "anthropic.lib.aws._auth"):
+        with contextlib.suppress(ImportError, AttributeError):
+            importlib.import_module(module)._get_session.cache_clear()
 
 
 def _restore_environment() -> None:
