@@ -77,6 +77,24 @@ class TestSdkVersions:
         assert check.status == doctor.OK, check
         assert f"sends anthropic_version {catalog.BEDROCK_API_VERSION}" in check.detail
 
+    def test_a_python_sdk_that_cannot_be_driven_is_a_warning(self, tmp_path: Path) -> None:
+        """An ``anthropic`` whose client fails to build: the row says so and gives the fixes, no traceback."""
+        package = tmp_path / "anthropic"
+        package.mkdir()
+        (package / "__init__.py").write_text("class AnthropicBedrock:\n    def __init__(self, **kwargs):\n"
+                                             "        raise RuntimeError('this SDK is broken')\n")
+        (package / "_base_client.py").write_text("import httpx\n")
+        dist = tmp_path / "anthropic-9.9.9.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: anthropic\nVersion: 9.9.9\n")
+        probe = "import json; from helpers import doctor; print(json.dumps(doctor.check_anthropic().to_dict()))"
+        out = subprocess.run([project_python(), "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"})
+        check = json.loads(out.stdout or "null")
+        assert check and check["status"] == doctor.WARN, out.stderr
+        assert "anthropic 9.9.9: could not measure" in check["detail"] and "this SDK is broken" in check["detail"]
+        assert "extra_body" in check["fix"] and doctor.sdk_pin("anthropic") in check["fix"]
+
     def test_pins_are_the_projects(self) -> None:
         """The fixes name the project's own pins, which stay below the majors that send 2026-10-21."""
         assert doctor.sdk_pin("anthropic") in (ROOT / "requirements.txt").read_text(encoding="utf-8")
