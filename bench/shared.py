@@ -7,8 +7,9 @@ import time
 
 from helpers import catalog  # the bench scripts put the repository on sys.path first
 
-# The guide's default model, through its US profile (in every source region the benches use).
-BENCH_MODEL = catalog.model("claude-sonnet-4-5")
+# The notebooks' model (an Active one: the guide's Sonnet 4.5 is Legacy, which a new account cannot call),
+# through its US profile (in every source region the benches use).
+BENCH_MODEL = catalog.lesson("default")
 PROFILE = BENCH_MODEL.profile_id("us")
 FOUNDATION_MODEL = BENCH_MODEL.base_id  # CountTokens takes a base model id
 
