@@ -29,7 +29,7 @@ FACT_GROUPS = ("ids", "profiles", "lifecycle", "limits", "thinking", "api_versio
 CONFIDENCE = {"H": "primary source read directly", "M": "primary source in part, or reliable secondary",
               "L": "third parties only, or sources conflict"}
 PAGES = ("legacy", "current")
-LONG_CONTEXT = ("none", "beta", "native")
+LONG_CONTEXT = ("none", "beta", "beta-retired", "native")
 THINKING = ("none", "budget", "budget+adaptive", "adaptive", "adaptive-only")
 SAMPLING = ("any", "one", "none")
 ACCESS = ("open", "invite")
@@ -106,7 +106,7 @@ class Model:
     on_demand_regions: tuple[str, ...]
     status: str
     context_window: int
-    long_context: str              # "none", "beta" or "native"
+    long_context: str              # "none", "beta", "beta-retired" or "native"
     max_output_tokens: int
     thinking: str
     sampling: str
@@ -168,6 +168,12 @@ class Model:
     def context_1m_beta(self) -> bool:
         """Whether the guide's ``context-1m-2025-08-07`` beta widens this model's window."""
         return self.long_context == "beta"
+
+    @property
+    def takes_1m_beta_header(self) -> bool:
+        """Whether a request may carry the context-1m beta at all: it widens the window ("beta"), has had no
+        effect since it was retired ("beta-retired"), or is ignored because 1M is built in ("native")."""
+        return self.long_context in ("beta", "beta-retired", "native")
 
     @property
     def rejects_temperature_with_top_p(self) -> bool:

@@ -15,9 +15,6 @@ from . import errors
 
 SAMPLING_PARAMS = ("temperature", "top_p", "top_k")
 DEFAULT_TEMPERATURE = 1.0  # the default value is accepted where sampling is otherwise refused (Anthropic, H)
-# Models whose 1M-context beta Anthropic retired on 2026-04-30 (catalog.general("beta_1m_retired")): the header
-# is accepted and has no effect. The catalog records the date but not the models; Sonnet 4 is past end of life.
-BETA_1M_RETIRED = ("claude-sonnet-4", "claude-sonnet-4-5")
 
 
 def check_api_version(body: dict[str, Any], model: catalog.Model) -> None:
@@ -85,9 +82,8 @@ def check_betas(betas: list[str], known: frozenset[str], model: catalog.Model) -
 
 
 def takes_1m_beta(model: catalog.Model) -> bool:
-    """Whether the 1M beta header is accepted: it widens the window ("beta"), is unnecessary and ignored
-    ("native"), or was retired and has no effect (Sonnet 4 and 4.5)."""
-    return model.long_context in ("beta", "native") or model.key in BETA_1M_RETIRED
+    """Whether the 1M beta header is accepted (the catalog's ``long_context``: "beta", "beta-retired", "native")."""
+    return model.takes_1m_beta_header
 
 
 def window(model: catalog.Model, betas: list[str]) -> int:
