@@ -74,7 +74,8 @@ def models(today: Any = None) -> Table:
 
 _PLACES = ("Shizuoka", "Nantou", "Osaka", "Taichung", "Kaohsiung", "Tokyo", "Uji", "Hualien")
 _TEAS = ("sencha", "gyokuro", "oolong", "matcha", "hojicha", "genmaicha", "black tea", "cold brew")
-NEEDLE = "Note for auditors: the secret ingredient of the Aozora winter blend is roasted yuzu peel."
+ANSWER = "roasted yuzu peel"
+NEEDLE = f"Note for auditors: the secret ingredient of the Aozora winter blend is {ANSWER}."
 QUESTION = "What is the secret ingredient of the Aozora winter blend?"
 
 
@@ -86,6 +87,7 @@ class LongText:
     tokens: int       # by the local estimate (helpers.tokens)
     needle: str
     question: str
+    answer: str = ANSWER  # what a reply that found the needle names
 
     def __repr__(self) -> str:
         return f"LongText({len(self.text):,} characters, about {self.tokens:,} tokens)"
