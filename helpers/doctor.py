@@ -33,7 +33,6 @@ from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, auto_choice, curre
 OK, WARN, FAIL = "ok", "warn", "fail"
 BOTO3_FLOOR = (1, 28, 59)    # the guide's floor: first boto3 that knows bedrock-runtime
 BOTO3_REQUIREMENT = "boto3>=" + ".".join(map(str, BOTO3_FLOOR))
-CLI_FLOOR = (2, 13, 23)      # the guide's floor for the AWS CLI
 PYTHON_FLOOR = (3, 11)
 ROOT = Path(__file__).resolve().parents[1]
 # A symbol and a word for each status: the word survives a font without the symbol (and a screen reader).
@@ -98,16 +97,114 @@ def check_boto3() -> Check:
     return Check("boto3", OK, f"boto3 {version}, botocore {metadata.version('botocore')}")
 
 
+# --- what the installed Anthropic SDKs send ------------------------------------------------------------------
+# anthropic >= 2 and @anthropic-ai/bedrock-sdk >= 1 put "anthropic_version": "2026-10-21" in every InvokeModel
+# body, which on Bedrock only Claude 4.7 and later accept: the guide's models answer 400. The checks below
+# measure it (one messages.create whose HTTP call is answered locally) rather than trust a version number.
+_PROBE_REPLY = {"id": "msg_probe", "type": "message", "role": "assistant", "model": "probe", "content": [],
+                "stop_reason": "end_turn", "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
+_TS_PROBE = """
+const sdk = require(require.resolve('@anthropic-ai/bedrock-sdk', { paths: [process.argv[1]] }));
+let sent = null;
+const client = new sdk.AnthropicBedrock({ awsRegion: 'us-east-1', awsAccessKey: 'AKIAIOSFODNN7EXAMPLE',
+  awsSecretKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', maxRetries: 0,
+  fetch: async (url, init) => { sent = init.body;
+    return new Response(process.argv[2], { status: 200, headers: { 'content-type': 'application/json' } }); } });
+client.messages.create({ model: 'probe', max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] })
+  .then(() => { const body = typeof sent === 'string' ? sent : new TextDecoder().decode(sent);
+    process.stdout.write(JSON.stringify(JSON.parse(body).anthropic_version ?? null)); })
+  .catch((e) => { process.stderr.write(String(e)); process.exit(1); });
+"""
+
+
+_IF_400 = "If the guide's models answer 400 \"Invalid API version\": "
+
+
+def _first_majors() -> dict[str, str]:
+    """The first major of each SDK that sends the new API version: {"anthropic": "2", ...} (from the catalog)."""
+    text = catalog.general("sdk_majors_sending_new_version").value
+    return {name: version.split(".")[0] for name, version in re.findall(r"(\S+) (\d+\.\d+\.\d+)", text)}
+
+
+def sdk_pin(name: str) -> str:
+    """The project's requirement for ``name`` (requirements.txt / package.json), else one below the first
+    major that sends the new API version."""
+    if name == "anthropic":
+        found = re.search(r"^anthropic\[bedrock\]\S*", _read(ROOT / "requirements.txt"), re.MULTILINE)
+        return found[0] if found else f"anthropic[bedrock]<{_first_majors()[name]}"
+    pinned = json.loads(_read(ROOT / "package.json") or "{}").get("dependencies", {}).get(name)
+    return f"{name}@{pinned}" if pinned else f"{name}@<{_first_majors()[name]}"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _sends_new_version(sdk: str, version: str, sent: str) -> str:
+    return (f"{sdk} {version} sends anthropic_version {sent}, which on Bedrock only "
+            f"{catalog.general('new_api_version_on_bedrock').value} models accept (the guide's models answer 400)")
+
+
+def anthropic_api_version() -> str | None:
+    """The ``anthropic_version`` the installed ``anthropic`` puts in an InvokeModel body: one real
+    ``AnthropicBedrock.messages.create`` whose HTTP client answers locally (no network, a dummy key)."""
+    import anthropic._base_client as base
+    from anthropic import AnthropicBedrock
+
+    http = getattr(base, "httpx2", None) or base.httpx  # the HTTP library this SDK version is built on
+    bodies: list[dict[str, Any]] = []
+
+    def answer(request: Any) -> Any:
+        bodies.append(json.loads(request.content))
+        return http.Response(200, json=_PROBE_REPLY)
+
+    local = http.Client(transport=http.MockTransport(answer))
+    try:  # a (dummy) Bedrock API key needs no AWS configuration at all, so a broken AWS_PROFILE cannot matter
+        client = AnthropicBedrock(api_key="probe", aws_region=OFFLINE_REGION, http_client=local, max_retries=0)
+    except TypeError:  # SDKs older than Bedrock API keys: dummy AWS keys
+        client = AnthropicBedrock(aws_access_key="AKIAIOSFODNN7EXAMPLE", aws_secret_key="probe" * 8,
+                                  aws_region=OFFLINE_REGION, http_client=local, max_retries=0)
+    with local:
+        client.messages.create(model="probe", max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
+    return bodies[0].get("anthropic_version")
+
+
 def check_anthropic() -> Check:
+    name = "anthropic[bedrock]"
     try:
         version = metadata.version("anthropic")
         from anthropic import AnthropicBedrock  # noqa: F401  (needs the [bedrock] extra's packages)
     except (metadata.PackageNotFoundError, ImportError) as e:
-        return Check("anthropic[bedrock]", FAIL, f"not usable: {e}", 'pip install -U "anthropic[bedrock]"')
-    return Check("anthropic[bedrock]", OK, f"anthropic {version}")
+        return Check(name, FAIL, f"not usable: {e}", f'pip install "{sdk_pin("anthropic")}"')
+    fixes = (f'Pin it: pip install "{sdk_pin("anthropic")}" (the project\'s pin), or per request '
+             f'extra_body={{"anthropic_version": "{catalog.BEDROCK_API_VERSION}"}}, or call Bedrock with boto3 '
+             "(unaffected).")
+    try:
+        sent = anthropic_api_version()
+    except Exception as e:  # an SDK this check does not know how to drive: say so, do not crash
+        return Check(name, WARN, f"anthropic {version}: could not measure which API version it sends "
+                     f"({type(e).__name__}: {str(e)[:120]})", _IF_400 + fixes)
+    if sent == catalog.BEDROCK_API_VERSION:
+        return Check(name, OK, f"anthropic {version} (sends anthropic_version {sent})")
+    return Check(name, WARN, _sends_new_version("anthropic", version, str(sent)), fixes)
 
 
-def check_node(run: Callable[..., Any] = subprocess.run) -> Check:
+def typescript_api_version(node: str, root: Path = ROOT, run: Callable[..., Any] = subprocess.run) -> str | None:
+    """The ``anthropic_version`` the @anthropic-ai/bedrock-sdk under ``root`` sends: one messages.create with a
+    ``fetch`` that answers locally, in plain Node (CommonJS). Raises RuntimeError when the script fails."""
+    out = run([node, "-e", _TS_PROBE, str(root), json.dumps(_PROBE_REPLY)], cwd=root, capture_output=True,
+              text=True, encoding="utf-8", timeout=30)
+    if out.returncode != 0:  # Node prints an uncaught error after the source line: keep the "…Error: …" line
+        said = [line.strip() for line in (out.stderr or out.stdout or "").splitlines() if line.strip()]
+        raise RuntimeError(next((line for line in said if re.match(r"[\w.]*Error\b", line)), said[-1] if said else
+                                f"node exited with status {out.returncode}"))
+    return json.loads(out.stdout)
+
+
+def check_node(run: Callable[..., Any] = subprocess.run, root: Path = ROOT) -> Check:
     node = shutil.which("node")
     if not node:
         return Check("Node.js", WARN, "not found (only the TypeScript samples need it)",
@@ -115,20 +212,38 @@ def check_node(run: Callable[..., Any] = subprocess.run) -> Check:
     version = run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     if _version(version) < (20,):
         return Check("Node.js", WARN, f"Node.js {version}", "Install Node.js 20 or newer.")
-    sdk = ROOT / "node_modules" / "@anthropic-ai" / "bedrock-sdk" / "package.json"
+    package = "@anthropic-ai/bedrock-sdk"
+    sdk = root / "node_modules" / "@anthropic-ai" / "bedrock-sdk" / "package.json"
     if not sdk.exists():
-        return Check("Node.js", WARN, f"Node.js {version}; @anthropic-ai/bedrock-sdk not installed",
-                     "Run `npm ci` in the project folder (or `npm install @anthropic-ai/bedrock-sdk`).")
-    sdk_version = json.loads(sdk.read_text())["version"]
-    return Check("Node.js", OK, f"Node.js {version}, @anthropic-ai/bedrock-sdk {sdk_version}")
+        return Check("Node.js", WARN, f"Node.js {version}; {package} not installed",
+                     f"Run `npm ci` in the project folder (or `npm install {sdk_pin(package)}`).")
+    sdk_version = json.loads(sdk.read_text(encoding="utf-8"))["version"]
+    found = f"Node.js {version}, {package} {sdk_version}"
+    fixes = (f"Pin it: npm install {sdk_pin(package)} (the project's pin; `npm ci` restores it), or create the "
+             f"client with defaultHeaders: {{ 'anthropic-version': '{catalog.BEDROCK_API_VERSION}' }} (the SDK copies "
+             "that header into the body).")
+    try:
+        sent = typescript_api_version(node, root, run)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
+        return Check("Node.js", WARN, f"{found}: could not measure which API version it sends ({str(e)[:160]})",
+                     _IF_400 + fixes)
+    if sent == catalog.BEDROCK_API_VERSION:
+        return Check("Node.js", OK, f"{found} (sends anthropic_version {sent})")
+    return Check("Node.js", WARN, f"Node.js {version}, " + _sends_new_version(package, sdk_version, str(sent)),
+                 fixes)
+
+
+def _cli_floor() -> tuple[int, ...]:
+    return _version(str(catalog.general("aws_cli_v2_minimum").value))
 
 
 def check_aws_cli(run: Callable[..., Any] = subprocess.run) -> Check:
+    floor = _dotted(_cli_floor())
+    install = (f"Install AWS CLI v2 ({floor} or newer): "
+               "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html")
     aws = shutil.which("aws")
     if not aws:
-        return Check("AWS CLI", WARN, "not found",
-                     "Install AWS CLI v2 (2.13.23 or newer): https://docs.aws.amazon.com/cli/latest/userguide/"
-                     "getting-started-install.html")
+        return Check("AWS CLI", WARN, "not found", install)
     try:
         out = run([aws, "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -139,12 +254,14 @@ def check_aws_cli(run: Callable[..., Any] = subprocess.run) -> Check:
         return Check("AWS CLI", WARN, f"unrecognised version output: {text[:80]!r}", "Reinstall AWS CLI v2.")
     version = _version(m.group(1))
     if version[0] < 2:
-        return Check("AWS CLI", WARN, f"AWS CLI v1 ({m.group(1)}) at {aws}",
-                     "The guide needs v2 (2.13.23+). v1 works for these notebooks' commands, but its flags differ "
-                     "(v2 needs --cli-binary-format raw-in-base64-out for invoke-model). Install v2; if `pip "
-                     "install awscli` put v1 first on PATH, uninstall it.")
-    if version < CLI_FLOOR:
-        return Check("AWS CLI", WARN, f"AWS CLI {m.group(1)} is older than 2.13.23",
+        maintenance = catalog.general("aws_cli_v1_maintenance").value
+        end = catalog.general("aws_cli_v1_end_of_support").value
+        return Check("AWS CLI", WARN, f"AWS CLI v1 ({m.group(1)}) at {aws}: in maintenance mode since {maintenance}, "
+                     f"end of support {end}; the guide needs v2",
+                     f"{install}. If `pip install awscli` put v1 first on PATH, `pip uninstall awscli`. (v2 also "
+                     "needs --cli-binary-format raw-in-base64-out for invoke-model.)")
+    if version < _cli_floor():
+        return Check("AWS CLI", WARN, f"AWS CLI {m.group(1)} is older than {floor}",
                      "Update AWS CLI v2: older versions lack Bedrock commands and AWS_ENDPOINT_URL support.")
     return Check("AWS CLI", OK, f"AWS CLI {m.group(1)}")
 
@@ -198,8 +315,42 @@ def check_credentials_cli(run: Callable[..., Any] = subprocess.run) -> Check:
     return Check("Credentials (AWS CLI)", OK, f"account {json.loads(out.stdout)['Account']}")
 
 
+def _access_models() -> list[catalog.Model]:
+    """The models the notebooks call (the catalog's lessons), then the guide's own sample model."""
+    keys = dict.fromkeys([*catalog.load().lessons.values(), catalog.guide_sample_model().key])
+    return [catalog.model(k) for k in keys]
+
+
+def _availability(model: catalog.Model, found: dict[str, Any]) -> Check:
+    """One model's row from GetFoundationModelAvailability's four fields."""
+    name = f"Access: {model.display_name}"
+    agreement = found.get("agreementAvailability") or {}
+    if found.get("authorizationStatus") != "AUTHORIZED":
+        return Check(name, WARN, "not authorized",
+                     "Allow bedrock:InvokeModel* in IAM. Access opens on first use (the console's Model access page "
+                     "is retired): let the caller perform aws-marketplace:ViewSubscriptions and "
+                     "aws-marketplace:Subscribe and, for Anthropic models, submit the one-time use-case form.")
+    if agreement.get("status", "AVAILABLE") != "AVAILABLE":
+        from .errors import MARKETPLACE_FIX, USE_CASE_FIX
+
+        message = agreement.get("errorMessage") or agreement["status"]
+        fix = MARKETPLACE_FIX if "aws-marketplace" in message else USE_CASE_FIX
+        return Check(name, WARN, f"agreement {agreement['status']}: {message[:200]}", fix.replace("\n", " "))
+    if found.get("entitlementAvailability") != "AVAILABLE":
+        if model.lifecycle() == catalog.LEGACY:
+            instead = catalog.lesson("default")
+            return Check(name, WARN, f"not available to this account: Legacy since {model.legacy} (new customers "
+                         "cannot use Legacy models; others lose them after "
+                         f"{catalog.general('legacy_inactivity_days').value} days without use)",
+                         f"The notebooks call {instead.display_name} ({instead.lifecycle().lower()}); calling "
+                         f"{model.display_name} needs an account that still uses it.")
+        return Check(name, WARN, "not available to this account (invitation or opt-in needed)",
+                     "See the model's card in the Bedrock console for how to request access.")
+    return Check(name, OK, "authorized")
+
+
 def check_model_access() -> list[Check]:
-    """GetFoundationModelAvailability for every active catalog model offered here: free, no invocation."""
+    """GetFoundationModelAvailability for the models the notebooks and the guide call: free, no invocation."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -209,29 +360,21 @@ def check_model_access() -> list[Check]:
         return [Check("Model access", WARN, "skipped: no region", "Set a region first.")]
     client = session.client("bedrock")
     checks = []
-    for model in catalog.models():
+    for model in _access_models():
         if model.lifecycle() == catalog.END_OF_LIFE or not model.offered_in(region):
             continue
-        name = f"Access: {model.display_name}"
         try:
-            found = client.get_foundation_model_availability(modelId=model.base_id)
+            checks.append(_availability(model, client.get_foundation_model_availability(modelId=model.base_id)))
         except (BotoCoreError, ClientError) as e:
-            checks.append(Check(name, WARN, str(e), "Check bedrock:GetFoundationModelAvailability permission."))
-            continue
-        if found["authorizationStatus"] == "AUTHORIZED":
-            checks.append(Check(name, OK, "authorized"))
-        else:
-            checks.append(Check(name, WARN, "not authorized",
-                                "Request access in the Bedrock console (Model access) and, for Anthropic models, "
-                                "submit the one-time use-case form."))
+            checks.append(Check(f"Access: {model.display_name}", WARN, str(e),
+                                "Check bedrock:GetFoundationModelAvailability permission."))
     return checks
 
 
 def _probe_model() -> str:
-    """An id the offline probe calls: the newest active model's global profile."""
-    active = [m for m in catalog.models() if m.lifecycle() == catalog.ACTIVE and "global" in m.geographies]
-    newest = max(active, key=lambda m: m.start_of_life or m.as_of)
-    return newest.profile_id("global")
+    """An id the offline probe calls: the global profile of the model the notebooks call (any new account may)."""
+    model = catalog.lesson("default")
+    return model.profile_id("global") if "global" in model.geographies else model.base_id
 
 
 def check_offline() -> Check:

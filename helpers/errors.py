@@ -14,6 +14,8 @@ credentials.
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import html
 import re
 import subprocess
@@ -23,9 +25,10 @@ from typing import Any
 
 from . import catalog, retries
 from .connection import REGION_SUMMARY
-from .doctor import BOTO3_REQUIREMENT
+from .doctor import BOTO3_REQUIREMENT, sdk_pin
 
-__all__ = ["RULES", "Explanation", "Rule", "credentials_explanation", "credentials_problem", "explain"]
+__all__ = ["MARKETPLACE_FIX", "RULES", "USE_CASE_FIX", "Explanation", "Rule", "credentials_explanation",
+           "credentials_problem", "explain"]
 
 # HTTP status -> Bedrock error code, for SDKs that drop x-amzn-ErrorType (wire spec §3.2, §3.3).
 _CODE_BY_STATUS = {
@@ -113,7 +116,7 @@ def _active(m: catalog.Model) -> bool:
 
 def _newest_active(family: str | None = None) -> catalog.Model | None:
     found = [m for m in catalog.models() if _active(m) and (family is None or family in m.key)]
-    return max(found, key=lambda m: m.start_of_life or m.as_of, default=None)
+    return max(found, key=lambda m: m.start_of_life or dt.date.min, default=None)
 
 
 def _family(m: catalog.Model) -> str | None:
@@ -157,6 +160,65 @@ def _end_of_life(_match: re.Match[str], model_id: str | None) -> str:
             "Active models: [m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE'].")
 
 
+def _legacy(match: re.Match[str], model_id: str | None) -> str:
+    old = _model_or_none(model_id)
+    new = catalog.lesson("default")
+    who = f"has used {old.display_name}" if old else "has used it"
+    return (f"Move to an Active model, e.g. catalog.lesson(\"default\") -> {new.display_name}, "
+            f"\"{new.profile_id(new.geographies[0])}\",\nor use an account that {who} in the last "
+            f"{match['days']} days (offline: emulator.account(legacy_use=True) plays one).")
+
+
+def _takes_new_version(family: str | None) -> catalog.Model | None:
+    """An active, openly available model that accepts API version 2026-10-21 (same family when there is one)."""
+    found = [m for m in catalog.models() if _active(m) and m.accepts_api_version(catalog.NEW_API_VERSION)
+             and m.access == "open" and not m.opt_in and m.geographies and (family is None or family in m.key)]
+    return min(found, key=lambda m: m.start_of_life or m.eol_not_before or dt.date.max, default=None)
+
+
+def _new_api_version(_match: re.Match[str], model_id: str | None) -> str:
+    old = _model_or_none(model_id)
+    new = _takes_new_version(_family(old) if old else None) or _takes_new_version(None)
+    instead = f", or call a model that takes it, e.g. \"{new.profile_id(new.geographies[0])}\"" if new else ""
+    return (f"Your SDK sends it by default ({catalog.general('sdk_majors_sending_new_version').value} and later); "
+            f"on Bedrock only {catalog.general('new_api_version_on_bedrock').value} models accept it.\n"
+            f'Pin the SDK (pip install "{sdk_pin("anthropic")}"; npm install {sdk_pin("@anthropic-ai/bedrock-sdk")}), '
+            f'or per request extra_body={{"anthropic_version": "{catalog.BEDROCK_API_VERSION}"}}{instead}.')
+
+
+def _thinking_type(match: re.Match[str], model_id: str | None) -> str:
+    kind = match["kind"]
+    m = _model_or_none(model_id)
+    takes = f" ({m.display_name} takes: {', '.join(m.thinking_modes)})" if m else ""
+    if kind == "enabled":
+        advice = ('Send thinking={"type": "adaptive"} and set the depth with output_config={"effort": "low" | '
+                  '"medium" | "high"} instead of budget_tokens')
+    elif kind == "disabled":
+        advice = 'This model always thinks: leave thinking out, or send {"type": "adaptive"}'
+    else:
+        advice = 'Send thinking={"type": "enabled", "budget_tokens": 2048} (at least 1024, below max_tokens)'
+    return f"{advice}{takes}.\nConverse: put it in additionalModelRequestFields."
+
+
+def _scp_global(match: re.Match[str], model_id: str | None) -> str:
+    m = _model_or_none(match["base_id"]) or _model_or_none(model_id)
+    geos = [g for g in (m.geographies if m else ()) if g != "global"]
+    example = f' (e.g. modelId="{m.profile_id(geos[0])}"; {", ".join(f"`{g}.`" for g in geos)})' if m and geos else ""
+    return (f"Use a geographic profile for your region instead{example},\nor ask your admin to allow "
+            '`aws:RequestedRegion` = "unspecified" (how global. requests are evaluated) for global. profiles.')
+
+
+def _count_tokens(_match: re.Match[str], model_id: str | None) -> str:
+    m = _model_or_none(model_id)
+    if m and m.count_tokens:
+        return f'Pass the bare foundation-model id, not an inference profile: modelId="{m.base_id}".'
+    example = catalog.lesson("default")
+    named = f"{m.display_name} has no CountTokens on bedrock-runtime: " if m else ""
+    return (f"{named}count with a model that has it, by its bare id (e.g. \"{example.base_id}\", never a profile),\n"
+            "or use Anthropic's count_tokens on the bedrock-mantle endpoint, or estimate: "
+            "helpers.tokens.estimate_tokens.")
+
+
 _BODY_ADVICE = {
     ("required", "anthropic_version"): 'add "anthropic_version": "bedrock-2023-05-31"',
     ("required", "max_tokens"): 'add "max_tokens" (e.g. 1024); Bedrock has no default',
@@ -181,14 +243,21 @@ def _malformed(match: re.Match[str], _model_id: str | None) -> str:
 
 def _one_m_models() -> str:
     beta = [m.key for m in catalog.models() if m.context_1m_beta and _active(m)]
-    native = [m.key for m in catalog.models() if m.context_window >= catalog.LONG_CONTEXT_WINDOW and _active(m)]
-    text = f"the `{catalog.CONTEXT_1M_BETA}` beta works on {', '.join(beta) or 'no active model'}"
-    return text + (f" ({', '.join(native)} have 1M tokens natively)" if native else "")
+    native = [m.key for m in catalog.models() if m.long_context == "native" and _active(m) and m.page == "legacy"]
+    text = (f"the `{catalog.CONTEXT_1M_BETA}` beta works on {', '.join(beta)}" if beta else
+            f"the `{catalog.CONTEXT_1M_BETA}` beta widens no active model any more (retired "
+            f"{catalog.general('beta_1m_retired').value})")
+    return text + (f"; {', '.join(native)} (and the newer models) have 1M tokens natively" if native else "")
 
 
 def _prompt_too_long(match: re.Match[str], _model_id: str | None) -> str:
     return (f"The prompt has {int(match['tokens']):,} tokens, over the {int(match['limit']):,} window: count first "
             "(helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
+            + _one_m_models() + ".")
+
+
+def _input_too_long(_match: re.Match[str], _model_id: str | None) -> str:
+    return ("Count first (helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
             + _one_m_models() + ".")
 
 
@@ -201,6 +270,13 @@ def _invalid_beta(_match: re.Match[str], _model_id: str | None) -> str:
 def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
     return f"Lower max_tokens to at most {match['limit']} for this model (or stream and continue)."
 
+
+MARKETPLACE_FIX = (
+    "Allow the caller aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe in IAM (AWS also lists "
+    "aws-marketplace:Unsubscribe);\nthe first call then completes the subscription: retry after a few minutes.")
+USE_CASE_FIX = (
+    "Submit Anthropic's use-case details once per account or organisation (Bedrock console: open an Anthropic "
+    "model in the model catalog; or the PutUseCaseForModelAccess API),\nthen retry after 15 minutes.")
 
 # The documented settings (helpers.retries), so every fix gives the same advice.
 _RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={\"mode\": "
@@ -251,16 +327,22 @@ RULES: tuple[Rule, ...] = (
          r"Invocation of model ID (?P<model_id>\S+) with on-demand throughput isn.t supported", 1,
          "This model can't be called by its base id on demand; it needs an inference profile.", _on_demand),
     Rule(("AccessDeniedException",), r"aws-marketplace:", 3,
-         "The AWS Marketplace subscription for this model could not be completed.",
-         "Let the caller (once) perform aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe,\n"
-         "then retry after about 2 minutes while the subscription propagates."),
+         "The first call starts an AWS Marketplace subscription, and the caller may not perform it.",
+         MARKETPLACE_FIX),
+    Rule(("ResourceNotFoundException", "ValidationException"),
+         r"use case details have not been submitted|filled out the required use-case form", 2,
+         "Anthropic's use-case details have not been submitted for this account.", USE_CASE_FIX),
+    Rule(("AccessDeniedException",), r"on resource: arn:aws:bedrock:::foundation-model/(?P<base_id>[\w.:-]+) with an "
+         r"explicit deny in a service control policy", 6,
+         "An SCP denies the global. profile: its requests carry aws:RequestedRegion \"unspecified\".", _scp_global),
     Rule(("AccessDeniedException",), r"explicit deny in a service control policy", 6,
          "An organisation SCP denies Bedrock in a region the inference profile routes to.",
          "Ask your admin to allow bedrock:InvokeModel* in every destination region of the profile,\n"
          "or use a profile whose destinations the SCP allows (compare `us.`/`eu.` with `global.`)."),
     Rule(("AccessDeniedException",), r"don.t have access to the model", 2,
-         "Your account has not been granted access to this model.",
-         "Request model access in the Bedrock console (Model access) and submit Anthropic's first-use form;\n"
+         "Your account or IAM identity has no access to this model.",
+         "Access opens on first use now (the console's Model access page is retired): allow bedrock:InvokeModel* in "
+         "IAM and, for Anthropic models,\nsubmit the first-use form in the Bedrock console; "
          "GetFoundationModelAvailability (aws bedrock get-foundation-model-availability) checks it for free."),
     Rule(("AccessDeniedException",), r"is not authorized to perform: (?P<action>[\w:]+)", None,
          "Your IAM identity is not allowed to call this Bedrock action.",
@@ -274,8 +356,10 @@ RULES: tuple[Rule, ...] = (
          "Bedrock in this region doesn't know this model id.", _invalid_identifier),
     Rule(("ValidationException",), r"at 'modelId' failed to satisfy constraint", 5,
          "The model id is not a Bedrock id (an Anthropic API name or a typo?).", _invalid_identifier),
-    Rule(("ResourceNotFoundException",), r"end of its life|marked by provider as Legacy", 4,
-         "This model version is retired (end of life) or legacy and no longer callable.", _end_of_life),
+    Rule(("ResourceNotFoundException",), r"marked by provider as Legacy .*? in the last (?P<days>\d+) days", 4,
+         "This model is Legacy: Bedrock serves it only to accounts that use it, never to new customers.", _legacy),
+    Rule(("ResourceNotFoundException",), r"end of its life", 4,
+         "This model version is retired (end of life) and no longer callable.", _end_of_life),
     Rule(("ValidationException",), r"^Operation not allowed", 4,
          "This legacy model is in extended access and your account isn't entitled to it.", _end_of_life),
     # request bodies
@@ -284,6 +368,24 @@ RULES: tuple[Rule, ...] = (
          "Send only one of them: keep temperature and drop top_p (Converse: drop inferenceConfig.topP)."),
     Rule(("ValidationException",), r"Malformed input request(?::\s*(?P<detail>.*?))?,\s*please reformat", 10,
          "The InvokeModel body is not the Bedrock Messages format.", _malformed),
+    Rule(("ValidationException",), r"Invalid API version: ?" + re.escape(catalog.NEW_API_VERSION), 9,
+         f"This model does not accept API version {catalog.NEW_API_VERSION}.", _new_api_version),
+    Rule(("ValidationException",), r"\b(?P<param>temperature|top_p|top_k): Extra inputs are not permitted", 9,
+         f"API version {catalog.NEW_API_VERSION} removed temperature, top_p and top_k: any value is refused.",
+         lambda m, _id: (f"Remove {m['param']} (and top_p, top_k) from the request; the models that still take "
+                         f'them need anthropic_version "{catalog.BEDROCK_API_VERSION}" (pin the SDK, or '
+                         "extra_body).")),
+    Rule(("ValidationException",), r"(?P<param>[\w.\[\]]+): Extra inputs are not permitted", 10,
+         "The request has a field this model or API version does not take.",
+         lambda m, _id: f"Remove {m['param']} from the request."),
+    Rule(("ValidationException",), r"`(?P<param>temperature|top_p|top_k)` is deprecated for this model", 8,
+         "This model chooses its own sampling: it refuses temperature, top_p and top_k.",
+         lambda m, _id: (f"Remove {m['param']} (and the other two; Converse: inferenceConfig temperature/topP); "
+                         "steer the output with the prompt instead.")),
+    Rule(("ValidationException",), r'"thinking\.type\.(?P<kind>\w+)" is not supported for this model', None,
+         "This model does not take that kind of thinking.", _thinking_type),
+    Rule(("ValidationException",), r"provided model doesn.t support counting tokens", None,
+         "CountTokens on bedrock-runtime takes only the bare id of a model that supports it.", _count_tokens),
     Rule(("ValidationException",), r"Invalid API version", 10,
          "The body's anthropic_version is wrong.",
          'Set "anthropic_version": "bedrock-2023-05-31" in the InvokeModel body (not an Anthropic API date, '
@@ -293,6 +395,8 @@ RULES: tuple[Rule, ...] = (
          "Shrink the body: downscale images, split PDFs, or reference documents from S3 with Converse."),
     Rule(("ValidationException",), r"prompt is too long: (?P<tokens>\d+) tokens > (?P<limit>\d+)", 13,
          "The prompt doesn't fit in the model's context window.", _prompt_too_long),
+    Rule(("ValidationException",), r"Input is too long for requested model", 13,
+         "The prompt doesn't fit in the model's context window.", _input_too_long),
     Rule(("ValidationException",), r"invalid beta flag", 13,
          "The model rejected an anthropic_beta flag.", _invalid_beta),
     Rule(("ValidationException",), r"max_tokens: \d+ > (?P<limit>\d+)", None,
@@ -360,7 +464,7 @@ RULES: tuple[Rule, ...] = (
     # credentials: botocore, AnthropicBedrock / AnthropicBedrockMantle (Python), @anthropic-ai/bedrock-sdk (TS)
     Rule(("NoCredentialsError",), None, None,
          "No AWS credentials were found (boto3's credential chain came up empty).", _NO_CREDENTIALS),
-    Rule(("RuntimeError",), r"Could not resolve AWS credentials", None,
+    Rule(("RuntimeError",), r"could not resolve (?:AWS )?credentials", None,  # anthropic 2.x / 1.x wording
          "AnthropicBedrock found no AWS credentials (it looks where boto3 looks).", _NO_CREDENTIALS),
     Rule(("APIConnectionError", "CredentialsProviderError"),
          r"Failed to resolve AWS credentials|Could not load credentials from any providers", None,
@@ -455,6 +559,9 @@ def _redact(text: str) -> str:
 _CLI_ERROR = re.compile(r"An error occurred \((?P<code>\w+)\)(?: when calling the \w+ operation)?(?: \([^)]*\))?: "
                         r"(?P<message>.*)")
 _NAMED_ERROR = re.compile(r"\b(?P<code>[A-Z]\w*(?:Error|Exception))\b")
+# How the Anthropic SDKs print an HTTP error: TypeScript "BadRequestError: 400 <message>", Python
+# "anthropic.BadRequestError: Error code: 400 - {'message': '<message>'}". The status gives Bedrock's code.
+_SDK_STATUS = re.compile(r"^(?:Error code: )?(?P<status>[1-5]\d\d)(?: -)? (?P<message>.*)")
 # botocore errors the AWS CLI prints as a bare message: their fixed openings name them.
 _BARE_BOTOCORE = ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "CredentialRetrievalError",
                   "UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError")
@@ -482,11 +589,24 @@ def _from_text(text: str) -> Iterator[tuple[str, str, BaseException | None]]:
             yield cli["code"], cli["message"].strip(), None
             continue
         for named in _NAMED_ERROR.finditer(line):
-            yield named["code"], line[named.end():].lstrip(" :\"'").strip(), None
+            rest = line[named.end():].lstrip(" :\"'").strip()
+            sdk = _SDK_STATUS.match(rest)
+            if sdk and int(sdk["status"]) in _CODE_BY_STATUS:
+                yield _CODE_BY_STATUS[int(sdk["status"])], _sdk_message(sdk["message"]), None
+            yield named["code"], rest, None
         for opening, name in openings.items():
             at = line.find(opening)
             if at >= 0:
                 yield name, line[at:].strip(), None
+
+
+def _sdk_message(text: str) -> str:
+    """The service's message inside what an SDK printed: a Python dict's "message", or the text itself."""
+    try:
+        body = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return str(body.get("message") or body.get("Message") or text) if isinstance(body, dict) else text
 
 
 def _candidates(source: BaseException | str) -> Iterator[tuple[str, str, BaseException | None]]:

@@ -19,16 +19,22 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from helpers import connection
+from helpers import catalog, connection
 from helpers.emulator import CONFLICTING_ENV, Emulator, auth, start
 
 # Notebooks under test (strict nbval) always run offline: their kernels inherit this environment.
 os.environ["HANDSON_MODE"] = "offline"
 
-SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
-SONNET_45_US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-SONNET_45_BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-HAIKU_3_BASE = "anthropic.claude-3-haiku-20240307-v1:0"
+# The model tests of generic behaviour call: the notebooks' (catalog.lesson), so a lifecycle change is one edit.
+MODEL = catalog.lesson("default")
+MODEL_GLOBAL, MODEL_US, MODEL_BASE = MODEL.profile_id("global"), MODEL.profile_id("us"), MODEL.base_id
+# A second model with the standard 200K window, for tests about the window's edge (the lesson model has 1M).
+SMALL = catalog.lesson("second")
+SMALL_GLOBAL, SMALL_US, SMALL_BASE = SMALL.profile_id("global"), SMALL.profile_id("us"), SMALL.base_id
+# The guide's own model (Claude Sonnet 4.5, Legacy): only for tests about it, which set the account persona.
+GUIDE = catalog.guide_sample_model()
+SONNET_45_GLOBAL, SONNET_45_US, SONNET_45_BASE = GUIDE.profile_id("global"), GUIDE.profile_id("us"), GUIDE.base_id
+HAIKU_3_BASE = catalog.model("claude-3-haiku").base_id
 SAMPLES = Path(__file__).resolve().parents[1] / "notebooks" / "data"  # the committed sample PDFs
 
 

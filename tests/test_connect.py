@@ -10,11 +10,10 @@ import subprocess
 import boto3
 import pytest
 from anthropic import AnthropicBedrock
+from conftest import MODEL_GLOBAL
 
 from helpers import connect, connection
 from helpers.emulator import Emulator, auth
-
-SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 class TestOffline:
@@ -27,12 +26,12 @@ class TestOffline:
 
     def test_guide_code_runs_unchanged(self, clean_env: None) -> None:
         connect("offline")
-        message = AnthropicBedrock().messages.create(model=SONNET_45_GLOBAL, max_tokens=64,
+        message = AnthropicBedrock().messages.create(model=MODEL_GLOBAL, max_tokens=64,
                                                      messages=[{"role": "user", "content": "Hello, world"}])
         assert message.content[0].text
         body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
                            "messages": [{"role": "user", "content": "Hello, world"}]})
-        response = boto3.client("bedrock-runtime").invoke_model(body=body, modelId=SONNET_45_GLOBAL)
+        response = boto3.client("bedrock-runtime").invoke_model(body=body, modelId=MODEL_GLOBAL)
         assert json.loads(response["body"].read())["content"]
 
     @pytest.mark.cli
@@ -67,7 +66,7 @@ class TestOffline:
         from anthropic.lib.aws import _auth
 
         connect("offline")
-        AnthropicBedrock().messages.create(model=SONNET_45_GLOBAL, max_tokens=8,
+        AnthropicBedrock().messages.create(model=MODEL_GLOBAL, max_tokens=8,
                                            messages=[{"role": "user", "content": "Hi"}])
         assert _auth._get_session.cache_info().currsize >= 1
         connect("offline")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import connect, doctor
+from helpers import catalog, connect, doctor
 from helpers.emulator import auth
 
 ROOT = Path(__file__).resolve().parents[1]
+TS_SDK = "@anthropic-ai/bedrock-sdk"
+SDK_PACKAGE = ROOT / "node_modules" / "@anthropic-ai" / "bedrock-sdk" / "package.json"
 
 
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version_line: str | None) -> None:
@@ -34,6 +37,7 @@ class TestAwsCli:
 
     @pytest.mark.parametrize(("line", "status", "says"), [
         ("aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11", doctor.WARN, "v1"),
+        ("aws-cli/2.13.22 Python/3.11.5 Linux/6.1 exe/x86_64", doctor.WARN, "older than 2.13.23"),
         ("aws-cli/2.9.19 Python/3.11.2 Linux/6.1 source/x86_64.debian.12", doctor.WARN, "older than 2.13.23"),
         ("aws-cli/2.13.23 Python/3.11.5 Linux/6.1 exe/x86_64", doctor.OK, "2.13.23"),
         ("aws-cli/2.31.4 Python/3.13.7 Darwin/24.6.0 exe/arm64", doctor.OK, "2.31.4"),
@@ -46,6 +50,56 @@ class TestAwsCli:
         check = doctor.check_aws_cli()
         assert check.status == status and says in check.detail
         assert status == doctor.OK or check.fix
+
+    def test_v1_says_maintenance_and_end_of_support(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The dates come from the catalog (AWS's announcement), and the fix installs v2."""
+        fake_aws(tmp_path, monkeypatch, "aws-cli/1.45.11 Python/3.11.7 Linux/6.1 botocore/1.43.11")
+        check = doctor.check_aws_cli()
+        maintenance = catalog.general("aws_cli_v1_maintenance").value
+        end = catalog.general("aws_cli_v1_end_of_support").value
+        assert f"maintenance mode since {maintenance}, end of support {end}" in check.detail
+        assert "Install AWS CLI v2 (2.13.23 or newer)" in check.fix and "pip uninstall awscli" in check.fix
+
+
+class TestSdkVersions:
+    """What the installed (pinned) SDKs send, measured without network; the newest SDKs are in
+    test_sdk_version_trap.py."""
+
+    def test_pinned_python_sdk_sends_the_bedrock_version(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AWS_PROFILE", "a-profile-that-does-not-exist")  # the probe reads no AWS configuration
+        assert doctor.anthropic_api_version() == catalog.BEDROCK_API_VERSION
+        check = doctor.check_anthropic()
+        assert check.status == doctor.OK and f"sends anthropic_version {catalog.BEDROCK_API_VERSION}" in check.detail
+
+    @pytest.mark.skipif(shutil.which("node") is None or not SDK_PACKAGE.exists(), reason="needs Node.js and `npm ci`")
+    def test_pinned_typescript_sdk_sends_the_bedrock_version(self) -> None:
+        check = doctor.check_node()
+        assert check.status == doctor.OK, check
+        assert f"sends anthropic_version {catalog.BEDROCK_API_VERSION}" in check.detail
+
+    def test_pins_are_the_projects(self) -> None:
+        """The fixes name the project's own pins, which stay below the majors that send 2026-10-21."""
+        assert doctor.sdk_pin("anthropic") in (ROOT / "requirements.txt").read_text(encoding="utf-8")
+        assert doctor.sdk_pin("anthropic").endswith(",<2")
+        version = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"][TS_SDK]
+        assert doctor.sdk_pin(TS_SDK) == f"{TS_SDK}@{version}" and int(version.split(".")[0]) < 1
+
+    def test_node_missing_is_the_usual_warning(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+        check = doctor.check_node()
+        assert check.status == doctor.WARN and check.detail.startswith("not found") and "Node.js 20" in check.fix
+
+    @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+    def test_a_probe_that_fails_is_a_warning_not_a_traceback(self, tmp_path: Path) -> None:
+        """An SDK folder whose code throws: the row says the measurement failed, and still gives the fixes."""
+        package = tmp_path / "node_modules" / "@anthropic-ai" / "bedrock-sdk"
+        package.mkdir(parents=True)
+        (package / "package.json").write_text('{"name": "@anthropic-ai/bedrock-sdk", "version": "9.9.9"}')
+        (package / "index.js").write_text("throw new TypeError('this SDK is broken');\n")
+        check = doctor.check_node(root=tmp_path)
+        assert check.status == doctor.WARN, check
+        assert "could not measure" in check.detail and "TypeError: this SDK is broken" in check.detail
+        assert f"npm install {doctor.sdk_pin(TS_SDK)}" in check.fix
 
 
 class TestInKernel:
@@ -60,15 +114,44 @@ class TestInKernel:
         assert by_name[doctor.OFFLINE_PROBE_NAME].status == doctor.OK
         assert by_name["Credentials (boto3)"].status == doctor.OK
         assert by_name["Region"] == doctor.Check("Region", doctor.OK, "us-west-2")
-        access = [c for c in report if c.name.startswith("Access: ")]
-        assert access and all(c.status == doctor.OK for c in access)
+        access = {c.name.removeprefix("Access: "): c for c in report if c.name.startswith("Access: ")}
+        lessons = {catalog.model(k).display_name for k in catalog.load().lessons.values()}
+        assert lessons and all(access[name].status == doctor.OK for name in lessons)
+        # The guide's own model is Legacy, and the default account is a new customer: the doctor says so.
+        guide = catalog.guide_sample_model()
+        assert access[guide.display_name].status == doctor.WARN and "Legacy since" in access[guide.display_name].detail
+        assert catalog.lesson("default").display_name in access[guide.display_name].fix
         assert report.ok and report.exit_code == 0
+
+    def test_legacy_model_for_an_account_that_uses_it(self, clean_env: None) -> None:
+        conn = connect("offline")
+        conn.emulator.account(legacy_use=True)
+        try:
+            rows = {c.name: c for c in doctor.check_model_access()}
+        finally:
+            conn.emulator.reset()
+        assert rows[f"Access: {catalog.guide_sample_model().display_name}"].status == doctor.OK
+
+    @pytest.mark.parametrize(("flags", "says", "fix"), [
+        ({"marketplace": False}, "aws-marketplace:Subscribe", "aws-marketplace:ViewSubscriptions"),
+        ({"use_case_form": False}, "use case details", "PutUseCaseForModelAccess"),
+    ])
+    def test_first_call_prerequisites(self, clean_env: None, flags: dict[str, bool], says: str, fix: str) -> None:
+        conn = connect("offline")
+        conn.emulator.account(**flags)
+        try:
+            rows = {c.name: c for c in doctor.check_model_access()}
+        finally:
+            conn.emulator.reset()
+        row = rows[f"Access: {catalog.lesson('default').display_name}"]
+        assert row.status == doctor.WARN and says in row.detail and fix in row.fix
 
     def test_revoked_access_is_a_warning_with_the_fix(self, clean_env: None) -> None:
         conn = connect("offline")
-        conn.emulator.revoke_access("claude-sonnet-4-5")
+        lesson = catalog.lesson("default")
+        conn.emulator.revoke_access(lesson.key)
         try:
-            check = next(c for c in doctor.check_model_access() if c.name == "Access: Claude Sonnet 4.5")
+            check = next(c for c in doctor.check_model_access() if c.name == f"Access: {lesson.display_name}")
         finally:
             conn.emulator.reset()
         assert check.status == doctor.WARN and "use-case form" in check.fix

@@ -23,8 +23,9 @@ import botocore.loaders
 import botocore.session
 import pytest
 from anthropic import AnthropicBedrock
-from anthropic.lib.aws import _auth as anthropic_auth
+from anthropic.lib.aws import _auth as anthropic_aws_auth
 from anthropic.lib.bedrock import AnthropicBedrockMantle
+from anthropic.lib.bedrock import _auth as anthropic_bedrock_auth
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -46,7 +47,9 @@ from helpers.errors import RULES, Explanation, credentials_explanation, credenti
 
 SONNET_45 = catalog.model("claude-sonnet-4-5")
 SONNET_4 = catalog.model("claude-sonnet-4")
-US = SONNET_45.profile_id("us")
+# The model the notebooks call (Active): what a new account may invoke, so each test meets the error it provokes.
+LESSON = catalog.lesson("default")
+US = LESSON.profile_id("us")
 HELLO = [{"role": "user", "content": "Hello, world"}]
 ROOT = Path(__file__).resolve().parents[1]
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
@@ -214,12 +217,12 @@ class TestRequestBodies:
     """InvokeModel bodies Bedrock rejects."""
 
     def test_temperature_and_top_p(self, runtime: Any) -> None:
-        assert SONNET_45.rejects_temperature_with_top_p
+        assert LESSON.rejects_temperature_with_top_p
         e = raised(runtime.invoke_model, body=claude_body(temperature=0.5, top_p=0.9), modelId=US)
         check(e, "ValidationException", 8, "only one")
 
     def test_extra_model_key(self, runtime: Any) -> None:
-        e = raised(runtime.invoke_model, body=claude_body(model=SONNET_45.api_name), modelId=US)
+        e = raised(runtime.invoke_model, body=claude_body(model=LESSON.api_name), modelId=US)
         check(e, "ValidationException", 10, 'remove "model"', "modelId")
 
     def test_missing_max_tokens(self, runtime: Any) -> None:
@@ -235,15 +238,22 @@ class TestRequestBodies:
         check(e, "ValidationException", 10, '"anthropic_version": "bedrock-2023-05-31"')
 
     def test_prompt_too_long(self, runtime: Any) -> None:
-        e = raised(runtime.invoke_model, body=claude_body("x" * 800_100, max_tokens=16), modelId=US)
-        beta_models = [m.key for m in catalog.models() if m.context_1m_beta and m.lifecycle() == catalog.ACTIVE]
-        check(e, "ValidationException", 13, catalog.CONTEXT_1M_BETA, "count", *beta_models)
+        """Over a 200K window: the fix says the beta widens nothing now and names the native-1M models."""
+        model = short_context_model()
+        e = raised(runtime.invoke_model, body=claude_body("x" * 800_100, max_tokens=16), modelId=model.profile_id("us"))
+        check(e, "ValidationException", 13, catalog.CONTEXT_1M_BETA, "count", "no active model",
+              str(catalog.general("beta_1m_retired").value), LESSON.key)
+
+    def test_input_too_long_bedrock_wording(self) -> None:
+        """Bedrock's own wording (captures on Claude 4.5, M), as the TypeScript SDK prints it."""
+        check("BadRequestError: 400 Input is too long for requested model.", "ValidationException", 13,
+              "estimate_tokens", LESSON.key)
 
     def test_invalid_beta_flag(self, runtime: Any) -> None:
         model = short_context_model()
         body = claude_body(anthropic_beta=[catalog.CONTEXT_1M_BETA])
         e = raised(runtime.invoke_model, body=body, modelId=model.profile_id("us"))
-        check(e, "ValidationException", 13, "additionalModelRequestFields", SONNET_45.key)
+        check(e, "ValidationException", 13, "additionalModelRequestFields", LESSON.key)
 
 
 class TestConverseDocuments:
@@ -423,10 +433,15 @@ def no_credentials(clean_env: None, emulator: Emulator, monkeypatch: pytest.Monk
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("ANTHROPIC_BEDROCK_MANTLE_BASE_URL", emulator.url)
     # The Python SDK keeps one boto3 session per process, with the credentials it first resolved: start afresh,
-    # as a new kernel would.
-    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+    # as a new kernel would (anthropic 1.x caches them in lib.bedrock, Mantle and 2.x in lib.aws).
+    forget_anthropic_sessions()
     yield emulator
-    anthropic_auth._get_session.cache_clear()  # type: ignore[attr-defined]
+    forget_anthropic_sessions()
+
+
+def forget_anthropic_sessions() -> None:
+    for module in (anthropic_aws_auth, anthropic_bedrock_auth):
+        module._get_session.cache_clear()  # type: ignore[attr-defined]
 
 
 def caller_identity() -> Any:
@@ -451,7 +466,8 @@ class TestCredentials:
 
     def test_anthropic_bedrock_none(self, no_credentials: Emulator) -> None:
         e = raised(AnthropicBedrock(max_retries=0).messages.create, model=US, max_tokens=8, messages=HELLO)
-        assert type(e) is RuntimeError and "Could not resolve AWS credentials" in str(e)
+        # anthropic 1.x says "could not resolve credentials from session", 2.x "Could not resolve AWS credentials…"
+        assert type(e) is RuntimeError and "resolve" in str(e) and "credentials" in str(e)
         check(e, "RuntimeError", None, *self.REMEDIES)
 
     def test_anthropic_bedrock_mantle_none(self, no_credentials: Emulator) -> None:
@@ -603,3 +619,123 @@ class TestCredentialsProblem:
         monkeypatch.delenv("AWS_PROFILE")
         session = boto3.Session(aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY)
         assert credentials_problem(session) is None
+
+
+# --- Bedrock as it is today (issue F): API versions, model rules, access -------------------------------------
+
+OPUS_47 = catalog.model("claude-opus-4-7")
+NEW_VERSION_BODY = {"anthropic_version": catalog.NEW_API_VERSION}
+
+
+class TestApiVersions:
+    """API version 2026-10-21, which anthropic>=2 and @anthropic-ai/bedrock-sdk>=1 send by default."""
+
+    REMEDIES = ("anthropic[bedrock]", ",<2", "@anthropic-ai/bedrock-sdk@0.", 'extra_body={"anthropic_version": '
+                f'"{catalog.BEDROCK_API_VERSION}"}}', str(catalog.general("new_api_version_on_bedrock").value))
+
+    def test_boto3(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(**NEW_VERSION_BODY), modelId=US)
+        got = check(e, "ValidationException", 9, *self.REMEDIES)
+        assert got.message == f"Invalid API version: {catalog.NEW_API_VERSION}"
+
+    def test_anthropic_names_a_model_that_takes_it(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=US, max_tokens=64, messages=HELLO, extra_body=NEW_VERSION_BODY)
+        assert isinstance(e, anthropic.BadRequestError) and e.status_code == 400
+        got = check(e, "ValidationException", 9, *self.REMEDIES)
+        named = got.fix.split('e.g. "')[1].split('"')[0]
+        assert catalog.model(named).accepts_api_version(catalog.NEW_API_VERSION) and "sonnet" in named
+
+    def test_typescript_text(self) -> None:
+        check(f"BadRequestError: 400 Invalid API version: {catalog.NEW_API_VERSION}", "ValidationException", 9,
+              *self.REMEDIES)
+
+    def test_other_bad_versions_keep_the_body_advice(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(anthropic_version="2023-06-01"), modelId=US)
+        check(e, "ValidationException", 10, f'"anthropic_version": "{catalog.BEDROCK_API_VERSION}"')
+
+    def test_sampling_removed_by_the_new_version(self, runtime: Any) -> None:
+        body = claude_body(temperature=1.0, **NEW_VERSION_BODY)
+        e = raised(runtime.invoke_model, body=body, modelId=OPUS_47.profile_id("us"))
+        got = check(e, "ValidationException", 9, "Remove temperature", catalog.BEDROCK_API_VERSION)
+        assert got.message == "temperature: Extra inputs are not permitted"
+
+
+class TestModelRules:
+    """Rules of the newest models, whatever the API version."""
+
+    def test_sampling_deprecated_boto3(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(temperature=0.2), modelId=OPUS_47.profile_id("us"))
+        got = check(e, "ValidationException", 8, "Remove temperature", "prompt")
+        assert got.message.endswith("`temperature` is deprecated for this model.")
+
+    def test_sampling_deprecated_converse(self, runtime: Any) -> None:
+        e = raised(runtime.converse, modelId=OPUS_47.profile_id("us"), inferenceConfig={"topP": 0.5},
+                   messages=[{"role": "user", "content": [{"text": "Hi"}]}])
+        check(e, "ValidationException", 8, "Remove top_p")
+
+    def test_thinking_enabled_on_an_adaptive_only_model(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=OPUS_47.profile_id("us"), max_tokens=4096, messages=HELLO,
+                   thinking={"type": "enabled", "budget_tokens": 2048})
+        assert isinstance(e, anthropic.BadRequestError)
+        got = check(e, "ValidationException", None, '"type": "adaptive"', "output_config", OPUS_47.display_name)
+        assert '"thinking.type.enabled" is not supported for this model.' in got.message
+
+    def test_count_tokens_on_a_profile(self, runtime: Any) -> None:
+        request = {"invokeModel": {"body": claude_body().encode()}}
+        e = raised(runtime.count_tokens, modelId=US, input=request)
+        check(e, "ValidationException", None, "bare id", LESSON.base_id, "bedrock-mantle")
+        assert LESSON.base_id in explain(e, model_id=US).fix
+
+    def test_count_tokens_on_a_model_without_it(self, runtime: Any) -> None:
+        request = {"invokeModel": {"body": claude_body().encode()}}
+        e = raised(runtime.count_tokens, modelId=OPUS_47.base_id, input=request)
+        got = explain(e, model_id=OPUS_47.base_id)
+        assert got.recognised and f"{OPUS_47.display_name} has no CountTokens" in got.fix
+
+
+class TestAccessToday:
+    """Model access as it works today: the default account is a new customer (emulator.account)."""
+
+    def test_legacy_model_for_a_new_customer(self, runtime: Any) -> None:
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=SONNET_45.profile_id("us"))
+        got = check(e, "ResourceNotFoundException", 4, 'catalog.lesson("default")', LESSON.profile_id("global"),
+                    "legacy_use=True", f"in the last {catalog.general('legacy_inactivity_days').value} days")
+        assert "Legacy" in got.title
+
+    def test_legacy_both_wordings_and_the_typescript_text(self) -> None:
+        quote = catalog.general("legacy_inactivity_days").quote
+        older = quote.replace("30 days", "15 days")
+        for text in (f"NotFoundError: 404 {quote}", f"An error occurred (ResourceNotFoundException) when calling "
+                     f"the InvokeModel operation: {older}"):
+            check(text, "ResourceNotFoundException", 4, LESSON.profile_id("global"))
+
+    def test_legacy_anthropic_names_the_model(self, claude: AnthropicBedrock) -> None:
+        e = raised(claude.messages.create, model=SONNET_45.profile_id("global"), max_tokens=64, messages=HELLO)
+        assert isinstance(e, anthropic.NotFoundError)
+        check(e, "ResourceNotFoundException", 4, f"has used {SONNET_45.display_name}")
+
+    def test_use_case_form(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.account(use_case_form=False)
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=US)
+        check(e, "ResourceNotFoundException", 2, "use-case details", "PutUseCaseForModelAccess", "15 minutes")
+
+    def test_marketplace(self, claude: AnthropicBedrock, emulator: Emulator) -> None:
+        emulator.account(marketplace=False)
+        e = raised(claude.messages.create, model=US, max_tokens=64, messages=HELLO)
+        assert isinstance(e, anthropic.PermissionDeniedError)
+        check(e, "AccessDeniedException", 3, "aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe")
+
+    def test_scp_on_global(self, runtime: Any, emulator: Emulator) -> None:
+        emulator.account(scp_blocks_global=True)
+        e = raised(runtime.invoke_model, body=claude_body(), modelId=LESSON.profile_id("global"))
+        got = check(e, "AccessDeniedException", 6, f'modelId="{LESSON.profile_id("us")}"', "aws:RequestedRegion",
+                    '"unspecified"')
+        assert "global." in got.title
+        runtime.invoke_model(body=claude_body(), modelId=US)  # the geographic profile the fix names works
+
+    def test_scp_elsewhere_keeps_the_general_advice(self) -> None:
+        text = ("An error occurred (AccessDeniedException) when calling the InvokeModel operation: User: "
+                f"arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: bedrock:InvokeModel on "
+                f"resource: {LESSON.foundation_model_arn('us-east-2')} with an explicit deny in a service control "
+                "policy")
+        check(text, "AccessDeniedException", 6, "every destination region")

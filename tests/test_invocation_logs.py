@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
-from conftest import NO_RETRY, SONNET_45_GLOBAL, SONNET_45_US, claude_body, client_of
+from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body, client_of
 
 from helpers import connect, cost
 from helpers import invocation_logs as logs
@@ -93,17 +93,17 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
         client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=logs.logging_config(
             done.bucket, done.prefix, done.group, ROLE_ARN))
         runtime = client_of(emu, "bedrock-runtime")
-        for text, model_id in (("one", SONNET_45_GLOBAL), ("two", SONNET_45_GLOBAL), ("three", SONNET_45_US)):
+        for text, model_id in (("one", MODEL_GLOBAL), ("two", MODEL_GLOBAL), ("three", MODEL_US)):
             response = runtime.invoke_model(body=claude_body(text), modelId=model_id)
             usage = json.loads(response["body"].read())["usage"]
             done.usage[response["ResponseMetadata"]["RequestId"]] = (model_id, usage["input_tokens"],
                                                                       usage["output_tokens"])
-        response = runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)
-        done.usage[response["ResponseMetadata"]["RequestId"]] = (SONNET_45_US, response["usage"]["inputTokens"],
+        response = runtime.converse(modelId=MODEL_US, messages=MESSAGES)
+        done.usage[response["ResponseMetadata"]["RequestId"]] = (MODEL_US, response["usage"]["inputTokens"],
                                                                   response["usage"]["outputTokens"])
         with pytest.raises(ClientError) as excinfo:
-            runtime.invoke_model(body="{}", modelId=SONNET_45_GLOBAL)
-        done.failed[excinfo.value.response["ResponseMetadata"]["RequestId"]] = SONNET_45_GLOBAL
+            runtime.invoke_model(body="{}", modelId=MODEL_GLOBAL)
+        done.failed[excinfo.value.response["ResponseMetadata"]["RequestId"]] = MODEL_GLOBAL
         yield done
     finally:
         emu.stop()
@@ -523,42 +523,42 @@ class TestSummarize:
     """Calls, errors, tokens and cost per day and model id."""
 
     def test_grouping_and_counts(self) -> None:
-        records = [rec("2026-07-02", SONNET_45_GLOBAL, 1_000, 100), rec("2026-07-01", SONNET_45_US, 2_000, 200),
-                   rec("2026-07-01", SONNET_45_GLOBAL, 3_000, 300), rec("2026-07-01", SONNET_45_GLOBAL, 4_000, 400),
-                   rec("2026-07-01", SONNET_45_GLOBAL, error="ThrottlingException"),
-                   rec("2026-07-02", SONNET_45_GLOBAL, error="ValidationException")]
+        records = [rec("2026-07-02", MODEL_GLOBAL, 1_000, 100), rec("2026-07-01", MODEL_US, 2_000, 200),
+                   rec("2026-07-01", MODEL_GLOBAL, 3_000, 300), rec("2026-07-01", MODEL_GLOBAL, 4_000, 400),
+                   rec("2026-07-01", MODEL_GLOBAL, error="ThrottlingException"),
+                   rec("2026-07-02", MODEL_GLOBAL, error="ValidationException")]
         summary = logs.summarize(records)
         assert [(r.day, r.model_id) for r in summary] == [
-            ("2026-07-01", SONNET_45_GLOBAL), ("2026-07-01", SONNET_45_US), ("2026-07-02", SONNET_45_GLOBAL)]
+            ("2026-07-01", MODEL_GLOBAL), ("2026-07-01", MODEL_US), ("2026-07-02", MODEL_GLOBAL)]
         rows = rows_by_key(summary)
-        day1 = rows["2026-07-01", SONNET_45_GLOBAL]
+        day1 = rows["2026-07-01", MODEL_GLOBAL]
         assert (day1.calls, day1.errors, day1.input_tokens, day1.output_tokens) == (3, 1, 7_000, 700)
-        day2 = rows["2026-07-02", SONNET_45_GLOBAL]
+        day2 = rows["2026-07-02", MODEL_GLOBAL]
         assert (day2.calls, day2.errors, day2.input_tokens, day2.output_tokens) == (2, 1, 1_000, 100)
-        assert rows["2026-07-01", SONNET_45_US].calls == 1
+        assert rows["2026-07-01", MODEL_US].calls == 1
 
     def test_cost_is_the_estimate_per_call(self) -> None:
         """Each call priced on its own: two 150K-token calls stay below the long-context tier."""
-        records = [rec("2026-07-01", SONNET_45_GLOBAL, 150_000, 1_000),
-                   rec("2026-07-01", SONNET_45_GLOBAL, 150_000, 2_000)]
+        records = [rec("2026-07-01", MODEL_GLOBAL, 150_000, 1_000),
+                   rec("2026-07-01", MODEL_GLOBAL, 150_000, 2_000)]
         [row] = logs.summarize(records)
-        expected = (cost.estimate(SONNET_45_GLOBAL, 150_000, 1_000).usd
-                    + cost.estimate(SONNET_45_GLOBAL, 150_000, 2_000).usd)
+        expected = (cost.estimate(MODEL_GLOBAL, 150_000, 1_000).usd
+                    + cost.estimate(MODEL_GLOBAL, 150_000, 2_000).usd)
         assert row.usd == pytest.approx(expected)
-        assert row.usd < cost.estimate(SONNET_45_GLOBAL, 300_000, 3_000).usd  # not one 300K request
+        assert row.usd < cost.estimate(MODEL_GLOBAL, 300_000, 3_000).usd  # not one 300K request
         assert row.usd == pytest.approx((300_000 * 3.00 + 3_000 * 15.00) / 1e6)
 
     def test_errors_are_not_priced(self) -> None:
-        ok = rec("2026-07-01", SONNET_45_US, 10_000, 1_000)
-        failed = {**rec("2026-07-01", SONNET_45_US, 99_999, 99_999), "errorCode": "ThrottlingException"}
+        ok = rec("2026-07-01", MODEL_US, 10_000, 1_000)
+        failed = {**rec("2026-07-01", MODEL_US, 99_999, 99_999), "errorCode": "ThrottlingException"}
         [row] = logs.summarize([ok, failed])
         assert (row.calls, row.errors, row.input_tokens, row.output_tokens) == (2, 1, 10_000, 1_000)
-        assert row.usd == pytest.approx(cost.estimate(SONNET_45_US, 10_000, 1_000).usd)
+        assert row.usd == pytest.approx(cost.estimate(MODEL_US, 10_000, 1_000).usd)
 
     def test_global_and_regional_priced_differently(self) -> None:
-        rows = rows_by_key(logs.summarize([rec("2026-07-01", SONNET_45_GLOBAL, 100_000, 10_000),
-                                           rec("2026-07-01", SONNET_45_US, 100_000, 10_000)]))
-        global_, regional = rows["2026-07-01", SONNET_45_GLOBAL].usd, rows["2026-07-01", SONNET_45_US].usd
+        rows = rows_by_key(logs.summarize([rec("2026-07-01", MODEL_GLOBAL, 100_000, 10_000),
+                                           rec("2026-07-01", MODEL_US, 100_000, 10_000)]))
+        global_, regional = rows["2026-07-01", MODEL_GLOBAL].usd, rows["2026-07-01", MODEL_US].usd
         assert global_ == pytest.approx(0.30 + 0.15)
         assert regional == pytest.approx(global_ * 1.10)
 
@@ -579,7 +579,7 @@ class TestSummarize:
         today = {r["timestamp"][:10] for r in logs.read_folder(logged.log_dir / "s3")}
         assert len(today) == 1  # written within the same run
         rows = rows_by_key(summary)
-        for model_id in (SONNET_45_GLOBAL, SONNET_45_US):
+        for model_id in (MODEL_GLOBAL, MODEL_US):
             mine = [u for u in logged.usage.values() if u[0] == model_id]
             failed = [m for m in logged.failed.values() if m == model_id]
             row = rows[next(iter(today)), model_id]
@@ -588,7 +588,7 @@ class TestSummarize:
             assert row.usd == pytest.approx(sum(cost.estimate(model_id, u[1], u[2]).usd for u in mine))
 
     def test_text_and_html(self) -> None:
-        summary = logs.summarize([rec("2026-07-01", SONNET_45_GLOBAL, 1_234_567, 89),
+        summary = logs.summarize([rec("2026-07-01", MODEL_GLOBAL, 1_234_567, 89),
                                   rec("2026-07-01", "<script>", 1, 1)])
         lines = str(summary).splitlines()
         assert lines[0].split() == ["day", "model", "id", "calls", "errors", "input", "tokens", "output", "tokens",
@@ -617,8 +617,8 @@ class TestReadOffline:
         config = logs.logging_config(bucket, prefix="team/bedrock")
         boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=config)
         runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
-        ids, usage = [], {SONNET_45_GLOBAL: [0, 0], SONNET_45_US: [0, 0]}
-        for model_id in (SONNET_45_GLOBAL, SONNET_45_GLOBAL, SONNET_45_US):
+        ids, usage = [], {MODEL_GLOBAL: [0, 0], MODEL_US: [0, 0]}
+        for model_id in (MODEL_GLOBAL, MODEL_GLOBAL, MODEL_US):
             response = runtime.converse(modelId=model_id, messages=MESSAGES)
             ids.append(response["ResponseMetadata"]["RequestId"])
             usage[model_id][0] += response["usage"]["inputTokens"]
@@ -627,7 +627,7 @@ class TestReadOffline:
         assert sorted(r["requestId"] for r in records) == sorted(ids)
         assert {r["region"] for r in records} == {offline.region}
         summary = logs.summarize(records)
-        assert {r.model_id for r in summary} == {SONNET_45_GLOBAL, SONNET_45_US}
+        assert {r.model_id for r in summary} == {MODEL_GLOBAL, MODEL_US}
         assert {r.day for r in summary} == {r["timestamp"][:10] for r in records}
         for model_id, (tokens_in, tokens_out) in usage.items():
             rows = [r for r in summary if r.model_id == model_id]
@@ -641,10 +641,10 @@ class TestReadOffline:
         tag = uuid.uuid4().hex[:10]
         first = logs.logging_config(log_group=f"/aws/bedrock/first-{tag}", role_arn=ROLE_ARN)
         bedrock.put_model_invocation_logging_configuration(loggingConfig=first)
-        runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)
+        runtime.converse(modelId=MODEL_US, messages=MESSAGES)
         second = logs.logging_config(log_group=f"/aws/bedrock/second-{tag}", role_arn=ROLE_ARN)
         bedrock.put_model_invocation_logging_configuration(loggingConfig=second)
-        mine = {runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
+        mine = {runtime.converse(modelId=MODEL_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
                 for _ in range(2)}
         assert {r["requestId"] for r in logs.read(offline, second)} == mine
 
@@ -657,7 +657,7 @@ class TestReadOffline:
         config = logs.logging_config(f"dots-{tag}", prefix=prefix, log_group=f"{group}-{tag}", role_arn=ROLE_ARN)
         boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=config)
         runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
-        ids = sorted(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
+        ids = sorted(runtime.converse(modelId=MODEL_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
                      for _ in range(2))
         assert sorted(r["requestId"] for r in logs.read(offline, config)) == ids  # S3, the first destination
         only_group = {k: v for k, v in config.items() if k != "s3Config"}

@@ -7,16 +7,15 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import MODEL_GLOBAL
 
 from helpers import connect, invocation_logs
-
-SONNET_45_GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 def logged_calls(n: int) -> None:
     runtime = boto3.client("bedrock-runtime")
     for i in range(n):
-        runtime.invoke_model(modelId=SONNET_45_GLOBAL, body=json.dumps({
+        runtime.invoke_model(modelId=MODEL_GLOBAL, body=json.dumps({
             "anthropic_version": "bedrock-2023-05-31", "max_tokens": 16,
             "messages": [{"role": "user", "content": f"call {i}"}]}))
 

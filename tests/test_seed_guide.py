@@ -1,8 +1,18 @@
 """The guide's own code samples (tests/seed_samples/, verbatim) run unchanged against the emulator.
 
 Every sample runs as a subprocess with the environment a learner gets from the emulator's ``export``
-lines. All succeed except the guide's "regional" samples, whose bare model id Bedrock rejects; those
-must fail exactly as Bedrock fails. A drift test keeps the committed samples identical to the guide.
+lines, and gets what Bedrock gives such a learner today (November 2026):
+
+- The samples that invoke the guide's model, Claude Sonnet 4.5 (Legacy since 2026-10-08), fail for the
+  emulator's default account, a new customer ("New customers cannot use Legacy models"), with Bedrock's
+  ResourceNotFoundException 404. With ``emulator.account(legacy_use=True)`` (an account still using it)
+  they succeed as they did before.
+- The guide's "regional" samples, whose bare model id Bedrock rejects, fail with the on-demand 400 for
+  every account (the id is refused before access is checked).
+- Listing models (boto3, the AWS CLI) works for every account.
+
+The samples run with the project's pinned SDKs; tests/test_sdk_version_trap.py runs them with the newest.
+A drift test keeps the committed samples identical to the guide.
 """
 
 from __future__ import annotations
@@ -18,7 +28,9 @@ from pathlib import Path
 import pytest
 from conftest import SONNET_45_BASE
 
-from helpers.emulator import auth
+from helpers import catalog
+from helpers.emulator import Emulator, auth
+from helpers.errors import explain
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "seed_samples"
@@ -31,6 +43,8 @@ ON_DEMAND_MESSAGE = (
     "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn\u2019t "
     "supported. Retry your request with the ID or ARN of an inference profile that contains this model."
 )
+# What a new customer gets for a Legacy model (the catalog keeps Bedrock's text with its source).
+LEGACY_MESSAGE = catalog.general("legacy_inactivity_days").quote
 # A learner replaces the guide's placeholders with their own keys. Here the emulator's documented
 # temporary credentials play that part; this substitution is the only edit made to any sample.
 PLACEHOLDERS = {
@@ -71,6 +85,21 @@ def succeeded(proc: subprocess.CompletedProcess[str]) -> str:
     return proc.stdout
 
 
+def refused_as_legacy(proc: subprocess.CompletedProcess[str]) -> str:
+    """stderr of a sample that a new account ran against the Legacy Sonnet 4.5: Bedrock's 404, which
+    helpers.errors.explain recognises in the printed text."""
+    assert LEGACY_MESSAGE in proc.stderr, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    why = explain(proc.stderr)
+    assert why.recognised and why.code == "ResourceNotFoundException" and "Legacy" in why.title, why
+    return proc.stderr
+
+
+@pytest.fixture
+def legacy_user(emulator: Emulator) -> None:
+    """An account that has been using the Legacy models (conftest's reset restores the new customer)."""
+    emulator.account(legacy_use=True)
+
+
 def run_python(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, str(path)], {**env, "PYTHONIOENCODING": "utf-8"})
 
@@ -97,12 +126,27 @@ class TestPythonSamples:
         assert lines and all(line.startswith("anthropic.claude-") for line in lines)
         assert SONNET_45_BASE in lines
 
-    def test_boto3_invoke(self, aws_env: dict[str, str]) -> None:
+    def test_boto3_invoke_new_account(self, aws_env: dict[str, str]) -> None:
+        """A new customer: boto3 raises ResourceNotFoundException with Bedrock's Legacy message."""
+        proc = run_python(SAMPLES / "boto3_invoke.py", aws_env)
+        assert proc.returncode != 0 and proc.stdout == ""
+        last = refused_as_legacy(proc).strip().splitlines()[-1]
+        assert last.startswith("botocore.errorfactory.ResourceNotFoundException: An error occurred "
+                               "(ResourceNotFoundException) when calling the InvokeModel operation: ")
+
+    def test_boto3_invoke(self, aws_env: dict[str, str], legacy_user: None) -> None:
         """Prints the response's content: a list with one text block."""
         content = ast.literal_eval(succeeded(run_python(SAMPLES / "boto3_invoke.py", aws_env)).strip())
         assert [block["type"] for block in content] == ["text"] and content[0]["text"].strip()
 
-    def test_anthropic_create_with_typed_keys(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+    def test_anthropic_create_with_typed_keys_new_account(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        copy = tmp_path / "python_create.py"
+        copy.write_text(with_keys((SAMPLES / "python_create.py").read_text(encoding="utf-8")), encoding="utf-8")
+        proc = run_python(copy, aws_env)
+        assert proc.returncode != 0 and proc.stdout == ""
+        assert refused_as_legacy(proc).strip().splitlines()[-1].startswith("anthropic.NotFoundError: Error code: 404")
+
+    def test_anthropic_create_with_typed_keys(self, aws_env: dict[str, str], tmp_path: Path, legacy_user: None) -> None:
         """The sample with explicit keys (session credentials, us-west-2) prints a TextBlock list."""
         source = (SAMPLES / "python_create.py").read_text(encoding="utf-8")
         copy = tmp_path / "python_create.py"
@@ -110,12 +154,22 @@ class TestPythonSamples:
         out = succeeded(run_python(copy, aws_env)).strip()
         assert out.startswith("[TextBlock(") and "type='text'" in out
 
-    def test_anthropic_global(self, aws_env: dict[str, str]) -> None:
+    def test_anthropic_global_new_account(self, aws_env: dict[str, str]) -> None:
+        """anthropic.NotFoundError, HTTP 404, Bedrock's Legacy message verbatim."""
+        proc = run_python(SAMPLES / "python_global.py", aws_env)
+        assert proc.returncode != 0
+        last = refused_as_legacy(proc).strip().splitlines()[-1]
+        assert last == f"anthropic.NotFoundError: Error code: 404 - {{'message': {LEGACY_MESSAGE!r}}}"
+
+    def test_anthropic_global(self, aws_env: dict[str, str], legacy_user: None) -> None:
         """The global-endpoint sample runs cleanly (it prints nothing)."""
         assert succeeded(run_python(SAMPLES / "python_global.py", aws_env)) == ""
 
-    def test_anthropic_regional_fails_like_bedrock(self, aws_env: dict[str, str]) -> None:
-        """The bare id: BadRequestError, HTTP 400, Bedrock's on-demand message verbatim."""
+    @pytest.mark.parametrize("legacy_use", [False, True], ids=["new-account", "legacy-user"])
+    def test_anthropic_regional_fails_like_bedrock(self, aws_env: dict[str, str], emulator: Emulator,
+                                                   legacy_use: bool) -> None:
+        """The bare id: BadRequestError, HTTP 400, Bedrock's on-demand message verbatim, for every account."""
+        emulator.account(legacy_use=legacy_use)
         proc = run_python(SAMPLES / "python_regional.py", aws_env)
         assert proc.returncode != 0, proc.stdout
         last = proc.stderr.strip().splitlines()[-1]
@@ -127,7 +181,14 @@ class TestTypeScriptSamples:
 
     pytestmark = needs_tsx
 
-    def test_create_with_typed_keys(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+    def test_create_with_typed_keys_new_account(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        """main().catch(console.error) logs the SDK's NotFoundError (404) and exits 0, as the guide's code does."""
+        source = (SAMPLES / "typescript_create.ts").read_text(encoding="utf-8")
+        proc = run_ts(ts_project_copy(tmp_path, "typescript_create.ts", with_keys(source)), aws_env)
+        assert proc.returncode == 0 and proc.stdout == ""
+        assert f"NotFoundError: 404 {LEGACY_MESSAGE}" in refused_as_legacy(proc) and "status: 404," in proc.stderr
+
+    def test_create_with_typed_keys(self, aws_env: dict[str, str], tmp_path: Path, legacy_user: None) -> None:
         """The sample with explicit keys logs the Message (its main().catch would log an error instead)."""
         source = (SAMPLES / "typescript_create.ts").read_text(encoding="utf-8")
         copy = ts_project_copy(tmp_path, "typescript_create.ts", with_keys(source))
@@ -138,7 +199,13 @@ class TestTypeScriptSamples:
         assert re.search(r"id: 'msg_bdrk_01\w+'", out), out
         assert "type: 'message'" in out and "stop_reason: 'end_turn'" in out
 
-    def test_global(self, aws_env: dict[str, str]) -> None:
+    def test_global_new_account(self, aws_env: dict[str, str]) -> None:
+        """An unhandled NotFoundError with status 404 and Bedrock's Legacy message."""
+        proc = run_ts(SAMPLES / "typescript_global.ts", aws_env)
+        assert proc.returncode != 0, proc.stdout
+        assert f"NotFoundError: 404 {LEGACY_MESSAGE}\n" in refused_as_legacy(proc) and "status: 404," in proc.stderr
+
+    def test_global(self, aws_env: dict[str, str], legacy_user: None) -> None:
         """The global-endpoint sample (top-level await) runs cleanly and prints nothing."""
         proc = run_ts(SAMPLES / "typescript_global.ts", aws_env)
         assert succeeded(proc) == "" and proc.stderr == ""

@@ -2,7 +2,7 @@
 
 Start it in the foreground with ``python -m helpers.emulator`` (it prints the ``export`` lines to
 paste into a shell), or in-process with :func:`start`, which returns a handle with ``.url``,
-``.env``, ``.stop()`` and the teaching controls (``revoke_access``, ``throttle``, ``timeout``…).
+``.env``, ``.stop()`` and the teaching controls (``account``, ``revoke_access``, ``throttle``, ``timeout``…).
 Notebooks never import this module directly: ``helpers.connect()`` does it for offline mode.
 """
 
@@ -103,6 +103,24 @@ class Controls:
     def grant_access(self, model: str = "all") -> dict:
         return self._control("grant_access", model=model)
 
+    def account(self, legacy_use: bool | None = None, marketplace: bool | None = None,
+                use_case_form: bool | None = None, scp_blocks_global: bool | None = None,
+                invited: str | list[str] | None = None, data_share: bool | None = None) -> dict:
+        """Set who the account is for model access; flags left out keep their value, ``reset()`` restores
+        the defaults.
+
+        Default: a *new customer* whose access otherwise works (``legacy_use=False``): AWS says "New customers
+        cannot use Legacy models", and a learner starting the guide today has not been using its Claude
+        Sonnet 4.5, so Legacy models answer ResourceNotFoundException. ``legacy_use=True``: an existing customer
+        still using them. ``marketplace=False``: the AWS Marketplace 403 of a first call without the
+        aws-marketplace permissions. ``use_case_form=False``: Anthropic's use-case form not submitted (404).
+        ``scp_blocks_global=True``: an SCP denies ``global.`` profiles (403); ``us.``/``jp.``… and in-region ids
+        keep working. ``invited``: invite-only models (Mythos) approved for the account, as ids or "all".
+        ``data_share=True``: opted in to provider data sharing (Fable, Mythos 5 and later).
+        """
+        return self._control("account", legacy_use=legacy_use, marketplace=marketplace, use_case_form=use_case_form,
+                             scp_blocks_global=scp_blocks_global, invited=invited, data_share=data_share)
+
     def throttle(self, next: int = 0, rate: float = 0.0, mid_stream: bool = False, seed: int = 0,
                  message: str | None = None) -> dict:
         """Throttle the next ``next`` invocations and/or a seeded fraction ``rate`` of them; with
@@ -124,7 +142,7 @@ class Controls:
         return self._control("set_date", date=date)
 
     def reset(self) -> dict:
-        """Grant every model and clear faults and latency."""
+        """Grant every model, restore the default account (a new customer), and clear faults and latency."""
         return self._control("reset")
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, errors
+from . import blocks, errors, model_rules
 from . import documents as docs
 
-API_VERSIONS = re.compile(r"^(bedrock-2023-05-31|20\d\d-\d\d-\d\d)$")  # 2.x SDKs send "2026-10-21"
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
 ALLOWED = frozenset((
     *REQUIRED, "anthropic_beta", "system", "stop_sequences", "temperature", "top_p", "top_k", "tools",
@@ -146,19 +144,16 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     violations = schema_violations(body)
     if violations:
         raise errors.malformed(violations)
-    if not API_VERSIONS.match(body["anthropic_version"]):
-        raise errors.invalid_api_version(body["anthropic_version"])
+    model_rules.check_api_version(body, model)
+    model_rules.check_new_version_rules(body)
     betas = list(body.get("anthropic_beta", []))
-    reaches_1m = model.max_context_tokens >= catalog.LONG_CONTEXT_WINDOW  # via the beta or natively
-    for beta in betas:
-        if beta not in KNOWN_BETAS or (beta == catalog.CONTEXT_1M_BETA and not reaches_1m):
-            raise errors.invalid_beta()
+    model_rules.check_betas(betas, KNOWN_BETAS, model)
     messages = _messages(body["messages"])
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
-    if model.rejects_temperature_with_top_p and "temperature" in body and "top_p" in body:
-        raise errors.temperature_and_top_p()
+    model_rules.check_sampling(body, model)
+    model_rules.check_thinking(body, model)
     max_tokens = body["max_tokens"]
     if max_tokens > model.max_output_tokens:
         raise errors.max_tokens_too_large(max_tokens, model.max_output_tokens, model.api_name)
@@ -167,7 +162,7 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     if thinking.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
         raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
                                 "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
-    window = model.window(beta_1m=catalog.CONTEXT_1M_BETA in betas)
+    window = model_rules.window(model, betas)
     documents, wheres = [], []
     for i, message in enumerate(messages):
         for j, block in enumerate(message["content"]):

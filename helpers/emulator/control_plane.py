@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from .. import catalog
-from . import errors, log_destinations
+from . import errors, log_destinations, targets
 from .anthropic_body import parse_json
 from .auth import ACCOUNT_ID
 from .routing import Call, Response, route
@@ -92,6 +92,14 @@ async def get_foundation_model(call: Call) -> Response:
 
 @route("GET", "/foundation-model-availability/{modelId}", "GetFoundationModelAvailability")
 async def get_foundation_model_availability(call: Call) -> Response:
+    """The account's standing for a model, from the same rules an invocation meets (targets.refusals).
+
+    The shape has four fields, so each refusal lands where it fits best [emulator choice; AWS documents the
+    fields, not this mapping]: the Marketplace subscription and the use-case form are the agreement
+    (ERROR / NOT_AVAILABLE, with the message an invocation gets); a Legacy model the account has not been
+    using, an invite-only model without the invitation, or a missing data-sharing opt-in is the entitlement;
+    ``revoke_access`` (IAM) is the authorization. An SCP on ``global.`` concerns a profile, not the model.
+    """
     model_id = call.params["modelId"]
     try:
         model = catalog.resolve(model_id).model
@@ -99,11 +107,18 @@ async def get_foundation_model_availability(call: Call) -> Response:
         raise errors.not_found(_NOT_RESOLVED) from None
     region = call.caller.region
     in_region = model.offered_in(region) and model.lifecycle(call.state.today()) != catalog.END_OF_LIFE
+    found = {r.kind: r.error for r in targets.refusals(model, call.state, caller_arn=call.caller.identity.arn)}
+    agreement: dict[str, Any] = {"status": "AVAILABLE"}
+    if "marketplace" in found:
+        agreement = {"status": "ERROR", "errorMessage": found["marketplace"].message}
+    elif "use_case" in found:
+        agreement = {"status": "NOT_AVAILABLE", "errorMessage": found["use_case"].message}
+    entitled = in_region and not found.keys() & {"legacy", "invite", "opt_in"}
     return Response.json({
         "modelId": model_id,
-        "agreementAvailability": {"status": "AVAILABLE"},
-        "authorizationStatus": "AUTHORIZED" if call.state.has_access(model) else "NOT_AUTHORIZED",
-        "entitlementAvailability": "AVAILABLE" if in_region else "NOT_AVAILABLE",
+        "agreementAvailability": agreement,
+        "authorizationStatus": "NOT_AUTHORIZED" if "revoked" in found else "AUTHORIZED",
+        "entitlementAvailability": "AVAILABLE" if entitled else "NOT_AVAILABLE",
         "regionAvailability": "AVAILABLE" if in_region else "NOT_AVAILABLE",
     })
 
@@ -120,7 +135,7 @@ def profile(model: catalog.Model, geo_key: str, region: str) -> dict[str, Any]:
     else:
         models = [{"modelArn": model.foundation_model_arn(r)} for r in geo.destination_regions]
         where = ", ".join(geo.destination_regions[:-1]) + " and " + geo.destination_regions[-1]
-    created = _timestamp(model.start_of_life) or _timestamp(model.as_of)
+    created = _timestamp(model.start_of_life) or _timestamp(catalog.load().as_of)
     return {
         "inferenceProfileName": f"{geo.name} Anthropic {model.display_name}",
         "description": f"Routes requests to Anthropic {model.display_name} in {where}.",

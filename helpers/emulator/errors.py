@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import catalog
+
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 STATUS = {
@@ -97,7 +99,66 @@ def model_id_pattern(model_id: str, pattern: str) -> BedrockError:
 
 
 def count_tokens_unsupported() -> BedrockError:
-    return validation("The provided model doesn't support counting tokens.")  # [3p]
+    # [3p] measured on bedrock-runtime for profile ids and Opus 4.7+/Sonnet 5+ (2026-07/08; seen with and without
+    # the final period; M).
+    return validation("The provided model doesn't support counting tokens.")
+
+
+# --- the account's access to a model (issue F: model access as it works today) ---------------------------
+
+def legacy_not_in_use() -> BedrockError:
+    # [3p] pasted from Bedrock by many users in 2026 (M): "30 days" since May 2026 ("15 days" in March). The text
+    # lives in the catalog with its source: catalog.general("legacy_inactivity_days").
+    return BedrockError("ResourceNotFoundException", catalog.general("legacy_inactivity_days").quote)
+
+
+def marketplace_denied() -> BedrockError:
+    # [3p] relayed by LiteLLM (ministryofjustice/modernisation-platform-environments#18323, 2026-08; M); AWS's
+    # model-access page documents the AccessDeniedException and the three aws-marketplace permissions (H).
+    return BedrockError(
+        "AccessDeniedException",
+        "Model access is denied due to IAM user or service role is not authorized to perform the required AWS "
+        "Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to "
+        "this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace "
+        "subscription for this model cannot be completed at this time. If you recently fixed this issue, try "
+        "again after 5 minutes.")
+
+
+def use_case_missing() -> BedrockError:
+    # [3p] pasted from Bedrock in 2026 (full text in one capture, the first two sentences in several; M).
+    return BedrockError(
+        "ResourceNotFoundException",
+        "Model use case details have not been submitted for this account. Fill out the Anthropic use case "
+        "details form before using the model. If you have already filled out the form, try again in 15 minutes.")
+
+
+EXAMPLE_SCP_ARN = "arn:aws:organizations::123456789012:policy/o-exampleorgid/service_control_policy/p-examplescp"
+
+
+def scp_denied(caller_arn: str, action: str, base_id: str) -> BedrockError:
+    # [3p] aws-samples/sample-badgers#33 and amazon-bedrock-copilot-chat#396 (2026-03; M): a global. profile
+    # needs the region-less foundation-model ARN, which an SCP on aws:RequestedRegion denies. The policy ARN is
+    # an example in AWS's documented format.
+    return BedrockError(
+        "AccessDeniedException",
+        f"User: {caller_arn} is not authorized to perform: bedrock:{action} on resource: "
+        f"arn:aws:bedrock:::foundation-model/{base_id} with an explicit deny in a service control policy: "
+        f"{EXAMPLE_SCP_ARN}")
+
+
+def not_invited(display_name: str) -> BedrockError:
+    # [emulator wording]; one 2026 capture for gated models says only "not available for this account" (L).
+    return BedrockError(
+        "AccessDeniedException",
+        f"This model is not available for this account: {display_name} is offered by invitation only, to "
+        "organizations Anthropic has approved.")
+
+
+def opt_in_missing(display_name: str, opt_in: str) -> BedrockError:
+    return BedrockError(  # [emulator wording]: no capture of the refusal was found
+        "AccessDeniedException",
+        f"{display_name} requires the account to opt in to {opt_in} (sharing data with the model provider) "
+        "before it can be used. Opt in, then try again.")
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -119,7 +180,52 @@ def body_too_large(limit: int) -> BedrockError:
 
 
 def invalid_api_version(value: object) -> BedrockError:
-    return validation(f"Invalid API version: {value}")  # [3p, boto3#4218]
+    # [3p] boto/boto3#4218 (2024) captured this text for another bad value (H as a capture of that case). For
+    # "2026-10-21" on a model that does not take it Anthropic documents only "a 400 error"; that Bedrock words it
+    # the same way is inferred (L).
+    return validation(f"Invalid API version: {value}")
+
+
+# --- what API version 2026-10-21 removes (Anthropic's versioning page; rules H) ------------------------
+
+def extra_input(param: str) -> BedrockError:
+    # [3p] Anthropic's own API with 2026-10-21 (Qiita/Synthorai test, MinusPod v2.101.10 notes; M); how Bedrock
+    # wraps it on Opus 4.7+ is not captured.
+    return validation(f"{param}: Extra inputs are not permitted")
+
+
+def document_in_assistant(where: str) -> BedrockError:
+    return validation(  # [emulator wording]; the rule is Anthropic's versioning page (H)
+        f"{where}: API version 2026-10-21 does not accept a document block in an assistant message. Move the "
+        "document to a user message.")
+
+
+def citations_in_user(where: str) -> BedrockError:
+    return validation(  # [emulator wording]; the rule is Anthropic's versioning page (H)
+        f"{where}.citations: API version 2026-10-21 does not accept a text block with citations in a user "
+        "message. Remove the citations, or send the text without them.")
+
+
+# --- model rules (whatever the API version) ---------------------------------------------------------
+
+def sampling_deprecated(param: str) -> BedrockError:
+    # [3p] "`temperature` is deprecated for this model." pasted from Bedrock (InvokeModel and Converse, Opus 4.7
+    # to Opus 5, Apr-Aug 2026; M). No capture for top_p or top_k alone: the same form by analogy (L).
+    return model_error(f"`{param}` is deprecated for this model.")
+
+
+def thinking_unsupported(kind: str, modes: tuple[str, ...]) -> BedrockError:
+    """``thinking.type`` = ``kind`` refused; the advice names what the model does take."""
+    # [3p] for "enabled" on adaptive-only models, Bedrock's exact text (amazon-bedrock-copilot-chat#526, and
+    # Anthropic's first-party text is identical; M). "disabled" on adaptive-only models and "adaptive" on
+    # budget-only ones: the same form, [emulator wording] (AWS documents only the 400).
+    if "adaptive" in modes:
+        advice = ' Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.'
+    elif "enabled" in modes:
+        advice = ' Use "thinking.type.enabled" and "thinking.budget_tokens" to control thinking behavior.'
+    else:
+        advice = " This model does not support extended thinking."
+    return model_error(f'"thinking.type.{kind}" is not supported for this model.' + advice)
 
 
 def temperature_and_top_p() -> BedrockError:
@@ -128,6 +234,9 @@ def temperature_and_top_p() -> BedrockError:
 
 
 def prompt_too_long(tokens: int, limit: int) -> BedrockError:
+    # Anthropic's first-party text (continuedev#11371, 2026-03; M). Bedrock's own captures on Claude 4.5 say
+    # "Input is too long for requested model." (M); the emulator keeps Anthropic's, whose figures
+    # helpers.errors.explain and the long-context lesson read (a learner sees how far over the window they are).
     return validation(f"prompt is too long: {tokens} tokens > {limit} maximum")
 
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
+from .. import catalog
 from . import anthropic_body, converse, documents, errors, eventstream, targets
 from .anthropic_body import Request
 from .reply import Reply, Segment, compose, new_id, text_deltas
@@ -55,8 +56,13 @@ async def _composed(request: Request) -> Reply:
     return await _off_loop(bool(request.documents), lambda: compose(request))
 
 
-def _target(call: Call, operation: str):
+def _target(call: Call, operation: str) -> catalog.Resolved:
     return targets.resolve(call.params["modelId"], call.caller.region, call.state, operation)
+
+
+def _check_access(call: Call, target: catalog.Resolved, operation: str) -> None:
+    """The account's rules, after the body is validated (see targets.py)."""
+    targets.check_access(target, call.caller.identity.arn, call.state, operation)
 
 
 async def _fault_and_latency(call: Call, *, allow_mid_stream: bool) -> Fault | None:
@@ -103,6 +109,7 @@ def _usage(request: Request, output_tokens: int) -> dict[str, Any]:
 async def invoke_model(call: Call) -> Response:
     target = _target(call, "InvokeModel")
     request = await _validated_anthropic(call, target.model)
+    _check_access(call, target, "InvokeModel")
     await _fault_and_latency(call, allow_mid_stream=False)
     reply = await _composed(request)
     headers = [
@@ -119,6 +126,7 @@ async def invoke_model(call: Call) -> Response:
 async def invoke_model_with_response_stream(call: Call) -> StreamResponse:
     target = _target(call, "InvokeModelWithResponseStream")
     request = await _validated_anthropic(call, target.model)
+    _check_access(call, target, "InvokeModelWithResponseStream")
     fault = await _fault_and_latency(call, allow_mid_stream=True)
     reply = await _composed(request)
     headers = [("content-type", eventstream.CONTENT_TYPE),
@@ -164,6 +172,7 @@ async def _anthropic_frames(call: Call, request: Request, reply: Reply, fault: F
 async def converse_op(call: Call) -> Response:
     target = _target(call, "Converse")
     body, request = await _validated_converse(call, target.model)
+    _check_access(call, target, "Converse")
     await _fault_and_latency(call, allow_mid_stream=False)
     reply = await _composed(request)
     return Response.json(converse.response(request, reply, call.elapsed_ms(), body))
@@ -173,6 +182,7 @@ async def converse_op(call: Call) -> Response:
 async def converse_stream(call: Call) -> StreamResponse:
     target = _target(call, "ConverseStream")
     body, request = await _validated_converse(call, target.model)
+    _check_access(call, target, "ConverseStream")
     fault = await _fault_and_latency(call, allow_mid_stream=True)
     if fault and fault.error.code == "ModelTimeoutException":
         raise fault.error  # ConverseStream's event union has no modelTimeoutException member
@@ -215,6 +225,7 @@ async def count_tokens(call: Call) -> Response:
     target = targets.resolve(call.params["modelId"], call.caller.region, call.state, "CountTokens")
     # Always off the loop: the Anthropic body arrives base64-encoded, so its documents cannot be seen here.
     request = await asyncio.to_thread(_count_tokens_request, call.body, target.model)
+    _check_access(call, target, "CountTokens")
     return Response.json({"inputTokens": request.input_tokens})
 
 

@@ -13,19 +13,20 @@ import math
 import random
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import catalog
 from . import errors
 
-CONTROLS = ("revoke_access", "grant_access", "throttle", "timeout", "latency", "set_date", "reset")
+CONTROLS = ("revoke_access", "grant_access", "account", "throttle", "timeout", "latency", "set_date", "reset")
 MAX_LATENCY_MS = 60_000       # a minute: enough to teach read timeouts, short enough to shut down
 MAX_FAULT_COUNT = 100_000     # throttle/timeout ``next``
 MAX_MESSAGE_CHARS = 1_000     # throttle ``message``
 MAX_SEED = 2**64
 MAX_MODEL_CHARS = 300         # longer than any model id or ARN
+MAX_INVITED = 100             # account ``invited``: more entries than the catalog has models
 
 
 class UnknownModel(ValueError, LookupError):
@@ -80,6 +81,23 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+@dataclass(frozen=True)
+class Account:
+    """Who the emulated AWS account is, as far as model access goes (see ``EmulatorState.account``)."""
+
+    legacy_use: bool = False           # has been using Legacy models (False: a new customer)
+    marketplace: bool = True           # the caller may perform the aws-marketplace subscribe actions
+    use_case_form: bool = True         # Anthropic's use-case form has been submitted
+    scp_blocks_global: bool = False    # an SCP denies aws:RequestedRegion "unspecified" (global. profiles)
+    invited: frozenset[str] = frozenset()  # catalog keys of invite-only models the account was approved for
+    data_share: bool = False           # opted in to provider data sharing (Fable, Mythos 5 and later)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"legacy_use": self.legacy_use, "marketplace": self.marketplace,
+                "use_case_form": self.use_case_form, "scp_blocks_global": self.scp_blocks_global,
+                "invited": sorted(self.invited), "data_share": self.data_share}
+
+
 @dataclass
 class Fault:
     """A fault drawn for one invocation: the error, and whether it arrives inside the stream."""
@@ -109,9 +127,10 @@ class EmulatorState:
     # --- controls -------------------------------------------------------------------------
 
     def reset(self) -> dict:
-        """Grant every model, clear faults and latency (logging configuration is kept)."""
+        """Grant every model, restore the default account, clear faults and latency (logging configuration is kept)."""
         with self._lock:
             self._revoked: set[str] = set()
+            self.persona = Account()
             self._throttle_next = 0
             self._throttle_rate = 0.0
             self._throttle_message = errors.throttling().message
@@ -133,6 +152,32 @@ class EmulatorState:
         keys = _model_keys("grant_access", model)
         with self._lock:
             self._revoked -= keys
+        return self.snapshot()
+
+    def account(self, legacy_use: bool | None = None, marketplace: bool | None = None,
+                use_case_form: bool | None = None, scp_blocks_global: bool | None = None,
+                invited: str | list[str] | None = None, data_share: bool | None = None) -> dict:
+        """Set who the account is for model access; arguments left out (None) keep their value.
+
+        The default persona is a *new customer* whose access otherwise works: ``legacy_use=False``, because AWS
+        says "New customers cannot use Legacy models" and a learner starting the guide today has not been using
+        Claude Sonnet 4.5 (Legacy since 2026-10-08), so the guide's own model answers as it would for them.
+        ``legacy_use=True`` is an existing customer still using Legacy models. The other flags teach today's
+        first-call failures: ``marketplace=False`` (the Marketplace 403), ``use_case_form=False`` (Anthropic's
+        use-case form missing, a 404), ``scp_blocks_global=True`` (an SCP denies ``global.`` profiles; geographic
+        profiles and in-region ids keep working). ``invited`` (model ids/keys, or "all") approves invite-only
+        models (Mythos); ``data_share=True`` opts in to provider data sharing (Fable, Mythos 5 and later).
+        """
+        changes: dict[str, Any] = {}
+        for name, value in (("legacy_use", legacy_use), ("marketplace", marketplace),
+                            ("use_case_form", use_case_form), ("scp_blocks_global", scp_blocks_global),
+                            ("data_share", data_share)):
+            if value is not None:
+                changes[name] = flag("account", name, value)
+        if invited is not None:
+            changes["invited"] = _invited(invited)
+        with self._lock:
+            self.persona = replace(self.persona, **changes)
         return self.snapshot()
 
     def throttle(self, next: int = 0, rate: float = 0.0, mid_stream: bool = False, seed: int = 0,
@@ -181,6 +226,7 @@ class EmulatorState:
         return {
             "default_region": self.default_region,
             "revoked": sorted(self._revoked),
+            "account": self.persona.snapshot(),
             "throttle": {"next": self._throttle_next, "rate": self._throttle_rate,
                          "message": self._throttle_message},
             "timeout": {"next": self._timeout_next},
@@ -224,6 +270,21 @@ def _model_keys(control: str, model: object) -> set[str]:
         return {catalog.model(model).key}
     except LookupError as e:
         raise UnknownModel(f"{control}: {e} Known models: {', '.join(known)} (or \"all\").") from None
+
+
+def _invited(invited: object) -> frozenset[str]:
+    """``invited`` as catalog keys: "all", one model, or a list of models (an empty list invites none)."""
+    if isinstance(invited, str):
+        return frozenset(_model_keys("account", invited))
+    if not isinstance(invited, list | tuple):
+        raise TypeError(f"account: invited must be a model id, \"all\" or a list of model ids, "
+                        f"got {type(invited).__name__}.")
+    if len(invited) > MAX_INVITED:
+        raise ValueError(f"account: invited takes at most {MAX_INVITED} models, got {len(invited)}.")
+    keys: set[str] = set()
+    for item in invited:
+        keys |= _model_keys("account", item)
+    return frozenset(keys)
 
 
 def _iso_date(date: object) -> dt.date | None:

@@ -27,7 +27,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from conftest import NO_RETRY, SONNET_45_US, claude_body, client_of, error_of, signed_request
+from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
 
 from helpers.emulator import (
     SHUTDOWN_GRACE_SECONDS,
@@ -42,7 +42,7 @@ from helpers.emulator import (
 from helpers.emulator.guard import Guard
 
 ROOT = Path(__file__).resolve().parents[2]
-INVOKE_PATH = f"/model/{quote(SONNET_45_US, safe='')}/invoke"
+INVOKE_PATH = f"/model/{quote(MODEL_US, safe='')}/invoke"
 JSON = "application/json"
 
 
@@ -114,7 +114,7 @@ class TestHost:
             request.headers["Host"] = f"attacker.example:{emulator.port}"
         client.meta.events.register_first("before-sign.bedrock-runtime.InvokeModel", rename)
         with pytest.raises(ClientError) as e:
-            client.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+            client.invoke_model(body=claude_body(), modelId=MODEL_US)
         code, text, status = error_of(e)
         assert (code, status) == ("AccessDeniedException", 403) and "attacker.example" in text
 
@@ -146,7 +146,7 @@ class TestHost:
     def test_localhost_endpoint_with_boto3(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         client = boto3.Session().client("bedrock-runtime", endpoint_url=f"http://localhost:{emulator.port}",
                                         config=NO_RETRY)
-        assert client.invoke_model(body=claude_body(), modelId=SONNET_45_US)["contentType"] == JSON
+        assert client.invoke_model(body=claude_body(), modelId=MODEL_US)["contentType"] == JSON
 
 
 # --- admin routes ----------------------------------------------------------------------------------
@@ -182,10 +182,10 @@ class TestAdminToken:
         assert status == 403
 
     def test_right_token(self, emulator: Emulator) -> None:
-        status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access", b'{"model": "claude-sonnet-4-5"}',
-                               admin_headers(emulator))
-        assert status == 200 and json.loads(data)["revoked"] == ["claude-sonnet-4-5"]
-        assert state_of(emulator)["revoked"] == ["claude-sonnet-4-5"]
+        status, _, data = send(emulator.port, "POST", "/_emulator/revoke_access",
+                               json.dumps({"model": MODEL.key}).encode(), admin_headers(emulator))
+        assert status == 200 and json.loads(data)["revoked"] == [MODEL.key]
+        assert state_of(emulator)["revoked"] == [MODEL.key]
 
     def test_remote_emulator_reads_the_token_from_the_environment(self, emulator: Emulator,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
@@ -335,7 +335,7 @@ class TestControlArguments:
     @pytest.mark.parametrize("control,kwargs", [
         ("latency", {"ms": 0}), ("latency", {"ms": 60_000}), ("throttle", {"next": 100_000, "rate": 1}),
         ("throttle", {"rate": 0, "seed": -5, "message": None}), ("throttle", {"message": "é" * 1000}),
-        ("timeout", {"next": 0, "mid_stream": True}), ("revoke_access", {"model": SONNET_45_US}),
+        ("timeout", {"next": 0, "mid_stream": True}), ("revoke_access", {"model": MODEL_US}),
         ("grant_access", {"model": "all"}), ("set_date", {"date": None}), ("set_date", {"date": "2026-06-01"}),
         ("reset", {}),
     ])

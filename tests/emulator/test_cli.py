@@ -14,13 +14,13 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import NO_RETRY, SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, claude_body
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body
 
 from helpers.emulator import Emulator, auth
 
 AWS = shutil.which("aws")
 ON_DEMAND_MESSAGE = (
-    "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn\u2019t "
+    f"Invocation of model ID {MODEL_BASE} with on-demand throughput isn\u2019t "
     "supported. Retry your request with the ID or ARN of an inference profile that contains this model."
 )
 # The guide's command, unchanged.
@@ -113,7 +113,7 @@ class TestControlPlane:
         assert isinstance(ids, list) and ids
         assert all(isinstance(i, str) and i.startswith("anthropic.claude-") for i in ids)
         assert len(ids) == len(set(ids))
-        assert SONNET_45_BASE in ids
+        assert MODEL_BASE in ids
 
     def test_guide_list_matches_boto3(self, aws: Aws) -> None:
         """The CLI and boto3 see the same us-west-2 listing."""
@@ -130,10 +130,10 @@ class TestControlPlane:
 
     def test_get_foundation_model(self, aws: Aws, emulator: Emulator) -> None:
         """Sonnet 4.5's details: profile-only (INFERENCE_PROFILE), ARN in the caller's region."""
-        details = ok(aws("bedrock", "get-foundation-model", "--model-identifier", SONNET_45_BASE))["modelDetails"]
-        assert details["modelId"] == SONNET_45_BASE
-        assert details["modelArn"] == f"arn:aws:bedrock:{emulator.region}::foundation-model/{SONNET_45_BASE}"
-        assert details["providerName"] == "Anthropic" and details["modelName"] == "Claude Sonnet 4.5"
+        details = ok(aws("bedrock", "get-foundation-model", "--model-identifier", MODEL_BASE))["modelDetails"]
+        assert details["modelId"] == MODEL_BASE
+        assert details["modelArn"] == f"arn:aws:bedrock:{emulator.region}::foundation-model/{MODEL_BASE}"
+        assert details["providerName"] == "Anthropic" and details["modelName"] == MODEL.display_name
         assert details["inferenceTypesSupported"] == ["INFERENCE_PROFILE"]
         assert details["modelLifecycle"]["status"] == "ACTIVE"
 
@@ -143,7 +143,7 @@ class TestControlPlane:
 
     def test_wrong_secret_is_rejected(self, aws: Aws, aws_env: dict[str, str]) -> None:
         env = {**aws_env, "AWS_SECRET_ACCESS_KEY": "x" + aws_env["AWS_SECRET_ACCESS_KEY"][1:]}
-        message = failed(aws("bedrock", "get-foundation-model", "--model-identifier", SONNET_45_BASE, env=env),
+        message = failed(aws("bedrock", "get-foundation-model", "--model-identifier", MODEL_BASE, env=env),
                          "InvalidSignatureException", "GetFoundationModel")
         assert message.startswith("The request signature we calculated does not match the signature you provided.")
 
@@ -151,7 +151,7 @@ class TestControlPlane:
 class TestInvokeModel:
     """bedrock-runtime invoke-model: raw JSON body in, response body written to a file."""
 
-    @pytest.mark.parametrize("model", [SONNET_45_GLOBAL, SONNET_45_US])
+    @pytest.mark.parametrize("model", [MODEL_GLOBAL, MODEL_US])
     def test_invoke_model(self, aws: Aws, tmp_path: Path, model: str) -> None:
         """The output file holds a Bedrock-shaped Anthropic Message; stdout names its content type."""
         outfile = tmp_path / "response.json"
@@ -161,7 +161,7 @@ class TestInvokeModel:
         message = json.loads(outfile.read_text(encoding="utf-8"))
         assert message["id"].startswith("msg_bdrk_01")
         assert (message["type"], message["role"]) == ("message", "assistant")
-        assert message["model"] == "claude-sonnet-4-5-20250929"
+        assert message["model"] == MODEL.api_name
         assert [b["type"] for b in message["content"]] == ["text"] and message["content"][0]["text"].strip()
         assert message["stop_reason"] == "end_turn"
         assert message["usage"]["input_tokens"] > 0 and message["usage"]["output_tokens"] > 0
@@ -169,7 +169,7 @@ class TestInvokeModel:
     def test_bare_on_demand_id_fails(self, aws: Aws, tmp_path: Path) -> None:
         """The bare Sonnet 4.5 id: non-zero exit, Bedrock's ValidationException on stderr, no output file."""
         outfile = tmp_path / "response.json"
-        proc = aws("bedrock-runtime", "invoke-model", "--model-id", SONNET_45_BASE, *body_args(claude_body()),
+        proc = aws("bedrock-runtime", "invoke-model", "--model-id", MODEL_BASE, *body_args(claude_body()),
                    str(outfile))
         assert failed(proc, "ValidationException", "InvokeModel") == ON_DEMAND_MESSAGE
         assert not outfile.exists() or outfile.stat().st_size == 0
@@ -178,7 +178,7 @@ class TestInvokeModel:
         """A body without max_tokens is Bedrock's 'Malformed input request' ValidationException."""
         body = json.dumps({"anthropic_version": "bedrock-2023-05-31",
                            "messages": [{"role": "user", "content": "Hello, world"}]})
-        proc = aws("bedrock-runtime", "invoke-model", "--model-id", SONNET_45_GLOBAL, *body_args(body),
+        proc = aws("bedrock-runtime", "invoke-model", "--model-id", MODEL_GLOBAL, *body_args(body),
                    str(tmp_path / "response.json"))
         assert failed(proc, "ValidationException", "InvokeModel").startswith("Malformed input request")
 
@@ -186,7 +186,7 @@ class TestInvokeModel:
         """One ThrottlingException is retried by the CLI's default retry mode and the call succeeds."""
         emulator.throttle(next=1)
         outfile = tmp_path / "response.json"
-        ok(aws("bedrock-runtime", "invoke-model", "--model-id", SONNET_45_GLOBAL, *body_args(claude_body()),
+        ok(aws("bedrock-runtime", "invoke-model", "--model-id", MODEL_GLOBAL, *body_args(claude_body()),
                str(outfile)))
         assert json.loads(outfile.read_text(encoding="utf-8"))["stop_reason"] == "end_turn"
         assert emulator.state.snapshot()["throttle"]["next"] == 0
@@ -202,7 +202,7 @@ class TestConverse:
 
     def test_converse(self, aws: Aws) -> None:
         """A Converse response: assistant text, end_turn, consistent usage, latency metric."""
-        reply = ok(aws("bedrock-runtime", "converse", "--model-id", SONNET_45_GLOBAL, "--messages", MESSAGES,
+        reply = ok(aws("bedrock-runtime", "converse", "--model-id", MODEL_GLOBAL, "--messages", MESSAGES,
                        "--inference-config", '{"maxTokens": 256}'))
         message = reply["output"]["message"]
         assert message["role"] == "assistant" and message["content"][0]["text"].strip()
@@ -214,14 +214,14 @@ class TestConverse:
 
     def test_converse_matches_invoke_model(self, aws: Aws, tmp_path: Path) -> None:
         """The same prompt gets the same text through Converse and InvokeModel."""
-        reply = ok(aws("bedrock-runtime", "converse", "--model-id", SONNET_45_GLOBAL, "--messages", MESSAGES,
+        reply = ok(aws("bedrock-runtime", "converse", "--model-id", MODEL_GLOBAL, "--messages", MESSAGES,
                        "--inference-config", '{"maxTokens": 256}'))
         outfile = tmp_path / "response.json"
-        ok(aws("bedrock-runtime", "invoke-model", "--model-id", SONNET_45_GLOBAL, *body_args(claude_body()),
+        ok(aws("bedrock-runtime", "invoke-model", "--model-id", MODEL_GLOBAL, *body_args(claude_body()),
                str(outfile)))
         invoked = json.loads(outfile.read_text(encoding="utf-8"))
         assert reply["output"]["message"]["content"][0]["text"] == invoked["content"][0]["text"]
 
     def test_bare_on_demand_id_fails(self, aws: Aws) -> None:
-        proc = aws("bedrock-runtime", "converse", "--model-id", SONNET_45_BASE, "--messages", MESSAGES)
+        proc = aws("bedrock-runtime", "converse", "--model-id", MODEL_BASE, "--messages", MESSAGES)
         assert failed(proc, "ValidationException", "Converse") == ON_DEMAND_MESSAGE

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import NO_RETRY, SONNET_45_BASE, error_of
+from conftest import MODEL, MODEL_BASE, NO_RETRY, SONNET_45_BASE, error_of
 
 from helpers import catalog
 from helpers.emulator import Emulator
@@ -24,13 +24,15 @@ class TestFoundationModels:
         """The guide's boto3 sample: every model id printed is a live Claude model of the region."""
         summaries = bedrock.list_foundation_models(byProvider="anthropic")["modelSummaries"]
         ids = [s["modelId"] for s in summaries]
-        assert SONNET_45_BASE in ids and "anthropic.claude-sonnet-4-6" in ids
+        assert MODEL_BASE in ids and SONNET_45_BASE in ids  # Legacy models are still listed
         assert "anthropic.claude-3-opus-20240229-v1:0" not in ids  # end of life: not listed
-        sonnet = next(s for s in summaries if s["modelId"] == SONNET_45_BASE)
-        assert sonnet["modelArn"] == f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}"
+        sonnet = next(s for s in summaries if s["modelId"] == MODEL_BASE)
+        assert sonnet["modelArn"] == f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL_BASE}"
         assert sonnet["inferenceTypesSupported"] == ["INFERENCE_PROFILE"]
         assert sonnet["modelLifecycle"]["status"] == "ACTIVE"
-        assert sonnet["modelLifecycle"]["startOfLifeTime"].isoformat() == "2025-09-29T00:00:00+00:00"
+        assert sonnet["modelLifecycle"]["startOfLifeTime"].isoformat() == f"{MODEL.start_of_life}T00:00:00+00:00"
+        guide = next(s for s in summaries if s["modelId"] == SONNET_45_BASE)["modelLifecycle"]
+        assert guide["status"] == "LEGACY" and guide["legacyTime"].date().isoformat() == "2026-10-08"
 
     def test_filters(self, bedrock: Any) -> None:
         assert bedrock.list_foundation_models(byProvider="Anthropic")["modelSummaries"]
@@ -49,7 +51,7 @@ class TestFoundationModels:
     def test_region_decides_the_list(self, aws_env: dict[str, str]) -> None:
         """Opus 4.1 has only a us. profile, so eu-west-1 does not list it."""
         eu = [s["modelId"] for s in bedrock_in("eu-west-1").list_foundation_models()["modelSummaries"]]
-        assert SONNET_45_BASE in eu and "anthropic.claude-opus-4-1-20250805-v1:0" not in eu
+        assert MODEL_BASE in eu and "anthropic.claude-opus-4-1-20250805-v1:0" not in eu
 
     def test_legacy_model_carries_its_dates(self, bedrock: Any, emulator: Emulator) -> None:
         emulator.set_date("2026-08-01")
@@ -60,10 +62,10 @@ class TestFoundationModels:
         assert lifecycle["legacyTime"].date().isoformat() == "2026-04-14"
 
     def test_get_by_id_and_arn(self, bedrock: Any) -> None:
-        by_id = bedrock.get_foundation_model(modelIdentifier=SONNET_45_BASE)["modelDetails"]
-        arn = f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}"
+        by_id = bedrock.get_foundation_model(modelIdentifier=MODEL_BASE)["modelDetails"]
+        arn = f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL_BASE}"
         assert bedrock.get_foundation_model(modelIdentifier=arn)["modelDetails"] == by_id
-        assert by_id["modelName"] == "Claude Sonnet 4.5"
+        assert by_id["modelName"] == MODEL.display_name
 
     @pytest.mark.parametrize("identifier", ["anthropic.claude-nope", "anthropic.claude-3-opus-20240229-v1:0"])
     def test_get_unknown_or_end_of_life(self, bedrock: Any, identifier: str) -> None:
@@ -77,16 +79,24 @@ class TestInferenceProfiles:
     """ListInferenceProfiles (paginated, region-filtered) and GetInferenceProfile."""
 
     def test_lists_only_what_the_region_may_use(self, aws_env: dict[str, str], emulator: Emulator) -> None:
-        def prefixes(region: str) -> set[str]:
+        def profiles(region: str) -> set[str]:
             summaries = bedrock_in(region).list_inference_profiles()["inferenceProfileSummaries"]
-            return {p["inferenceProfileId"].split(".")[0] for p in summaries}
+            return {p["inferenceProfileId"] for p in summaries}
+
+        def prefixes(region: str) -> set[str]:
+            return {p.split(".")[0] for p in profiles(region)}
 
         emulator.set_date("2026-11-21")
         assert prefixes("us-west-2") == {"global", "us"}
-        # Every model with an apac. profile (Sonnet 4, Sonnet 3.7, Haiku 3) is past end of life.
-        assert prefixes("ap-northeast-1") == {"global", "jp"}
-        emulator.set_date("2026-01-01")
+        # Of the models with an apac. profile only Opus 4.6 is still alive (Sonnet 4, Sonnet 3.7, Haiku 3 are past
+        # end of life) ...
+        apac_now = {p for p in profiles("ap-northeast-1") if p.startswith("apac.")}
+        assert apac_now == {catalog.model("claude-opus-4-6").profile_id("apac")}
         assert prefixes("ap-northeast-1") == {"global", "jp", "apac"}
+        # ... and before their end of life, they were listed too.
+        emulator.set_date("2026-01-01")
+        apac_then = {p for p in profiles("ap-northeast-1") if p.startswith("apac.")}
+        assert apac_then > apac_now and catalog.model("claude-sonnet-4").profile_id("apac") in apac_then
 
     def test_pagination(self, bedrock: Any) -> None:
         everything = bedrock.list_inference_profiles()["inferenceProfileSummaries"]
@@ -99,10 +109,10 @@ class TestInferenceProfiles:
         assert bedrock.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"] == []
 
     def test_get_profile(self, bedrock: Any) -> None:
-        profile = bedrock.get_inference_profile(inferenceProfileIdentifier="us." + SONNET_45_BASE)
-        assert profile["inferenceProfileName"] == "US Anthropic Claude Sonnet 4.5"
+        profile = bedrock.get_inference_profile(inferenceProfileIdentifier="us." + MODEL_BASE)
+        assert profile["inferenceProfileName"] == f"US Anthropic {MODEL.display_name}"
         assert profile["inferenceProfileArn"] == \
-            f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{SONNET_45_BASE}"
+            f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{MODEL_BASE}"
         regions = [m["modelArn"].split(":")[3] for m in profile["models"]]
         assert regions == list(catalog.geography("us").destination_regions)
         assert (profile["status"], profile["type"]) == ("ACTIVE", "SYSTEM_DEFINED")
@@ -111,7 +121,7 @@ class TestInferenceProfiles:
 
     def test_get_profile_of_another_geography(self, bedrock: Any) -> None:
         with pytest.raises(ClientError) as e:
-            bedrock.get_inference_profile(inferenceProfileIdentifier="eu." + SONNET_45_BASE)
+            bedrock.get_inference_profile(inferenceProfileIdentifier="eu." + MODEL_BASE)
         assert error_of(e)[0] == "ResourceNotFoundException"
 
 
@@ -119,11 +129,11 @@ class TestAvailability:
     """GetFoundationModelAvailability: a free way to check model access without invoking."""
 
     def test_authorized_then_revoked(self, bedrock: Any, emulator: Emulator) -> None:
-        found = bedrock.get_foundation_model_availability(modelId=SONNET_45_BASE)
+        found = bedrock.get_foundation_model_availability(modelId=MODEL_BASE)
         assert (found["authorizationStatus"], found["regionAvailability"]) == ("AUTHORIZED", "AVAILABLE")
         assert found["agreementAvailability"]["status"] == "AVAILABLE"
         emulator.revoke_access("all")
-        assert bedrock.get_foundation_model_availability(modelId=SONNET_45_BASE)["authorizationStatus"] == \
+        assert bedrock.get_foundation_model_availability(modelId=MODEL_BASE)["authorizationStatus"] == \
             "NOT_AUTHORIZED"
 
     def test_not_in_region(self, aws_env: dict[str, str]) -> None:

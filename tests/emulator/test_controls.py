@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
-from conftest import SONNET_45_US, claude_body, error_of, raw_request
+from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 
 from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, bind, start
 
@@ -29,9 +29,9 @@ class TestFaults:
         emulator.throttle(next=2)
         for _ in range(2):
             with pytest.raises(ClientError) as e:
-                runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+                runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
             assert error_of(e) == ("ThrottlingException", "Too many requests, please wait before trying again.", 429)
-        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
 
     def test_throttle_rate_is_seeded(self, runtime: Any, emulator: Emulator) -> None:
         def outcomes() -> list[bool]:
@@ -39,7 +39,7 @@ class TestFaults:
             results = []
             for _ in range(20):
                 try:
-                    runtime.converse(modelId=SONNET_45_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
+                    runtime.converse(modelId=MODEL_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
                     results.append(True)
                 except ClientError as e:
                     assert e.response["Error"]["Code"] == "ThrottlingException"
@@ -53,12 +53,12 @@ class TestFaults:
     def test_standard_retries_ride_out_throttling(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         emulator.throttle(next=2)
         client = boto3.client("bedrock-runtime", config=Config(retries={"mode": "standard", "max_attempts": 3}))
-        response = client.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        response = client.invoke_model(body=claude_body(), modelId=MODEL_US)
         assert response["ResponseMetadata"]["RetryAttempts"] == 2
 
     def test_mid_stream_throttling(self, runtime: Any, emulator: Emulator) -> None:
         emulator.throttle(next=1, mid_stream=True, message="Too many tokens, please wait before trying again.")
-        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)
         seen = []
         with pytest.raises(EventStreamError) as e:
             for event in response["body"]:
@@ -70,27 +70,27 @@ class TestFaults:
     def test_mid_stream_in_converse_stream(self, runtime: Any, emulator: Emulator) -> None:
         emulator.throttle(next=1, mid_stream=True)
         messages = [{"role": "user", "content": [{"text": "x"}]}]
-        response = runtime.converse_stream(modelId=SONNET_45_US, messages=messages)
+        response = runtime.converse_stream(modelId=MODEL_US, messages=messages)
         with pytest.raises(EventStreamError, match="throttlingException"):
             list(response["stream"])
 
     def test_model_timeout(self, runtime: Any, emulator: Emulator) -> None:
         emulator.timeout(next=1)
         with pytest.raises(ClientError) as e:
-            runtime.converse(modelId=SONNET_45_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
+            runtime.converse(modelId=MODEL_US, messages=[{"role": "user", "content": [{"text": "x"}]}])
         assert error_of(e) == ("ModelTimeoutException",
                                "Model has timed out in processing the request. Try your request again.", 408)
 
     def test_model_timeout_mid_stream(self, runtime: Any, emulator: Emulator) -> None:
         emulator.timeout(next=1, mid_stream=True)
-        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)
         with pytest.raises(EventStreamError, match="modelTimeoutException"):
             list(response["body"])
 
     def test_latency(self, runtime: Any, emulator: Emulator) -> None:
         emulator.latency(300)
         started = time.perf_counter()
-        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        response = runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         assert time.perf_counter() - started >= 0.3
         assert int(response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-bedrock-invocation-latency"]) >= 300
 
@@ -100,7 +100,7 @@ class TestFaults:
         emulator.latency(10)
         state = emulator.reset()
         assert state["revoked"] == [] and state["throttle"]["next"] == 0 and state["latency_ms"] == 0
-        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
 
     def test_bad_control_arguments(self, emulator: Emulator) -> None:
         with pytest.raises(ValueError):
@@ -114,12 +114,12 @@ class TestAdminPath:
 
     def test_remote_controls(self, runtime: Any, emulator: Emulator) -> None:
         remote = RemoteEmulator(emulator.url, token=emulator.token)
-        remote.revoke_access("claude-sonnet-4-5")
-        assert remote.snapshot()["revoked"] == ["claude-sonnet-4-5"]
+        remote.revoke_access(MODEL.key)
+        assert remote.snapshot()["revoked"] == [MODEL.key]
         with pytest.raises(ClientError, match="AccessDenied"):
-            runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+            runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         remote.reset()
-        assert runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        assert runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
 
     def test_bad_admin_request(self, emulator: Emulator) -> None:
         admin = {"X-Emulator-Token": emulator.token, "Content-Type": "application/json"}

@@ -18,7 +18,7 @@ import pypdf
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, error_of, padded_pdf, sample
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SMALL_GLOBAL, blank_pdf, error_of, padded_pdf, sample
 
 from helpers import errors, pdf
 from tools.make_hostile_pdfs import flate_bomb
@@ -63,29 +63,30 @@ def text_document(text: str, title: str = "Notes") -> dict[str, Any]:
 
 # --- calls ---------------------------------------------------------------------------------------------------------
 
-def invoke(runtime: Any, body: str, model_id: str = SONNET_45_GLOBAL) -> dict[str, Any]:
+def invoke(runtime: Any, body: str, model_id: str = MODEL_GLOBAL) -> dict[str, Any]:
     return json.loads(runtime.invoke_model(modelId=model_id, body=body)["body"].read())
 
 
-def invoke_events(runtime: Any, body: str) -> list[dict[str, Any]]:
-    response = runtime.invoke_model_with_response_stream(modelId=SONNET_45_GLOBAL, body=body)
+def invoke_events(runtime: Any, body: str, model_id: str = MODEL_GLOBAL) -> list[dict[str, Any]]:
+    response = runtime.invoke_model_with_response_stream(modelId=model_id, body=body)
     return [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
 
 
-def converse(runtime: Any, messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return runtime.converse(modelId=SONNET_45_GLOBAL, messages=messages, **extra)
+def converse(runtime: Any, messages: list[dict[str, Any]], model_id: str = MODEL_GLOBAL, **extra: Any
+             ) -> dict[str, Any]:
+    return runtime.converse(modelId=model_id, messages=messages, **extra)
 
 
 def converse_events(runtime: Any, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return list(runtime.converse_stream(modelId=SONNET_45_GLOBAL, messages=messages)["stream"])
+    return list(runtime.converse_stream(modelId=MODEL_GLOBAL, messages=messages)["stream"])
 
 
 def count_invoke(runtime: Any, body: str) -> int:
-    return runtime.count_tokens(modelId=SONNET_45_BASE, input={"invokeModel": {"body": body.encode()}})["inputTokens"]
+    return runtime.count_tokens(modelId=MODEL_BASE, input={"invokeModel": {"body": body.encode()}})["inputTokens"]
 
 
 def count_converse(runtime: Any, messages: list[dict[str, Any]], **extra: Any) -> int:
-    return runtime.count_tokens(modelId=SONNET_45_BASE,
+    return runtime.count_tokens(modelId=MODEL_BASE,
                                 input={"converse": {"messages": messages, **extra}})["inputTokens"]
 
 
@@ -149,7 +150,7 @@ class TestInvokeModelPdf:
         cited = invoke(runtime, invoke_body(pdf.invoke_document(DATA / "quarterly_report.pdf", citations=True)))
         assert plain["usage"]["input_tokens"] == cited["usage"]["input_tokens"]
         headers_count = runtime.invoke_model(
-            modelId=SONNET_45_GLOBAL, body=invoke_body(pdf.invoke_document(DATA / "quarterly_report.pdf"))
+            modelId=MODEL_GLOBAL, body=invoke_body(pdf.invoke_document(DATA / "quarterly_report.pdf"))
         )["ResponseMetadata"]["HTTPHeaders"]["x-amzn-bedrock-input-token-count"]
         assert int(headers_count) == plain["usage"]["input_tokens"]
 
@@ -297,7 +298,7 @@ class TestAnthropicSdk:
     """AnthropicBedrock parses the citations, and its stream helper accumulates them on the text blocks."""
 
     def test_create(self, client: AnthropicBedrock) -> None:
-        message = client.messages.create(model=SONNET_45_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION)
+        message = client.messages.create(model=MODEL_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION)
         [cited] = [b for b in message.content if b.citations]
         [citation] = cited.citations
         assert isinstance(citation, anthropic.types.CitationPageLocation)
@@ -307,18 +308,18 @@ class TestAnthropicSdk:
         assert message.usage.input_tokens > 6_000
 
     def test_stream_accumulates_citations(self, client: AnthropicBedrock) -> None:
-        with client.messages.stream(model=SONNET_45_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION) as stream:
+        with client.messages.stream(model=MODEL_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION) as stream:
             kinds = [event.type for event in stream]
             final = stream.get_final_message()
         assert "citation" in kinds and kinds.index("citation") < len(kinds) - 1
-        created = client.messages.create(model=SONNET_45_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION)
+        created = client.messages.create(model=MODEL_GLOBAL, max_tokens=1024, messages=REPORT_QUESTION)
         assert [b.model_dump() for b in final.content] == [b.model_dump() for b in created.content]
         assert any(b.citations and "12 percent" in b.citations[0].cited_text for b in final.content)
 
     def test_async_client(self, aws_env: dict[str, str]) -> None:
         async def run() -> anthropic.types.Message:
             async with AsyncAnthropicBedrock(max_retries=0) as client:
-                return await client.messages.create(model=SONNET_45_US, max_tokens=1024, messages=REPORT_QUESTION)
+                return await client.messages.create(model=MODEL_US, max_tokens=1024, messages=REPORT_QUESTION)
 
         message = asyncio.run(run())
         citations = [c for b in message.content for c in (b.citations or [])]
@@ -328,7 +329,7 @@ class TestAnthropicSdk:
         messages = [{"role": "user", "content": [pdf.invoke_document(DATA / "locked.pdf"),
                                                  {"type": "text", "text": QUESTION}]}]
         with pytest.raises(anthropic.BadRequestError) as e:
-            client.messages.create(model=SONNET_45_GLOBAL, max_tokens=64, messages=messages)
+            client.messages.create(model=MODEL_GLOBAL, max_tokens=64, messages=messages)
         assert e.value.status_code == 400 and e.value.body["message"] == AT_FIRST + LOCKED
         explained = errors.explain(e.value)
         assert explained.recognised and explained.pain_point == 11 and "encrypted" in explained.title
@@ -391,17 +392,17 @@ BAD_PDFS = {
 }
 
 
-def _send(runtime: Any, operation: str, data: bytes, **extra: Any) -> Any:
+def _send(runtime: Any, operation: str, data: bytes, model_id: str = MODEL_GLOBAL, **extra: Any) -> Any:
     """One PDF and the question through ``operation``; streams are read to the end."""
     if operation == "invoke_model":
-        return invoke(runtime, invoke_body(pdf.invoke_document(data), **extra))
+        return invoke(runtime, invoke_body(pdf.invoke_document(data), **extra), model_id)
     if operation == "invoke_model_with_response_stream":
-        return invoke_events(runtime, invoke_body(pdf.invoke_document(data), **extra))
+        return invoke_events(runtime, invoke_body(pdf.invoke_document(data), **extra), model_id)
     messages = converse_messages(pdf.converse_document(data, name="Report"))
     fields = {"additionalModelRequestFields": extra} if extra else {}
     if operation == "converse":
-        return converse(runtime, messages, **fields)
-    return list(runtime.converse_stream(modelId=SONNET_45_GLOBAL, messages=messages, **fields)["stream"])
+        return converse(runtime, messages, model_id, **fields)
+    return list(runtime.converse_stream(modelId=model_id, messages=messages, **fields)["stream"])
 
 
 OPERATIONS = ["invoke_model", "invoke_model_with_response_stream", "converse", "converse_stream"]
@@ -434,27 +435,30 @@ class TestPdfErrors:
         assert error_of(e) == ("ValidationException", expected(operation, AT_FIRST + NOT_VALID), 400)
 
     @pytest.mark.parametrize("operation", OPERATIONS)
-    def test_101_pages_need_the_beta(self, runtime: Any, operation: str) -> None:
+    def test_101_pages_need_a_1m_window(self, runtime: Any, operation: str) -> None:
+        """100 pages under a 200K window; a model with a native 1M window takes 600."""
         data = blank_pdf(101)
         with pytest.raises(ClientError) as e:
-            _send(runtime, operation, data)
+            _send(runtime, operation, data, SMALL_GLOBAL)
         limit = AT_FIRST + "A maximum of 100 PDF pages may be provided."
         assert error_of(e) == ("ValidationException", expected(operation, limit), 400)
         assert errors.explain(e.value).pain_point == 11
-        assert _send(runtime, operation, data, anthropic_beta=[BETA_1M])  # 200 with the beta
+        assert MODEL.window() >= 1_000_000
+        assert _send(runtime, operation, data, MODEL_GLOBAL)  # 200 with a 1M window
+        assert _send(runtime, operation, data, MODEL_GLOBAL, anthropic_beta=[BETA_1M])  # the beta changes nothing
 
     def test_pages_are_counted_before_any_is_read(self, runtime: Any) -> None:
-        """101 pages of decompression bombs: the page limit answers first; with the beta, the bombs are read."""
+        """101 pages of decompression bombs: the page limit answers first; with a 1M window, the bombs are read."""
         data = flate_bomb(pages=101, inflated=20_000_000)
         with pytest.raises(ClientError) as e:
-            _send(runtime, "invoke_model", data)
+            _send(runtime, "invoke_model", data, SMALL_GLOBAL)
         assert error_of(e) == ("ValidationException", AT_FIRST + "A maximum of 100 PDF pages may be provided.", 400)
         with pytest.raises(ClientError) as e:
-            _send(runtime, "invoke_model", data, anthropic_beta=[BETA_1M])
+            _send(runtime, "invoke_model", data, MODEL_GLOBAL)
         assert error_of(e) == ("ValidationException", AT_FIRST + NOT_VALID, 400)
 
     def test_101_pages_with_the_beta_are_billed_visually(self, runtime: Any) -> None:
-        response = runtime.invoke_model(modelId=SONNET_45_GLOBAL,
+        response = runtime.invoke_model(modelId=MODEL_GLOBAL,
                                         body=invoke_body(pdf.invoke_document(blank_pdf(101)), anthropic_beta=[BETA_1M]))
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert json.loads(response["body"].read())["usage"]["input_tokens"] > 200_000  # past the 200K window
@@ -468,20 +472,20 @@ class TestPdfErrors:
         sixty = blank_pdf(60)
         body = invoke_body(pdf.invoke_document(sixty, title="A"), pdf.invoke_document(sixty, title="B"))
         with pytest.raises(ClientError) as e:
-            invoke(runtime, body)
+            invoke(runtime, body, SMALL_GLOBAL)
         assert error_of(e) == ("ValidationException", "messages.0.content.1.pdf.source.base64.data: A maximum of "
                                "100 PDF pages may be provided.", 400)
-        assert not pdf.check_invoke_model([pdf.read(sixty)] * 2, SONNET_45_GLOBAL).ok  # the helper said so too
+        assert not pdf.check_invoke_model([pdf.read(sixty)] * 2, SMALL_GLOBAL).ok  # the helper said so too
 
     def test_body_cap_agrees_with_check_invoke_model(self, runtime: Any) -> None:
         """~19 MB fails only once base64-encoded (as check_invoke_model predicts); ~10 MB goes through."""
         big, fine = padded_pdf(19_000_000), padded_pdf(10_000_000)
-        assert not pdf.check_invoke_model(pdf.read(big), SONNET_45_GLOBAL).ok
+        assert not pdf.check_invoke_model(pdf.read(big), MODEL_GLOBAL).ok
         with pytest.raises(ClientError) as e:
             invoke(runtime, invoke_body(pdf.invoke_document(big)))
         assert error_of(e) == ("ValidationException", "1 validation error detected: Value at 'body' failed to "
                                "satisfy constraint: Member must have length less than or equal to 25000000", 400)
-        assert pdf.check_invoke_model(pdf.read(fine), SONNET_45_GLOBAL).ok
+        assert pdf.check_invoke_model(pdf.read(fine), MODEL_GLOBAL).ok
         assert "12 percent" in invoke_text(invoke(runtime, invoke_body(pdf.invoke_document(fine))))
 
 
@@ -491,7 +495,7 @@ class TestConverseRules:
     @pytest.mark.parametrize("name", ["report.pdf", "Q3  report", "報告書", "it's mine"])
     def test_bad_name_and_its_safe_name(self, runtime: Any, name: str) -> None:
         info = pdf.read(DATA / "quarterly_report.pdf")
-        assert not pdf.check_converse(info, SONNET_45_GLOBAL, names=[name]).ok
+        assert not pdf.check_converse(info, MODEL_GLOBAL, names=[name]).ok
         with pytest.raises(ClientError) as e:
             converse(runtime, converse_messages(pdf.converse_document(info, name=name)))
         code, message, status = error_of(e)
@@ -499,7 +503,7 @@ class TestConverseRules:
         assert message.startswith("The document file name can only contain alphanumeric characters")
         assert errors.explain(e.value).pain_point == 11
         fixed = pdf.safe_name(name)
-        assert pdf.check_converse(info, SONNET_45_GLOBAL, names=[fixed]).ok
+        assert pdf.check_converse(info, MODEL_GLOBAL, names=[fixed]).ok
         assert "12 percent" in converse_text(converse(runtime, converse_messages(pdf.converse_document(info,
                                                                                                       name=fixed))))
 

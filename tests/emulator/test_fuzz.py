@@ -30,9 +30,9 @@ from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import (
     HAIKU_3_BASE,
-    SONNET_45_BASE,
-    SONNET_45_GLOBAL,
-    SONNET_45_US,
+    MODEL_BASE,
+    MODEL_GLOBAL,
+    MODEL_US,
     claude_body,
     client_of,
     raw_request,
@@ -90,7 +90,7 @@ def post(emulator: Emulator, model_path: str, operation: str, body: bytes,
 # --- model ids ------------------------------------------------------------------------------
 
 VALID_IDS = (
-    SONNET_45_US, SONNET_45_GLOBAL, SONNET_45_BASE, HAIKU_3_BASE,
+    MODEL_US, MODEL_GLOBAL, MODEL_BASE, HAIKU_3_BASE,
     "anthropic.claude-sonnet-4-6", "global.anthropic.claude-opus-4-7", "us.anthropic.claude-opus-4-1-20250805-v1:0",
     "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
     "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -259,10 +259,10 @@ OUT_OF_RANGE_DATE = "Fri, 31 Dec 9999 23:59:59 -2359"  # astimezone(UTC) overflo
 FAKE_SIGV4_DATE_SIGNED = (f"AWS4-HMAC-SHA256 Credential={auth.ACCESS_KEY_ID}/20260101/us-east-1/bedrock/aws4_request, "
                           f"SignedHeaders=date;host, Signature={'0' * 64}")
 VALID_PATHS = st.sampled_from([
-    ("POST", f"/model/{quote(SONNET_45_US, safe='')}/{op}", claude_body().encode()) for op in OPERATIONS
+    ("POST", f"/model/{quote(MODEL_US, safe='')}/{op}", claude_body().encode()) for op in OPERATIONS
 ] + [
     ("GET", "/foundation-models", b""), ("GET", "/inference-profiles", b""),
-    ("GET", f"/foundation-models/{quote(SONNET_45_BASE, safe='')}", b""),
+    ("GET", f"/foundation-models/{quote(MODEL_BASE, safe='')}", b""),
     ("POST", "/", b"Action=GetCallerIdentity&Version=2011-06-15"), ("GET", "/?Action=GetCallerIdentity", b""),
 ])
 
@@ -378,9 +378,9 @@ CONVERSE_TEMPLATES: tuple[dict[str, Any], ...] = (
      "inferenceConfig": {"maxTokens": 4096},
      "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 1024}}},
 )
-RUNTIME_IDS = (SONNET_45_US, SONNET_45_GLOBAL, "us.anthropic.claude-opus-4-1-20250805-v1:0",
+RUNTIME_IDS = (MODEL_US, MODEL_GLOBAL, "us.anthropic.claude-opus-4-1-20250805-v1:0",
                "global.anthropic.claude-opus-4-7")
-COUNT_IDS = (SONNET_45_BASE, "anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-sonnet-4-6")
+COUNT_IDS = (MODEL_BASE, "anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-sonnet-4-6")
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -481,18 +481,18 @@ class TestStructured:
     def test_templates_are_valid(self, emulator: Emulator, operation: str, index: int) -> None:
         """The unmutated templates succeed, so mutations reach past the first check."""
         body = (ANTHROPIC_TEMPLATES if operation.startswith("invoke") else CONVERSE_TEMPLATES)[index]
-        r = post(emulator, quote(SONNET_45_US, safe=""), operation, dumps(body))
+        r = post(emulator, quote(MODEL_US, safe=""), operation, dumps(body))
         assert r.status == 200, r.data
         check_reply(r)
         kind = "invokeModel" if operation.startswith("invoke") else "converse"
-        r = post(emulator, quote(SONNET_45_BASE, safe=""), "count-tokens", count_tokens_body(kind, body))
+        r = post(emulator, quote(MODEL_BASE, safe=""), "count-tokens", count_tokens_body(kind, body))
         assert r.status == 200, r.data
 
     @pytest.mark.parametrize("operation", ["invoke", "invoke-with-response-stream", "count-tokens"])
     @FUZZ
     @given(body=mutated(ANTHROPIC_TEMPLATES), model_id=st.sampled_from(RUNTIME_IDS),
            count_id=st.sampled_from(COUNT_IDS))
-    @example(body=BAD_BLOCK_TYPE, model_id=SONNET_45_US, count_id=SONNET_45_BASE)
+    @example(body=BAD_BLOCK_TYPE, model_id=MODEL_US, count_id=MODEL_BASE)
     def test_mutated_anthropic_body(self, emulator: Emulator, operation: str, body: dict[str, Any],
                                     model_id: str, count_id: str) -> None:
         """Mutated InvokeModel bodies (and CountTokens' invokeModel input): never a 5xx."""
@@ -505,7 +505,7 @@ class TestStructured:
     @FUZZ
     @given(body=mutated(CONVERSE_TEMPLATES), model_id=st.sampled_from(RUNTIME_IDS),
            count_id=st.sampled_from(COUNT_IDS))
-    @example(body=BAD_INFERENCE_CONFIG, model_id=SONNET_45_US, count_id=SONNET_45_BASE)
+    @example(body=BAD_INFERENCE_CONFIG, model_id=MODEL_US, count_id=MODEL_BASE)
     def test_mutated_converse_body(self, emulator: Emulator, operation: str, body: dict[str, Any],
                                    model_id: str, count_id: str) -> None:
         """Mutated Converse bodies (and CountTokens' converse input): never a 5xx."""
@@ -525,7 +525,7 @@ class TestStructured:
     ))
     def test_count_tokens_wrapper(self, emulator: Emulator, wrapper: Any) -> None:
         """CountTokens' own envelope, mutated: never a 5xx."""
-        check_reply(post(emulator, quote(SONNET_45_BASE, safe=""), "count-tokens", dumps(wrapper)))
+        check_reply(post(emulator, quote(MODEL_BASE, safe=""), "count-tokens", dumps(wrapper)))
 
 
 # --- generated shapes through the real clients, with invocation logging off and on ----------
@@ -598,7 +598,7 @@ _PATHS = {"InvokeModel": "invoke", "InvokeModelWithResponseStream": "invoke-with
 
 def send_shape(emu: Emulator, operation: str, body: bytes, via_boto3: bool) -> int:
     """Send ``body`` by boto3 (its parser reads the reply) or as a raw signed request; the HTTP status."""
-    model_id = SONNET_45_BASE if operation == "CountTokens" else SONNET_45_US
+    model_id = MODEL_BASE if operation == "CountTokens" else MODEL_US
     if not via_boto3:
         response = post(emu, quote(model_id, safe=""), _PATHS[operation], body)
         check_reply(response)
@@ -871,7 +871,7 @@ class TestKnownCrashes:
     @pytest.mark.parametrize(("operation", "body"), KNOWN_CRASHES)
     def test_rejected_with_validation_error(self, server: Emulator, operation: str, body: bytes) -> None:
         """A body of the wrong shape is the caller's error: 400 ValidationException, never a 500."""
-        model_id = SONNET_45_BASE if operation == "count-tokens" else SONNET_45_US
+        model_id = MODEL_BASE if operation == "count-tokens" else MODEL_US
         r = post(server, quote(model_id, safe=""), operation, body)
         check_reply(r)
         assert r.status == 400, r.data
@@ -881,7 +881,7 @@ class TestKnownCrashes:
         """Nesting a few hundred levels deep (far past any real request) still parses."""
         body = json.loads(claude_body())
         body["metadata"] = json.loads("[" * 200 + "]" * 200)
-        r = post(emulator, quote(SONNET_45_US, safe=""), "invoke", dumps(body))
+        r = post(emulator, quote(MODEL_US, safe=""), "invoke", dumps(body))
         check_reply(r)
         assert r.status == 400  # metadata must be an object: a schema error, not a crash
 
@@ -904,7 +904,7 @@ class TestLoneSurrogates:
     @pytest.mark.parametrize(("operation", "body"), SURROGATE_REPLIES, ids=[o for o, _ in SURROGATE_REPLIES])
     def test_echoed_in_the_reply(self, server: Emulator, operation: str, body: dict[str, Any]) -> None:
         client = RawBodyClient(server)
-        reply = client.call(operation, SONNET_45_US, dumps_escaped(body))
+        reply = client.call(operation, MODEL_US, dumps_escaped(body))
         if operation == "InvokeModel":
             text = reply["content"][0]["text"]
         elif operation == "InvokeModelWithResponseStream":
@@ -920,13 +920,13 @@ class TestLoneSurrogates:
         for body in ({"input": {"converse": converse_with({"text": LONE})}},
                      {"input": {"invokeModel": {"body": base64.b64encode(dumps_escaped(
                          anthropic_with({"type": "text", "text": LONE}))).decode()}}}):
-            assert client.call("CountTokens", SONNET_45_BASE, dumps_escaped(body))["inputTokens"] > 0
+            assert client.call("CountTokens", MODEL_BASE, dumps_escaped(body))["inputTokens"] > 0
 
     def test_cited_document_title(self, server: Emulator) -> None:
         """A title is echoed in every citation."""
         document = {"type": "document", "title": LONE, "citations": {"enabled": True}, "source": TEXT_SOURCE}
         body = dumps_escaped(anthropic_with(document, ASK_BLOCK))
-        reply = RawBodyClient(server).call("InvokeModel", SONNET_45_US, body)
+        reply = RawBodyClient(server).call("InvokeModel", MODEL_US, body)
         citations = [c for block in reply["content"] for c in block.get("citations", [])]
         assert citations and all(c["document_title"] == LONE for c in citations)
 
@@ -938,6 +938,6 @@ class TestLoneSurrogates:
     ], ids=["anthropic-version", "extraneous-key", "document-format"])
     def test_quoted_in_an_error(self, server: Emulator, operation: str, body: dict[str, Any], quoted: str) -> None:
         with pytest.raises(ClientError) as e:
-            RawBodyClient(server).call(operation, SONNET_45_US, dumps_escaped(body))
+            RawBodyClient(server).call(operation, MODEL_US, dumps_escaped(body))
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert quoted in e.value.response["Error"]["Message"]

@@ -21,9 +21,10 @@ from anthropic import AnthropicBedrock
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EventStreamError
 from conftest import (
-    SONNET_45_BASE,
-    SONNET_45_GLOBAL,
-    SONNET_45_US,
+    MODEL,
+    MODEL_BASE,
+    MODEL_GLOBAL,
+    MODEL_US,
     claude_body,
     client_of,
     error_of,
@@ -38,8 +39,8 @@ from helpers.emulator import Emulator, auth, start
 ACCOUNT = "123456789012"
 LEARNER_ARN = f"arn:aws:iam::{ACCOUNT}:user/workshop-learner"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
-JP_SONNET_45 = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
-EU_SONNET_45 = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL_JP = MODEL.profile_id("jp")
+MODEL_EU = MODEL.profile_id("eu")
 MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
@@ -203,10 +204,10 @@ class TestRecordPerOperation:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
-        response = runtime.invoke_model(body=claude_body("Log this call"), modelId=SONNET_45_US)
+        response = runtime.invoke_model(body=claude_body("Log this call"), modelId=MODEL_US)
         message = json.loads(response["body"].read())
         record = dest.record(request_id(response))
-        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_US, rid=request_id(response), since=since)
+        assert_envelope(record, operation="InvokeModel", model_id=MODEL_US, rid=request_id(response), since=since)
         assert_counts(record, message["usage"]["input_tokens"], message["usage"]["output_tokens"])
         assert record["input"]["inputBodyJson"] == sent[0] == json.loads(claude_body("Log this call"))
         assert record["output"]["outputBodyJson"] == message
@@ -216,10 +217,10 @@ class TestRecordPerOperation:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
-        response = runtime.invoke_model_with_response_stream(body=claude_body("Stream me"), modelId=SONNET_45_GLOBAL)
+        response = runtime.invoke_model_with_response_stream(body=claude_body("Stream me"), modelId=MODEL_GLOBAL)
         events = [{"chunk": json.loads(e["chunk"]["bytes"])} for e in response["body"]]
         record = dest.record(request_id(response))
-        assert_envelope(record, operation="InvokeModelWithResponseStream", model_id=SONNET_45_GLOBAL,
+        assert_envelope(record, operation="InvokeModelWithResponseStream", model_id=MODEL_GLOBAL,
                         rid=request_id(response), since=since)
         metrics = events[-1]["chunk"]["amazon-bedrock-invocationMetrics"]
         assert_counts(record, metrics["inputTokenCount"], metrics["outputTokenCount"])
@@ -231,10 +232,10 @@ class TestRecordPerOperation:
         sent = sent_bodies(runtime)
         since = utc_now()
         metadata = {"team": "research", "project": "handson"}
-        response = runtime.converse(modelId=SONNET_45_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 64},
+        response = runtime.converse(modelId=MODEL_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 64},
                                     requestMetadata=metadata)
         record = dest.record(request_id(response))
-        assert_envelope(record, operation="Converse", model_id=SONNET_45_GLOBAL, rid=request_id(response),
+        assert_envelope(record, operation="Converse", model_id=MODEL_GLOBAL, rid=request_id(response),
                         since=since)
         assert_counts(record, response["usage"]["inputTokens"], response["usage"]["outputTokens"])
         assert record["requestMetadata"] == metadata
@@ -246,10 +247,10 @@ class TestRecordPerOperation:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
-        response = runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES, requestMetadata={"a": "b"})
+        response = runtime.converse_stream(modelId=MODEL_US, messages=MESSAGES, requestMetadata={"a": "b"})
         events = list(response["stream"])
         record = dest.record(request_id(response))
-        assert_envelope(record, operation="ConverseStream", model_id=SONNET_45_US, rid=request_id(response),
+        assert_envelope(record, operation="ConverseStream", model_id=MODEL_US, rid=request_id(response),
                         since=since)
         usage = events[-1]["metadata"]["usage"]
         assert_counts(record, usage["inputTokens"], usage["outputTokens"])
@@ -261,7 +262,7 @@ class TestRecordPerOperation:
         """InvokeModel's ``requestMetadata`` (the X-Amzn-Bedrock-Request-Metadata header, "key-value pairs that
         you can use to filter invocation logs" in botocore's model) lands in the record as Converse's does."""
         dest = log_to()
-        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US,
+        response = runtime.invoke_model(body=claude_body(), modelId=MODEL_US,
                                         requestMetadata=json.dumps({"team": "research"}))
         assert dest.record(request_id(response)).get("requestMetadata") == {"team": "research"}
 
@@ -271,12 +272,12 @@ class TestRecordPerOperation:
         sent: list[httpx2.Request] = []
         client = AnthropicBedrock(http_client=httpx2.Client(event_hooks={"request": [sent.append]}), max_retries=0)
         since = utc_now()
-        raw = client.messages.with_raw_response.create(model=SONNET_45_GLOBAL, max_tokens=64,
+        raw = client.messages.with_raw_response.create(model=MODEL_GLOBAL, max_tokens=64,
                                                        messages=[{"role": "user", "content": "Hello from the SDK"}])
         message = raw.parse()
         rid = raw.headers["x-amzn-requestid"]
         record = dest.record(rid)
-        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_GLOBAL, rid=rid, since=since)
+        assert_envelope(record, operation="InvokeModel", model_id=MODEL_GLOBAL, rid=rid, since=since)
         assert_counts(record, message.usage.input_tokens, message.usage.output_tokens)
         body = json.loads(sent[-1].content)
         assert record["input"]["inputBodyJson"] == body and "model" not in body
@@ -286,7 +287,7 @@ class TestRecordPerOperation:
     def test_anthropic_sdk_stream(self, aws_env: dict[str, str], log_to: Callable[..., Destination]) -> None:
         dest = log_to()
         client = AnthropicBedrock(max_retries=0)
-        with client.messages.stream(model=SONNET_45_US, max_tokens=64,
+        with client.messages.stream(model=MODEL_US, max_tokens=64,
                                     messages=[{"role": "user", "content": "stream"}]) as stream:
             message = stream.get_final_message()
             rid = stream.response.headers["x-amzn-requestid"]
@@ -298,9 +299,9 @@ class TestRecordPerOperation:
         assert text == message.content[0].text
 
     @pytest.mark.parametrize(("model_id", "error"), [
-        (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/{SONNET_45_US}", None),
+        (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/{MODEL_US}", None),
         # The bare Sonnet 4.5 model is profile-only: a failed call, logged all the same.
-        (f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}", "ValidationException"),
+        (f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL_BASE}", "ValidationException"),
     ], ids=["profile-arn", "model-arn"])
     def test_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destination], model_id: str,
                               error: str | None) -> None:
@@ -325,11 +326,11 @@ class TestRecordPerOperation:
                                     credentials: Credentials, arn: str) -> None:
         dest = log_to()
         since = utc_now()
-        r = signed_request(emulator.url, "POST", f"/model/{SONNET_45_US}/invoke", claude_body().encode(),
+        r = signed_request(emulator.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
                            credentials=credentials, region="us-west-2")
         assert r.status == 200, r.data
         rid = r.headers["x-amzn-requestid"]
-        assert_envelope(dest.record(rid), operation="InvokeModel", model_id=SONNET_45_US, rid=rid, since=since,
+        assert_envelope(dest.record(rid), operation="InvokeModel", model_id=MODEL_US, rid=rid, since=since,
                         region="us-west-2", arn=arn)
 
 
@@ -348,7 +349,7 @@ class TestS3Layout:
                   parts: list[str]) -> None:
         dest = log_to(prefix=prefix, cloudwatch=False)
         before = utc_now()
-        response = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        response = runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         after = utc_now()
         rid = request_id(response)
         path = dest.object_of(rid)
@@ -365,12 +366,12 @@ class TestS3Layout:
         assert dest.objects() == [path]
 
     @pytest.mark.parametrize(("region", "model_id", "inference_regions"), [
-        ("ap-northeast-1", JP_SONNET_45, {"ap-northeast-1"}),
-        ("us-west-2", SONNET_45_US, {"us-west-2"}),
-        ("eu-west-1", EU_SONNET_45, {"eu-west-1"}),
+        ("ap-northeast-1", MODEL_JP, {"ap-northeast-1"}),
+        ("us-west-2", MODEL_US, {"us-west-2"}),
+        ("eu-west-1", MODEL_EU, {"eu-west-1"}),
         # eu-west-2 may call eu. profiles but is not among their destinations: the request ran elsewhere.
-        ("eu-west-2", EU_SONNET_45, set(catalog.geography("eu").destination_regions)),
-        ("ap-southeast-2", SONNET_45_GLOBAL, {"ap-southeast-2"}),
+        ("eu-west-2", MODEL_EU, set(catalog.geography("eu").destination_regions)),
+        ("ap-southeast-2", MODEL_GLOBAL, {"ap-southeast-2"}),
     ])
     def test_region_is_the_signature_region(self, log_to: Callable[..., Destination], region: str, model_id: str,
                                             inference_regions: set[str]) -> None:
@@ -386,7 +387,7 @@ class TestS3Layout:
 
     def test_one_gzip_object_per_record(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to()
-        ids = [request_id(runtime.invoke_model(body=claude_body(f"call {n}"), modelId=SONNET_45_US))
+        ids = [request_id(runtime.invoke_model(body=claude_body(f"call {n}"), modelId=MODEL_US))
                for n in range(3)]
         objects = dest.objects()
         assert len(objects) == 3
@@ -402,8 +403,8 @@ class TestCloudWatch:
 
     def test_json_lines_in_call_order(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to(s3=False)
-        ids = [request_id(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)),
-               request_id(runtime.invoke_model(body=claude_body(), modelId=SONNET_45_GLOBAL))]
+        ids = [request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES)),
+               request_id(runtime.invoke_model(body=claude_body(), modelId=MODEL_GLOBAL))]
         assert dest.group_file.relative_to(dest.log_dir).parts[:3] == ("cloudwatch", "aws", "bedrock")
         lines = dest.group_file.read_text("utf-8").splitlines()
         assert len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines)
@@ -419,14 +420,14 @@ class TestCloudWatch:
         dest = log_to()
         text = "caf\u00e9 \u2028 next\u0085line \U0001f600"
         body = claude_body(text)
-        rid = request_id(runtime.invoke_model(body=body, modelId=SONNET_45_US))
+        rid = request_id(runtime.invoke_model(body=body, modelId=MODEL_US))
         line = dest.group_file.read_text("utf-8").splitlines()[-1]
         assert line.isascii() and json.loads(line)["requestId"] == rid
         assert dest.record(rid)["input"]["inputBodyJson"] == json.loads(body)
 
     def test_s3_only_writes_no_lines(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to(cloudwatch=False)
-        rid = request_id(runtime.converse(modelId=SONNET_45_US, messages=MESSAGES))
+        rid = request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES))
         assert dest.record(rid)["requestId"] == rid
         assert not any(rid in p.read_text("utf-8") for p in files_under(dest.log_dir / "cloudwatch"))
 
@@ -439,7 +440,7 @@ class TestTextDeliveryOff:
 
     def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to(text=False)
-        response = runtime.invoke_model(body=claude_body("secret prompt"), modelId=SONNET_45_US)
+        response = runtime.invoke_model(body=claude_body("secret prompt"), modelId=MODEL_US)
         usage = json.loads(response["body"].read())["usage"]
         record = dest.record(request_id(response))
         assert_counts(record, usage["input_tokens"], usage["output_tokens"])
@@ -448,7 +449,7 @@ class TestTextDeliveryOff:
 
     def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
         dest = log_to(text=False)
-        response = runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES)
+        response = runtime.converse_stream(modelId=MODEL_US, messages=MESSAGES)
         usage = list(response["stream"])[-1]["metadata"]["usage"]
         record = dest.record(request_id(response))
         assert_counts(record, usage["inputTokens"], usage["outputTokens"])
@@ -458,7 +459,7 @@ class TestTextDeliveryOff:
         dest = log_to(text=False)
         with pytest.raises(ClientError) as excinfo:
             runtime.invoke_model(body=json.dumps({"messages": [{"role": "user", "content": "secret"}]}),
-                                 modelId=SONNET_45_US)
+                                 modelId=MODEL_US)
         record = dest.record(excinfo.value.response["ResponseMetadata"]["RequestId"])
         assert record["errorCode"] == "ValidationException"
         assert "secret" not in json.dumps(record)
@@ -486,11 +487,11 @@ class TestFailedCalls:
                            "messages": [{"role": "user", "content": "no max_tokens"}]})
         since = utc_now()
         with pytest.raises(ClientError) as excinfo:
-            runtime.invoke_model(body=body, modelId=SONNET_45_US)
+            runtime.invoke_model(body=body, modelId=MODEL_US)
         assert error_of(excinfo)[0] == "ValidationException"
         rid = failed_request_id(excinfo)
         record = dest.record(rid)
-        assert_envelope(record, operation="InvokeModel", model_id=SONNET_45_US, rid=rid, since=since)
+        assert_envelope(record, operation="InvokeModel", model_id=MODEL_US, rid=rid, since=since)
         assert_failed(record, "ValidationException")
         assert record["input"]["inputBodyJson"] == json.loads(body)
 
@@ -504,9 +505,9 @@ class TestFailedCalls:
 
     def test_access_revoked(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destination]) -> None:
         dest = log_to()
-        emulator.revoke_access("claude-sonnet-4-5")
+        emulator.revoke_access(MODEL.key)
         with pytest.raises(ClientError) as excinfo:
-            runtime.converse(modelId=SONNET_45_GLOBAL, messages=MESSAGES, requestMetadata={"k": "v"})
+            runtime.converse(modelId=MODEL_GLOBAL, messages=MESSAGES, requestMetadata={"k": "v"})
         assert error_of(excinfo)[0] == "AccessDeniedException"
         record = dest.record(failed_request_id(excinfo))
         assert_failed(record, "AccessDeniedException")
@@ -517,10 +518,10 @@ class TestFailedCalls:
         dest = log_to()
         emulator.throttle(next=1)
         with pytest.raises(ClientError) as excinfo:
-            runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+            runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         assert error_of(excinfo)[0] == "ThrottlingException" and error_of(excinfo)[2] == 429
         assert_failed(dest.record(failed_request_id(excinfo)), "ThrottlingException")
-        ok = runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        ok = runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         assert "errorCode" not in dest.record(request_id(ok))
         assert len(dest.objects()) == len(dest.cloudwatch()) == 2
 
@@ -528,7 +529,7 @@ class TestFailedCalls:
                                           log_to: Callable[..., Destination]) -> None:
         dest = log_to()
         emulator.throttle(next=1, mid_stream=True)
-        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)
+        response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)
         with pytest.raises(EventStreamError) as excinfo:
             list(response["body"])
         assert excinfo.value.response["Error"]["Code"] == "throttlingException"
@@ -541,7 +542,7 @@ class TestFailedCalls:
                                             log_to: Callable[..., Destination]) -> None:
         dest = log_to()
         emulator.throttle(next=1, mid_stream=True)
-        response = runtime.converse_stream(modelId=SONNET_45_GLOBAL, messages=MESSAGES)
+        response = runtime.converse_stream(modelId=MODEL_GLOBAL, messages=MESSAGES)
         with pytest.raises(EventStreamError):
             list(response["stream"])
         record = dest.record(request_id(response))
@@ -562,19 +563,19 @@ class TestNotLogged:
     def test_count_tokens_and_control_plane(self, fresh: Emulator) -> None:
         bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
         bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
-        counted = runtime.count_tokens(modelId=SONNET_45_BASE, input={"converse": {"messages": MESSAGES}})
+        counted = runtime.count_tokens(modelId=MODEL_BASE, input={"converse": {"messages": MESSAGES}})
         assert counted["inputTokens"] > 0
         bedrock.list_foundation_models(byProvider="anthropic")
-        bedrock.get_inference_profile(inferenceProfileIdentifier=SONNET_45_US)
+        bedrock.get_inference_profile(inferenceProfileIdentifier=MODEL_US)
         assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.CONFIG
         assert files_under(fresh.log_dir) == []
-        runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)  # logging is on: this one is logged
+        runtime.converse(modelId=MODEL_US, messages=MESSAGES)  # logging is on: this one is logged
         assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
         assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
 
     def test_unauthenticated(self, fresh: Emulator) -> None:
         client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
-        path, body = f"/model/{SONNET_45_US}/invoke", claude_body().encode()
+        path, body = f"/model/{MODEL_US}/invoke", claude_body().encode()
         assert raw_request(fresh.url, "POST", path, body).status == 403  # no signature at all
         wrong_secret = Credentials(auth.ACCESS_KEY_ID, "not-the-secret")
         assert signed_request(fresh.url, "POST", path, body, credentials=wrong_secret).status == 403
@@ -593,15 +594,15 @@ class TestNotLogged:
     def test_after_delete(self, fresh: Emulator) -> None:
         bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
         bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
-        runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
+        runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         bedrock.delete_model_invocation_logging_configuration()
         assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
-        runtime.invoke_model(body=claude_body(), modelId=SONNET_45_US)
-        runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)
-        list(runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES)["stream"])
-        list(runtime.invoke_model_with_response_stream(body=claude_body(), modelId=SONNET_45_US)["body"])
+        runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
+        runtime.converse(modelId=MODEL_US, messages=MESSAGES)
+        list(runtime.converse_stream(modelId=MODEL_US, messages=MESSAGES)["stream"])
+        list(runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)["body"])
         with pytest.raises(ClientError):
-            runtime.invoke_model(body="{}", modelId=SONNET_45_US)
+            runtime.invoke_model(body="{}", modelId=MODEL_US)
         assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
         assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
 
@@ -616,18 +617,18 @@ def invoke(client: Any, n: int) -> tuple[str, str]:
     """One of the four operations (by ``n``); (request id, operation)."""
     kind = n % 4
     if kind == 0:
-        response = client.invoke_model(body=claude_body(f"call {n}", max_tokens=16), modelId=SONNET_45_GLOBAL)
+        response = client.invoke_model(body=claude_body(f"call {n}", max_tokens=16), modelId=MODEL_GLOBAL)
         response["body"].read()
         return request_id(response), "InvokeModel"
     if kind == 1:
-        response = client.converse(modelId=SONNET_45_US, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
+        response = client.converse(modelId=MODEL_US, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
         return request_id(response), "Converse"
     if kind == 2:
         response = client.invoke_model_with_response_stream(body=claude_body(f"s{n}", max_tokens=16),
-                                                            modelId=SONNET_45_US)
+                                                            modelId=MODEL_US)
         list(response["body"])
         return request_id(response), "InvokeModelWithResponseStream"
-    response = client.converse_stream(modelId=SONNET_45_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
+    response = client.converse_stream(modelId=MODEL_GLOBAL, messages=MESSAGES, inferenceConfig={"maxTokens": 16})
     list(response["stream"])
     return request_id(response), "ConverseStream"
 

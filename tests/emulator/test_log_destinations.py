@@ -24,7 +24,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from conftest import SONNET_45_US, claude_body, client_of, error_of, signed_request
+from conftest import MODEL_US, claude_body, client_of, error_of, signed_request
 
 from helpers import invocation_logs
 from helpers.emulator import Emulator, auth, start
@@ -113,18 +113,18 @@ def request_id(response: dict[str, Any]) -> str:
 def all_four(runtime: Any) -> list[str]:
     """InvokeModel, Converse and both streams, each answered normally; their request ids."""
     ids = []
-    response = runtime.invoke_model(body=claude_body("logged"), modelId=SONNET_45_US)
+    response = runtime.invoke_model(body=claude_body("logged"), modelId=MODEL_US)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert json.loads(response["body"].read())["type"] == "message"
     ids.append(request_id(response))
-    response = runtime.converse(modelId=SONNET_45_US, messages=MESSAGES)
+    response = runtime.converse(modelId=MODEL_US, messages=MESSAGES)
     assert response["output"]["message"]["content"][0]["text"]
     ids.append(request_id(response))
-    response = runtime.converse_stream(modelId=SONNET_45_US, messages=MESSAGES)
+    response = runtime.converse_stream(modelId=MODEL_US, messages=MESSAGES)
     events = list(response["stream"])  # an exception frame would raise EventStreamError here
     assert "messageStop" in events[-2] and "metadata" in events[-1]
     ids.append(request_id(response))
-    response = runtime.invoke_model_with_response_stream(body=claude_body("streamed"), modelId=SONNET_45_US)
+    response = runtime.invoke_model_with_response_stream(body=claude_body("streamed"), modelId=MODEL_US)
     chunks = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
     assert chunks[-1]["type"] == "message_stop"
     ids.append(request_id(response))
@@ -337,7 +337,7 @@ class TestLegalButDangerous:
         config = {"s3Config": {"bucketName": f"logs-{tag()}"}}
         bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
         for region in ("..", "x" * 300):
-            r = signed_request(site.emu.url, "POST", f"/model/{SONNET_45_US}/invoke", claude_body().encode(),
+            r = signed_request(site.emu.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
                                service="bedrock", region=region)
             assert r.status < 500, r.data
 
@@ -416,7 +416,7 @@ class TestFailedDelivery:
             "cloudWatchConfig": {"logGroupName": name, "roleArn": ROLE_ARN}})
         all_four(runtime)
         with pytest.raises(ClientError):  # a failed call, whose record cannot be delivered either
-            runtime.invoke_model(body="{}", modelId=SONNET_45_US)
+            runtime.invoke_model(body="{}", modelId=MODEL_US)
         assert len(delivery_warnings(caplog, f"CloudWatch log group '{name}'")) == 1
 
     def test_symlink_out_of_the_folder(self, site: Site, bedrock: Any, runtime: Any, made_outside: set[Path],
@@ -471,7 +471,7 @@ def test_failure_reported_on_stderr(tmp_path: Path) -> None:
 
 def invoke_raw(site: Site, body: bytes, *, headers: dict[str, str] | None = None, operation: str = "invoke",
                ) -> tuple[int, str]:
-    r = signed_request(site.emu.url, "POST", f"/model/{SONNET_45_US}/{operation}", body, service="bedrock",
+    r = signed_request(site.emu.url, "POST", f"/model/{MODEL_US}/{operation}", body, service="bedrock",
                        headers=headers)
     return r.status, r.headers["x-amzn-requestid"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import SONNET_45_US, claude_body, client_of, sample
+from conftest import MODEL_US, claude_body, client_of, sample
 
 from helpers import pdf
 from helpers.emulator import documents, pdf_worker
@@ -43,14 +43,14 @@ def document_body(data: bytes, question: str = "What does it say?") -> str:
 def simple_calls(emulator: Any) -> Iterator[list[float]]:
     """Simple InvokeModels sent back to back from another thread; yields their latencies (filled on exit)."""
     client = client_of(emulator, "bedrock-runtime")
-    client.invoke_model(modelId=SONNET_45_US, body=claude_body())  # connect and warm up first
+    client.invoke_model(modelId=MODEL_US, body=claude_body())  # connect and warm up first
     latencies: list[float] = []
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.is_set():
             started = time.perf_counter()
-            client.invoke_model(modelId=SONNET_45_US, body=claude_body())
+            client.invoke_model(modelId=MODEL_US, body=claude_body())
             latencies.append(time.perf_counter() - started)
 
     thread = threading.Thread(target=loop, daemon=True)
@@ -66,7 +66,7 @@ def send(runtime: Any, body: str) -> tuple[int, str, float]:
     """(HTTP status, error message or "", seconds) of an InvokeModel."""
     started = time.perf_counter()
     try:
-        runtime.invoke_model(modelId=SONNET_45_US, body=body)
+        runtime.invoke_model(modelId=MODEL_US, body=body)
         status, message = 200, ""
     except ClientError as e:
         status, message = e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"]
@@ -119,7 +119,7 @@ def test_page_count_is_known_before_pages_are_parsed() -> None:
     assert time.perf_counter() - started < 10
     assert (info.page_count, info.pages, info.unread_pages) == (100_000, (), 100_000)
     assert "100,000 pages, not read" in info.summary()
-    assert not pdf.check_invoke_model(info, SONNET_45_US).ok
+    assert not pdf.check_invoke_model(info, MODEL_US).ok
 
 
 def test_over_the_time_budget_is_a_400_and_the_worker_restarts(emulator: Any, runtime: Any,
@@ -175,7 +175,7 @@ def test_a_huge_question_against_many_sentences_is_fast(emulator: Any, runtime: 
     body = text_document_body(hostile.one_word_sentences(words), hostile.long_question(words))
     with simple_calls(emulator) as latencies:
         started = time.perf_counter()
-        reply = json.loads(runtime.invoke_model(modelId=SONNET_45_US, body=body)["body"].read())
+        reply = json.loads(runtime.invoke_model(modelId=MODEL_US, body=body)["body"].read())
         seconds = time.perf_counter() - started
     assert seconds < 5
     cited = [c["cited_text"] for block in reply["content"] for c in block.get("citations", [])]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SONNET_45_GLOBAL, SONNET_45_US
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US
 
 from helpers.emulator import Emulator
 
@@ -19,7 +19,7 @@ TSX = REPO / "node_modules" / ".bin" / "tsx"
 SCRIPTS = REPO / "tests" / "ts"
 
 ON_DEMAND_MESSAGE = (
-    "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn\u2019t "
+    f"Invocation of model ID {MODEL_BASE} with on-demand throughput isn\u2019t "
     "supported. Retry your request with the ID or ARN of an inference profile that contains this model."
 )
 THROTTLED_MESSAGE = "Too many requests, please wait before trying again."
@@ -62,20 +62,20 @@ def squash(events: list[str]) -> list[str]:
 class TestCreate:
     """messages.create() without streaming."""
 
-    @pytest.mark.parametrize("model", [SONNET_45_GLOBAL, SONNET_45_US])
+    @pytest.mark.parametrize("model", [MODEL_GLOBAL, MODEL_US])
     def test_message_shape(self, aws_env: dict[str, str], emulator: Emulator, model: str) -> None:
         """A Bedrock-shaped Message: msg_bdrk_ id, Anthropic model name, text, end_turn, usage."""
         out = run_ts_once("create.ts", model, env=aws_env)
         assert out["id"].startswith("msg_bdrk_01")
         assert (out["type"], out["role"]) == ("message", "assistant")
-        assert out["model"] == "claude-sonnet-4-5-20250929"
+        assert out["model"] == MODEL.api_name
         assert out["content_types"] == ["text"] and out["text"].strip()
         assert out["stop_reason"] == "end_turn" and out["stop_sequence"] is None
         assert out["usage"]["input_tokens"] > 0 and out["usage"]["output_tokens"] > 0
 
     def test_configured_by_environment_only(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """The SDK took its region from AWS_REGION and its base URL from ANTHROPIC_BEDROCK_BASE_URL."""
-        out = run_ts_once("create.ts", SONNET_45_GLOBAL, env=aws_env)
+        out = run_ts_once("create.ts", MODEL_GLOBAL, env=aws_env)
         assert out["region"] == aws_env["AWS_REGION"] == emulator.region
         assert out["base_url"] == aws_env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.url
 
@@ -85,7 +85,7 @@ class TestStream:
 
     @pytest.fixture
     def streamed(self, aws_env: dict[str, str]) -> dict[str, Any]:
-        return run_ts_once("stream.ts", env=aws_env)
+        return run_ts_once("stream.ts", MODEL_GLOBAL, env=aws_env)
 
     def test_helper_events(self, streamed: dict[str, Any]) -> None:
         """messages.stream() yields the Messages event sequence, in several text deltas."""
@@ -98,7 +98,7 @@ class TestStream:
         """finalMessage() is the accumulated message: same text as the deltas, end_turn, usage."""
         helper, final = streamed["helper"], streamed["helper"]["final"]
         assert final["id"].startswith("msg_bdrk_01")
-        assert final["model"] == "claude-sonnet-4-5-20250929"
+        assert final["model"] == MODEL.api_name
         assert final["text"] == helper["text"]
         assert final["stop_reason"] == "end_turn"
         assert final["usage"]["input_tokens"] > 0 and final["usage"]["output_tokens"] > 0
@@ -108,14 +108,14 @@ class TestStream:
         raw = streamed["raw"]
         assert squash(raw["events"]) == STREAM_EVENTS
         assert raw["delta_count"] > 1
-        assert raw["id"].startswith("msg_bdrk_01") and raw["model"] == "claude-sonnet-4-5-20250929"
+        assert raw["id"].startswith("msg_bdrk_01") and raw["model"] == MODEL.api_name
         assert raw["stop_reason"] == "end_turn"
         assert raw["usage"]["input_tokens"] > 0 and raw["usage"]["output_tokens"] > 0
         assert raw["text"] == streamed["helper"]["text"]
 
     def test_stream_matches_create(self, aws_env: dict[str, str], streamed: dict[str, Any]) -> None:
         """A streamed reply carries the same text and usage as the non-streamed one."""
-        created = run_ts_once("create.ts", SONNET_45_GLOBAL, env=aws_env)
+        created = run_ts_once("create.ts", MODEL_GLOBAL, env=aws_env)
         final = streamed["helper"]["final"]
         assert final["text"] == created["text"]
         assert final["usage"]["input_tokens"] == created["usage"]["input_tokens"]
@@ -126,10 +126,11 @@ class TestErrors:
     """How the TypeScript SDK surfaces Bedrock's errors (wire spec §3.3, §1.6)."""
 
     def test_bare_on_demand_id(self, aws_env: dict[str, str]) -> None:
-        """The bare Sonnet 4.5 id: BadRequestError, 400, Bedrock's message verbatim."""
-        out = run_ts("errors.ts", "on-demand", env=aws_env)
+        """The bare id of a profile-only model: BadRequestError, 400, Bedrock's message verbatim."""
+        out = run_ts("errors.ts", "create", "0", MODEL_BASE, env=aws_env)
         assert not out["ok"]
-        assert out["name"] == "BadRequestError" and out["is_bad_request"] and out["is_api_error"]
+        # bedrock-sdk 0.36 errors keep Error's ``name``: the class is the constructor (and instanceof).
+        assert out["constructor"] == "BadRequestError" and out["is_bad_request"] and out["is_api_error"]
         assert out["status"] == 400
         assert out["message"] == f"400 {ON_DEMAND_MESSAGE}"
         assert out["error"] == {"message": ON_DEMAND_MESSAGE}
@@ -137,9 +138,9 @@ class TestErrors:
     def test_throttled_without_retries(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """With maxRetries 0 one throttled call is a RateLimitError with status 429."""
         emulator.throttle(next=1)
-        out = run_ts("errors.ts", "create", "0", env=aws_env)
+        out = run_ts("errors.ts", "create", "0", MODEL_GLOBAL, env=aws_env)
         assert not out["ok"]
-        assert out["name"] == "RateLimitError" and out["is_rate_limit"]
+        assert out["constructor"] == "RateLimitError" and out["is_rate_limit"]
         assert out["status"] == 429
         assert out["message"] == f"429 {THROTTLED_MESSAGE}"
         assert out["error"] == {"message": THROTTLED_MESSAGE}
@@ -147,24 +148,24 @@ class TestErrors:
     def test_default_retries_absorb_two_throttles(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """The SDK's two default retries get through two throttled attempts."""
         emulator.throttle(next=2)
-        out = run_ts("errors.ts", "create", "2", env=aws_env)
+        out = run_ts("errors.ts", "create", "2", MODEL_GLOBAL, env=aws_env)
         assert out["ok"] and out["id"].startswith("msg_bdrk_01")
         assert emulator.state.snapshot()["throttle"]["next"] == 0
 
     def test_throttled_beyond_retries(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """Three throttled attempts exhaust two retries: RateLimitError."""
         emulator.throttle(next=3)
-        out = run_ts("errors.ts", "create", "2", env=aws_env)
-        assert not out["ok"] and out["name"] == "RateLimitError" and out["status"] == 429
+        out = run_ts("errors.ts", "create", "2", MODEL_GLOBAL, env=aws_env)
+        assert not out["ok"] and out["constructor"] == "RateLimitError" and out["status"] == 429
         assert emulator.state.snapshot()["throttle"]["next"] == 0
 
     @pytest.mark.parametrize("scenario", ["mid-stream", "mid-stream-raw"])
     def test_mid_stream_throttling(self, aws_env: dict[str, str], emulator: Emulator, scenario: str) -> None:
         """A throttlingException frame mid-stream: APIError without status, typed error body."""
         emulator.throttle(next=1, mid_stream=True)
-        out = run_ts("errors.ts", scenario, "0", env=aws_env)
+        out = run_ts("errors.ts", scenario, "0", MODEL_GLOBAL, env=aws_env)
         assert not out["ok"]
-        assert out["name"] == "APIError" and out["is_api_error"] and not out["is_rate_limit"]
+        assert out["constructor"] == "APIError" and out["is_api_error"] and not out["is_rate_limit"]
         assert out["status"] is None
         assert out["error"] == {"type": "error",
                                 "error": {"type": "throttlingException", "message": THROTTLED_MESSAGE}}

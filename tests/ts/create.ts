@@ -1,9 +1,10 @@
 // One non-streaming messages.create() against whatever the environment points at
 // (AWS_REGION, ANTHROPIC_BEDROCK_BASE_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
-// Usage: tsx create.ts [model] [prompt]. Prints one JSON line.
+// Usage: tsx create.ts <model> [prompt]. Prints one JSON line.
 import AnthropicBedrock from '@anthropic-ai/bedrock-sdk';
 
-const model = process.argv[2] ?? 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
+const model = process.argv[2];
+if (!model) throw new Error('usage: tsx create.ts <model> [prompt]');
 const prompt = process.argv[3] ?? 'Hello, world';
 
 const client = new AnthropicBedrock({ maxRetries: 0 });

@@ -1,22 +1,24 @@
 // How the TypeScript SDK surfaces Bedrock errors. Configured only by the environment.
-// Usage: tsx errors.ts <scenario> [maxRetries]
-//   on-demand   create() with the bare on-demand id (Bedrock answers 400 ValidationException)
-//   create      create() with the global profile (the test arranges throttling beforehand)
+// Usage: tsx errors.ts <scenario> <maxRetries> <model> [anthropic_version]
+//   create      create() (the test picks a model, a version or a fault that fails)
 //   mid-stream  messages.stream() whose stream is cut by an exception frame
 //   mid-stream-raw  the same with create({stream: true})
+// anthropic_version, when given, goes in the body (the SDK only fills it in when absent).
 // Prints one JSON line: {ok, ...} on success, or the error's class name, status, message and body.
 import AnthropicBedrock from '@anthropic-ai/bedrock-sdk';
 
-const GLOBAL = 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
-const BARE = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
-const scenario = process.argv[2] ?? 'on-demand';
+const scenario = process.argv[2] ?? 'create';
 const maxRetries = Number(process.argv[3] ?? '0');
+const model = process.argv[4];
+const version = process.argv[5];
+if (!model) throw new Error('usage: tsx errors.ts <scenario> <maxRetries> <model> [anthropic_version]');
 
 const client = new AnthropicBedrock({ maxRetries });
-const params = (model: string) => ({
+const params = () => ({
   model,
   max_tokens: 256,
   messages: [{ role: 'user' as const, content: 'Hello, world' }],
+  ...(version ? { anthropic_version: version } : {}),
 });
 
 const seen: string[] = [];
@@ -24,16 +26,12 @@ let text = '';
 
 async function run(): Promise<Record<string, unknown>> {
   switch (scenario) {
-    case 'on-demand': {
-      const message = await client.messages.create(params(BARE));
-      return { id: message.id };
-    }
     case 'create': {
-      const message = await client.messages.create(params(GLOBAL));
+      const message = await client.messages.create(params());
       return { id: message.id };
     }
     case 'mid-stream': {
-      const stream = client.messages.stream(params(GLOBAL));
+      const stream = client.messages.stream(params());
       for await (const event of stream) {
         seen.push(event.type);
         if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;
@@ -42,7 +40,7 @@ async function run(): Promise<Record<string, unknown>> {
       return { id: final.id };
     }
     case 'mid-stream-raw': {
-      const stream = await client.messages.create({ ...params(GLOBAL), stream: true });
+      const stream = await client.messages.create({ ...params(), stream: true });
       for await (const event of stream) {
         seen.push(event.type);
         if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') text += event.delta.text;

@@ -1,8 +1,9 @@
 // Streaming two ways: the client.messages.stream() helper and create({stream: true}).
-// Configured only by the environment. Usage: tsx stream.ts [model] [prompt]. Prints one JSON line.
+// Configured only by the environment. Usage: tsx stream.ts <model> [prompt]. Prints one JSON line.
 import AnthropicBedrock from '@anthropic-ai/bedrock-sdk';
 
-const model = process.argv[2] ?? 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
+const model = process.argv[2];
+if (!model) throw new Error('usage: tsx stream.ts <model> [prompt]');
 const prompt = process.argv[3] ?? 'Hello, world';
 const params = { model, max_tokens: 256, messages: [{ role: 'user' as const, content: prompt }] };
 
