@@ -17,6 +17,10 @@ from helpers import catalog, cost, responses
 from helpers.emulator import Emulator
 
 JP_SONNET_45 = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+# Responses come from the lessons' model (Active: a new account may call it; Sonnet 4.5's prices and profiles).
+LESSON = catalog.lesson("default")
+LESSON_GLOBAL, LESSON_US, LESSON_JP, LESSON_BASE = (*(LESSON.profile_id(g) for g in ("global", "us", "jp")),
+                                                    LESSON.base_id)
 SONNET_4_GLOBAL = "global.anthropic.claude-sonnet-4-20250514-v1:0"   # global profile, no regional premium
 SONNET_4_US = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 OPUS_41_US = "us.anthropic.claude-opus-4-1-20250805-v1:0"            # no global profile
@@ -119,9 +123,9 @@ class TestReceiptShapes:
 
     @pytest.mark.parametrize("shape", SHAPES)
     @pytest.mark.parametrize(("model_id", "region", "pricing"), [
-        (SONNET_45_GLOBAL, "us-east-1", "global"),
-        (SONNET_45_US, "us-west-2", "regional"),
-        (JP_SONNET_45, "ap-northeast-1", "regional"),
+        (LESSON_GLOBAL, "us-east-1", "global"),
+        (LESSON_US, "us-west-2", "regional"),
+        (LESSON_JP, "ap-northeast-1", "regional"),
     ], ids=["global", "us", "jp"])
     def test_paid_price(self, aws_env: dict[str, str], shape: str, model_id: str, region: str, pricing: str) -> None:
         got = SHAPES[shape](model_id, region)
@@ -130,30 +134,30 @@ class TestReceiptShapes:
         assert (receipt.model_id, receipt.input_tokens, receipt.output_tokens) == (model_id, got.input_tokens,
                                                                                   got.output_tokens)
         assert receipt.paid.pricing == pricing
-        assert receipt.paid.usd == pytest.approx(priced(SONNET_45_GLOBAL if pricing == "global" else SONNET_45_US,
+        assert receipt.paid.usd == pytest.approx(priced(LESSON_GLOBAL if pricing == "global" else LESSON_US,
                                                         got))
         assert receipt.global_price is not None
-        assert receipt.global_price.usd == pytest.approx(priced(SONNET_45_GLOBAL, got))
-        assert receipt.regional_price.usd == pytest.approx(priced(SONNET_45_US, got))
+        assert receipt.global_price.usd == pytest.approx(priced(LESSON_GLOBAL, got))
+        assert receipt.regional_price.usd == pytest.approx(priced(LESSON_US, got))
         assert receipt.premium_usd == pytest.approx(PREMIUM * receipt.global_price.usd)
         assert receipt.premium_usd > 0
 
     @pytest.mark.parametrize("shape", ["invoke-body", "converse-stream-metadata"])
     def test_base_id_pays_the_regional_price(self, aws_env: dict[str, str], shape: str) -> None:
-        """Sonnet 4.5's in-region id is billed like a geographic profile (its tokens from a us. call)."""
-        got = SHAPES[shape](SONNET_45_US, "us-east-1")
-        receipt = cost.receipt(got.response, SONNET_45_BASE)
+        """The in-region id is billed like a geographic profile (its tokens from a us. call)."""
+        got = SHAPES[shape](LESSON_US, "us-east-1")
+        receipt = cost.receipt(got.response, LESSON_BASE)
         assert receipt.paid.pricing == "regional"
-        assert receipt.paid.usd == pytest.approx(priced(SONNET_45_US, got))
+        assert receipt.paid.usd == pytest.approx(priced(LESSON_US, got))
         assert receipt.paid.usd == pytest.approx(receipt.global_price.usd * (1 + PREMIUM))
 
     def test_stream_summaries_carry_usage_only(self, aws_env: dict[str, str]) -> None:
         """responses.summarize on the stream final events: no text, the stream's token counts."""
-        stop = invoke_stream_stop(SONNET_45_US, "us-east-1")
+        stop = invoke_stream_stop(LESSON_US, "us-east-1")
         summary = responses.summarize(stop.response)
         assert (summary.text, summary.input_tokens, summary.output_tokens) == ("", stop.input_tokens,
                                                                                stop.output_tokens)
-        metadata = converse_stream_metadata(SONNET_45_US, "us-east-1")
+        metadata = converse_stream_metadata(LESSON_US, "us-east-1")
         assert responses.summarize(metadata.response) == responses.summarize(metadata.response["metadata"])
         assert responses.summarize(metadata.response).input_tokens == metadata.input_tokens
         with pytest.raises(TypeError, match="message_stop"):
@@ -166,6 +170,7 @@ class TestReceiptPremium:
     def test_no_premium_model(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """Claude Sonnet 4 has a global profile but no premium: global and regional cost the same."""
         emulator.set_date("2026-06-01")  # before its end of life
+        emulator.account(legacy_use=True)  # Legacy by then: an existing customer's account
         regional = invoke_body(SONNET_4_US, "us-east-1")
         receipt = cost.receipt(regional.response, SONNET_4_US)
         assert receipt.global_price is not None and receipt.premium_usd == pytest.approx(0.0)
@@ -178,6 +183,7 @@ class TestReceiptPremium:
     def test_no_global_profile(self, aws_env: dict[str, str], emulator: Emulator, model_id: str,
                                date: str | None) -> None:
         emulator.set_date(date)
+        emulator.account(legacy_use=True)  # both Legacy: an existing customer's account
         got = converse_response(model_id, "us-east-1")
         receipt = cost.receipt(got.response, model_id)
         assert receipt.global_price is None and receipt.premium_usd is None
@@ -188,10 +194,10 @@ class TestReceiptPremium:
         assert "has no global profile: regional price only" in str(receipt)
 
     def test_text(self, aws_env: dict[str, str]) -> None:
-        got = invoke_body(SONNET_45_US, "us-east-1")
-        receipt = cost.receipt(got.response, SONNET_45_US)
+        got = invoke_body(LESSON_US, "us-east-1")
+        receipt = cost.receipt(got.response, LESSON_US)
         text = str(receipt)
-        assert text.splitlines()[0] == (f"{SONNET_45_US}: {got.input_tokens:,} input + {got.output_tokens:,} "
+        assert text.splitlines()[0] == (f"{LESSON_US}: {got.input_tokens:,} input + {got.output_tokens:,} "
                                         "output tokens")
         assert f"paid (regional): ${receipt.paid.usd:.6f}" in text
         assert f"(+${receipt.premium_usd:.6f})" in text and f"global ${receipt.global_price.usd:.6f}" in text

@@ -312,8 +312,12 @@ class TestOneMillionTokens:
         assert with_beta["usage"]["input_tokens"] == counted
 
     @pytest.mark.parametrize("beta", [False, True], ids=["plain", "with-beta"])
-    def test_sonnet_45_stops_at_200k_with_or_without_the_beta(self, runtime: Any, long_text: lc.LongText,
-                                                              beta: bool) -> None:
+    @pytest.mark.parametrize("existing_customer", [False, True], ids=["new-account", "existing-customer"])
+    def test_sonnet_45_stops_at_200k_with_or_without_the_beta(self, runtime: Any, emulator: Any,
+                                                              long_text: lc.LongText, beta: bool,
+                                                              existing_customer: bool) -> None:
+        """The window check comes before account access: a new account gets the same 400 as a customer."""
+        emulator.account(legacy_use=existing_customer)
         request = body(long_text.text, beta=beta)
         with pytest.raises(ClientError) as e:
             runtime.invoke_model(modelId=SONNET_45_GLOBAL, body=json.dumps(request))
@@ -321,7 +325,7 @@ class TestOneMillionTokens:
         assert (code, status) == ("ValidationException", 400)
         tokens = too_long(message)
         if tokens is not None:
-            assert tokens == lc.count_tokens(runtime, SONNET_45_GLOBAL, request)
+            assert tokens == lc.count_tokens(runtime, SONNET_46_GLOBAL, request)  # the same estimator
         assert errors.explain(e.value).pain_point == 13
 
     def test_anthropic_sdk(self, aws_env: dict[str, str], runtime: Any, long_text: lc.LongText) -> None:
