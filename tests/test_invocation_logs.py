@@ -27,7 +27,7 @@ from botocore.stub import Stubber
 from botocore.validate import validate_parameters
 from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body, client_of
 
-from helpers import connect, cost
+from helpers import catalog, connect, cost
 from helpers import invocation_logs as logs
 from helpers.emulator import start
 
@@ -538,14 +538,16 @@ class TestSummarize:
         assert rows["2026-07-01", MODEL_US].calls == 1
 
     def test_cost_is_the_estimate_per_call(self) -> None:
-        """Each call priced on its own: two 150K-token calls stay below the long-context tier."""
-        records = [rec("2026-07-01", MODEL_GLOBAL, 150_000, 1_000),
-                   rec("2026-07-01", MODEL_GLOBAL, 150_000, 2_000)]
+        """Each call priced on its own: two 150K-token calls stay below the long-context tier (which only
+        Claude Sonnet 4, the last model with the guide's 1M beta, has)."""
+        tiered = catalog.model("claude-sonnet-4").profile_id("global")
+        records = [rec("2026-07-01", tiered, 150_000, 1_000),
+                   rec("2026-07-01", tiered, 150_000, 2_000)]
         [row] = logs.summarize(records)
-        expected = (cost.estimate(MODEL_GLOBAL, 150_000, 1_000).usd
-                    + cost.estimate(MODEL_GLOBAL, 150_000, 2_000).usd)
+        expected = (cost.estimate(tiered, 150_000, 1_000).usd
+                    + cost.estimate(tiered, 150_000, 2_000).usd)
         assert row.usd == pytest.approx(expected)
-        assert row.usd < cost.estimate(MODEL_GLOBAL, 300_000, 3_000).usd  # not one 300K request
+        assert row.usd < cost.estimate(tiered, 300_000, 3_000).usd  # not one 300K request
         assert row.usd == pytest.approx((300_000 * 3.00 + 3_000 * 15.00) / 1e6)
 
     def test_errors_are_not_priced(self) -> None:
