@@ -1,11 +1,16 @@
 """What a Claude request costs on Bedrock, itemised, from the catalog's prices.
 
-Three rules decide the rate (wire spec §8.2–8.3, prices in helpers/data/models.toml):
+The rules that decide the rate (prices and multipliers in helpers/data/models.toml, each with a source):
 - **Global vs regional.** From Claude Sonnet 4.5 on, the ``global.`` profile is the base price;
   regional use (an in-region id or a ``us.``/``eu.``/``jp.``/``apac.``/``au.`` profile) costs 10 % more.
-- **Long-context tier.** On models that reach 1M tokens through the beta, a request whose input is
-  over 200K tokens is billed *entirely* at 2x input and 1.5x output.
-- **Prompt caching.** Cache writes cost 1.25x (5 min) or 2x (1 h) input; cache reads 0.1x.
+- **Size tiers.** On a model that reaches 1M tokens through the guide's beta (``long_context == "beta"``),
+  a request whose input is over 200K tokens is billed *entirely* at 2x input and 1.5x output. Models
+  with a native 1M window (4.6 and later) keep their standard price, except Claude Haiku 5.5, whose
+  ``premium_tier`` bills a request over 100K input tokens entirely at 5x.
+- **Prompt caching.** Cache writes cost 1.25x (5 min) or 2x (1 h) input; cache reads 0.1x, or the
+  model's own multiplier where the catalog gives one.
+- **Batch inference** (``batch=True``): half the on-demand price.
+Models with no published price (Claude Mythos Preview, Mythos 5.2) cannot be estimated: :class:`NoPriceError`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ from .table import Table
 
 PER = 1_000_000  # prices are per million tokens
 GLOBAL, REGIONAL = "global", "regional"
+LONG_CONTEXT_TIER = "long-context tier"
+
+
+class NoPriceError(ValueError):
+    """A model with no published price: any estimate would be invented."""
+
+    def __init__(self, model: catalog.Model) -> None:
+        self.model = model
+        super().__init__(f"{model.display_name} has no published price, so its cost cannot be estimated. "
+                         "Ask your AWS account team, or check the model's Bedrock pricing page.")
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,10 @@ class Estimate:
 
     model: catalog.Model
     pricing: str               # GLOBAL or REGIONAL
-    long_context: bool
+    long_context: bool         # billed at the guide's long-context tier (beta models over 200K input)
     lines: tuple[Line, ...]
+    tier: str = ""             # the size tier that applied ("" = standard price)
+    batch: bool = False
 
     @property
     def usd(self) -> float:
@@ -50,9 +67,9 @@ class Estimate:
         return sum(line.tokens for line in self.lines if line.item != "output")
 
     def describe(self) -> str:
-        """One line, e.g. ``$0.0123 (Claude Sonnet 4.5, global)``."""
-        tier = ", long-context tier" if self.long_context else ""
-        return f"${self.usd:,.4f} ({self.model.display_name}, {self.pricing}{tier})"
+        """One line, e.g. ``$0.0123 (Claude Sonnet 4.6, global)``."""
+        extra = "".join(f", {part}" for part in (self.tier, "batch" if self.batch else "") if part)
+        return f"${self.usd:,.4f} ({self.model.display_name}, {self.pricing}{extra})"
 
     def __str__(self) -> str:
         rows = [f"{line.item:<22} {line.tokens:>11,} tokens × ${line.rate:>7.3f}/MTok = ${line.usd:,.6f}"
@@ -76,10 +93,23 @@ def pricing_of(model_or_profile_id: str) -> tuple[catalog.Model, str]:
     return resolved.model, GLOBAL if resolved.geography == "global" else REGIONAL
 
 
+def size_tier(model: catalog.Model, total_input_tokens: int) -> tuple[str, float, float]:
+    """The size tier a request of this many input tokens falls in: (name, input x, output x); "" = none."""
+    rules = catalog.pricing()
+    if model.context_1m_beta and total_input_tokens > rules.long_context_threshold:
+        return LONG_CONTEXT_TIER, rules.long_context_input_multiplier, rules.long_context_output_multiplier
+    tier = model.premium_tier
+    if tier and total_input_tokens > tier.threshold:
+        return f"over-{tier.threshold // 1000:,}K tier", tier.input, tier.output
+    return "", 1.0, 1.0
+
+
 def estimate(model_or_profile_id: str, input_tokens: int, output_tokens: int = 0, *,
              cache_write_tokens: int = 0, cache_write_1h_tokens: int = 0, cache_read_tokens: int = 0,
-             pricing: str | None = None) -> Estimate:
-    """The cost of one request. ``pricing`` (``"global"``/``"regional"``) overrides what the id implies."""
+             pricing: str | None = None, batch: bool = False) -> Estimate:
+    """The cost of one request. ``pricing`` (``"global"``/``"regional"``) overrides what the id implies;
+    ``batch`` prices it as batch inference. Raises :class:`NoPriceError` for a model with no published price.
+    """
     model, implied = pricing_of(model_or_profile_id)
     pricing = pricing or implied
     if pricing not in (GLOBAL, REGIONAL):
@@ -87,21 +117,26 @@ def estimate(model_or_profile_id: str, input_tokens: int, output_tokens: int = 0
     counts = (input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens)
     if any(not isinstance(n, int) or n < 0 for n in counts):
         raise ValueError("token counts must be whole numbers ≥ 0")
+    if not model.has_price:
+        raise NoPriceError(model)
     rules = catalog.pricing()
-    premium = 1 + rules.regional_premium if pricing == REGIONAL and model.regional_premium else 1.0
+    factor = 1 + rules.regional_premium if pricing == REGIONAL and model.regional_premium else 1.0
+    if batch:
+        factor *= rules.batch_multiplier
     total_input = input_tokens + cache_write_tokens + cache_write_1h_tokens + cache_read_tokens
-    long_context = model.context_1m_beta and total_input > rules.long_context_threshold
-    in_rate = model.input_price * premium * (rules.long_context_input_multiplier if long_context else 1)
-    out_rate = model.output_price * premium * (rules.long_context_output_multiplier if long_context else 1)
+    tier, in_x, out_x = size_tier(model, total_input)
+    in_rate = model.input_price * factor * in_x
+    out_rate = model.output_price * factor * out_x
+    cache_read = rules.cache_read_multiplier if model.cache_read_multiplier is None else model.cache_read_multiplier
     lines = [Line("input", input_tokens, in_rate)]
     if cache_write_tokens:
         lines.append(Line("cache write (5 min)", cache_write_tokens, in_rate * rules.cache_write_5m_multiplier))
     if cache_write_1h_tokens:
         lines.append(Line("cache write (1 h)", cache_write_1h_tokens, in_rate * rules.cache_write_1h_multiplier))
     if cache_read_tokens:
-        lines.append(Line("cache read", cache_read_tokens, in_rate * rules.cache_read_multiplier))
+        lines.append(Line("cache read", cache_read_tokens, in_rate * cache_read))
     lines.append(Line("output", output_tokens, out_rate))
-    return Estimate(model, pricing, long_context, tuple(lines))
+    return Estimate(model, pricing, tier == LONG_CONTEXT_TIER, tuple(lines), tier, batch)
 
 
 # --- receipts: what a response cost, global vs regional ----------------------------------------------
@@ -159,16 +194,16 @@ DAYS_PER_MONTH = 30
 
 
 def monthly(model_id: str, input_tokens: int, output_tokens: int, requests_per_day: int, *,
-            pricing: str | None = None, days: int = DAYS_PER_MONTH) -> float:
-    """Dollars a month for ``requests_per_day`` requests of this size."""
+            pricing: str | None = None, days: int = DAYS_PER_MONTH, batch: bool = False) -> float:
+    """Dollars a month for ``requests_per_day`` requests of this size (``batch``: as batch inference)."""
     if not isinstance(requests_per_day, int) or requests_per_day < 0:
         raise ValueError("requests_per_day must be a whole number ≥ 0")
-    return estimate(model_id, input_tokens, output_tokens, pricing=pricing).usd * requests_per_day * days
+    return estimate(model_id, input_tokens, output_tokens, pricing=pricing, batch=batch).usd * requests_per_day * days
 
 
 def premium_models(today: Any = None) -> list[catalog.Model]:
-    """Callable models that have a global profile and the regional premium: where the choice costs money."""
-    return [m for m in catalog.models() if m.regional_premium and "global" in m.geographies
+    """Callable, priced models with a global profile and the regional premium: where the choice costs money."""
+    return [m for m in catalog.models() if m.regional_premium and "global" in m.geographies and m.has_price
             and m.lifecycle(today) != catalog.END_OF_LIFE]
 
 
@@ -218,8 +253,60 @@ def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_toke
     return ax.figure
 
 
-def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per_day: int = 1_000) -> Any:
+class PremiumTable(Table):
+    """Per model: lifecycle, USD per million tokens through global. and regionally, and the premium."""
+
+    header = ("model", "lifecycle", "global in / out", "regional in / out", "regional premium")
+
+
+def premium_table(models: list[str] | None = None, today: Any = None) -> PremiumTable:
+    """List prices (USD per million tokens) through the global profile and regionally, for ``models``
+    (default: every callable priced model with a global profile), so the premium is visible per model."""
+    chosen = ([catalog.model(k) for k in models] if models else
+              [m for m in catalog.models() if "global" in m.geographies and m.has_price
+               and m.lifecycle(today) != catalog.END_OF_LIFE])
+    rows = []
+    for m in chosen:
+        rates = {p: estimate(m.base_id, 1, 1, pricing=p).lines for p in (GLOBAL, REGIONAL)}  # below any tier
+        shown = {p: f"{lines[0].rate:g} / {lines[-1].rate:g}" for p, lines in rates.items()}
+        extra = f"+{catalog.pricing().regional_premium:.0%}" if m.regional_premium else "none"
+        rows.append((m.display_name, catalog._lifecycle_cell(m, today), shown[GLOBAL], shown[REGIONAL], extra))
+    return PremiumTable(rows)
+
+
+def plot_premium(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500,
+                 requests_per_day: tuple[int, ...] = (0, 2_500, 5_000, 7_500, 10_000), geography: str = "us",
+                 ax: Any = None) -> Any:
+    """What regional use costs *over* global each month, in dollars, against daily volume (linear axes).
+
+    The total-cost plot hides a 10 % gap on logarithmic axes; the difference itself is a straight line
+    whose slope is the premium per request.
+    """
+    import matplotlib.pyplot as plt
+
+    chosen = [catalog.model(k) for k in models] if models else premium_models()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for n, m in enumerate(chosen):
+        if geography not in m.geographies or "global" not in m.geographies:
+            continue
+        ys = [monthly(m.profile_id(geography), input_tokens, output_tokens, v)
+              - monthly(m.profile_id("global"), input_tokens, output_tokens, v) for v in requests_per_day]
+        ax.plot(requests_per_day, ys, "-o", color=f"C{n}", label=f"{m.display_name}: {geography}. − global")
+    ax.set(xlabel="requests per day", ylabel="extra USD per month (regional − global)",
+           title=f"The regional premium, {input_tokens:,} in + {output_tokens:,} out tokens per request")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax.figure
+
+
+def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per_day: int = 1_000,
+               selected: str | None = None) -> Any:
     """An ipywidgets calculator (model, endpoint, tokens, requests/day) updating a table and a plot.
+
+    ``selected`` (a catalog key or id) is the one selected first; by default the model the lessons use.
 
     Where widgets cannot render (a terminal, a static page, no ipywidgets) it shows as the text table.
     """
@@ -231,8 +318,11 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
     from IPython.display import display
 
     models = premium_models()
+    first = catalog.model(selected).key if selected else catalog.lesson("06").key
     label = {"style": {"description_width": "initial"}}  # the whole label, never "input toke…"
-    model = w.Dropdown(options=[(m.display_name, m.key) for m in models], description="model", **label)
+    model = w.Dropdown(options=[(m.display_name, m.key) for m in models],
+                       value=first if first in {m.key for m in models} else models[0].key, description="model",
+                       **label)
     geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description="regional", **label)
     tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description="input tokens",
                                  **label)

@@ -1,14 +1,18 @@
-"""The 1M-token context window: which models take it, a long input to try it, counting, price, a spend guard.
+"""The 1M-token context window: which models reach it, a long input to try it, counting, price, a spend guard.
 
-The window is 200K tokens unless you ask for more (pain point 13). On the models that take the
-``context-1m-2025-08-07`` beta, each request style asks differently:
+Two ways to a 1M-token window, as of the catalog's date:
 
-- InvokeModel: ``"anthropic_beta": ["context-1m-2025-08-07"]`` in the JSON body;
-- AnthropicBedrock: ``client.beta.messages.create(..., betas=["context-1m-2025-08-07"])``;
-- Converse: ``additionalModelRequestFields={"anthropic_beta": ["context-1m-2025-08-07"]}``.
+- **Native** (Claude 4.6 and later): the window *is* 1M tokens, at the model's standard price. No beta,
+  nothing to ask for.
+- **The guide's beta** ``context-1m-2025-08-07``: the guide says Claude Sonnet 4 and 4.5 take it. Anthropic
+  retired it for both on :data:`BETA_RETIRED` ("the header will have no effect … requests that exceed the
+  standard 200k-token context window will return an error"), and Sonnet 4 has since reached end of life.
+  Where a model still takes it, each request style asks differently: InvokeModel
+  ``"anthropic_beta": [...]`` in the JSON body; AnthropicBedrock ``client.beta.messages.create(...,
+  betas=[...])``; Converse ``additionalModelRequestFields={"anthropic_beta": [...]}``; and over 200K input
+  tokens the whole request is billed at the long-context rate (:mod:`helpers.cost`).
 
-Over 200K input tokens such a request is billed entirely at the long-context rate (:mod:`helpers.cost`),
-so a 1M-token request costs dollars, not cents: :func:`guard` refuses it in aws mode above a limit.
+Either way a 1M-token request costs dollars, not cents: :func:`guard` refuses it in aws mode above a limit.
 """
 
 from __future__ import annotations
@@ -28,17 +32,23 @@ from .table import Table
 from .tokens import estimate_tokens
 
 BETA = catalog.CONTEXT_1M_BETA
+BETA_RETIRED = catalog.general("beta_1m_retired").value  # the date Anthropic retired the beta for Sonnet 4/4.5
 LIMIT_VARIABLE = "HANDSON_MAX_REQUEST_USD"
-DEFAULT_LIMIT_USD = 0.50  # per request; a 1M-token request on Sonnet 4.5 is about $6
+DEFAULT_LIMIT_USD = 0.50  # per request; a 1M-token request on Sonnet 4.6 is about $3
 
 
 # --- which models -----------------------------------------------------------------------------------------
 
 def how_1m(model: catalog.Model) -> str:
-    """``"beta"``, ``"native"`` or ``"no"``: how a model reaches a 1M-token window."""
-    if model.context_window >= catalog.LONG_CONTEXT_WINDOW:
+    """``"native"``, ``"beta"`` or ``"no"``: how a model reaches a 1M-token window today."""
+    if model.long_context == "native":
         return "native"
     return "beta" if model.context_1m_beta else "no"
+
+
+def beta_retired(model: catalog.Model) -> bool:
+    """Whether the guide says this model takes the 1M beta but the beta no longer widens it."""
+    return model.long_context == "beta-retired"  # the guide's Sonnet 4.5
 
 
 def supports_1m(model_id: str) -> bool:
@@ -51,8 +61,10 @@ def models(today: Any = None) -> Table:
     for m in catalog.models():
         state = m.lifecycle(today)
         if state != catalog.END_OF_LIFE:
-            rows.append((m.display_name, f"{m.context_window:,}", {"beta": f"beta: {BETA}", "native": "built in",
-                                                         "no": "—"}[how_1m(m)], state))
+            how = {"beta": f"beta: {BETA}", "native": "built in", "no": "—"}[how_1m(m)]
+            if beta_retired(m):
+                how = f"— (the guide's beta, retired {BETA_RETIRED})"
+            rows.append((m.display_name, f"{m.context_window:,}", how, state))
     return rows
 
 
@@ -60,7 +72,8 @@ def models(today: Any = None) -> Table:
 
 _PLACES = ("Shizuoka", "Nantou", "Osaka", "Taichung", "Kaohsiung", "Tokyo", "Uji", "Hualien")
 _TEAS = ("sencha", "gyokuro", "oolong", "matcha", "hojicha", "genmaicha", "black tea", "cold brew")
-NEEDLE = "Note for auditors: the secret ingredient of the Aozora winter blend is roasted yuzu peel."
+ANSWER = "roasted yuzu peel"
+NEEDLE = f"Note for auditors: the secret ingredient of the Aozora winter blend is {ANSWER}."
 QUESTION = "What is the secret ingredient of the Aozora winter blend?"
 
 
@@ -72,6 +85,7 @@ class LongText:
     tokens: int       # by the local estimate (helpers.tokens)
     needle: str
     question: str
+    answer: str = ANSWER  # what a reply that found the needle names
 
     def __repr__(self) -> str:
         return f"LongText({len(self.text):,} characters, about {self.tokens:,} tokens)"
@@ -106,7 +120,11 @@ def build(target_tokens: int, *, seed: int = 2026, progress: bool = True) -> Lon
 # --- counting ---------------------------------------------------------------------------------------------
 
 def count_tokens(client: Any, model_id: str, body: dict[str, Any]) -> int:
-    """Input tokens of an InvokeModel ``body`` by Bedrock's CountTokens API (free; base model id only)."""
+    """Input tokens of an InvokeModel ``body`` by Bedrock's CountTokens API (free; base model id only).
+
+    Not every model supports it on bedrock-runtime (``catalog.Model.count_tokens``; the newest, profile-only
+    models do not): Bedrock then answers "The provided model doesn't support counting tokens".
+    """
     base_id = catalog.resolve(model_id).model.base_id  # CountTokens rejects inference-profile ids [3p]
     response = client.count_tokens(modelId=base_id, input={"invokeModel": {"body": json.dumps(body).encode()}})
     return response["inputTokens"]

@@ -1,7 +1,8 @@
 """PDFs for Claude on Bedrock: inspect a file, check it against each API's limits, build the blocks.
 
 InvokeModel and Converse take PDFs differently (pain point 11): InvokeModel carries Claude's own
-``document`` block (base64 inside a JSON body capped at 25,000,000 bytes); Converse has its own
+``document`` block (base64 inside a JSON body: AWS documents a 20 MB payload, botocore enforces
+25,000,000 bytes); Converse has its own
 ``document`` block with a strict name rule, at most 5 documents, and a text block alongside. And
 Converse reads only the extracted text unless citations are on (wire spec §8.1).
 
@@ -26,7 +27,10 @@ from . import catalog
 from .tokens import estimate_tokens
 
 # --- limits (wire spec §1.4, §1.7, §8.1) --------------------------------------------------------------
-INVOKE_BODY_LIMIT = 25_000_000       # bytes; InvokeModel's `body` member max length [model]
+# InvokeModel's body, two figures (helpers/data/models.toml [general]): AWS's page documents a 20 MB payload;
+# botocore's service model rejects a `body` longer than 25,000,000 bytes. Between the two is undocumented.
+INVOKE_BODY_DOCUMENTED = catalog.general("invoke_body_documented_bytes").value
+INVOKE_BODY_LIMIT = catalog.general("invoke_body_wire_bytes").value
 PAGE_LIMIT = 100                     # PDF pages per request on a 200K-context model [doc][3p message]
 PAGE_LIMIT_1M = 600                  # ... and with a 1M-token window [doc]
 CONVERSE_MAX_DOCUMENTS = 5           # [model] doc string
@@ -35,10 +39,25 @@ CONVERSE_NAME_MAX = 200
 # Alphanumerics, hyphens, parentheses, square brackets (underscores work in practice), single spaces [3p].
 CONVERSE_NAME = re.compile(r"^[A-Za-z0-9_\-()\[\]]+(?: [A-Za-z0-9_\-()\[\]]+)* ?$")
 
-# Token cost of a page by mode: [emulator] figures chosen to match Anthropic's published approximations,
-# ~1,000 tokens per 3-page PDF read as text and ~7,000 when read visually (wire spec §8.1, [doc]).
-PAGE_IMAGE_TOKENS = 2_000            # the rendered page image in visual mode
-TEXT_PAGE_OVERHEAD = 3               # page separators in text-only mode
+# Token cost of a page by mode. Anthropic's PDF page: Converse reads a 3-page PDF as ~1,000 tokens of text,
+# or ~7,000 visually (text + page images), so visual reading costs VISUAL_RATIO times the text. The emulator
+# charges each page image what that ratio implies for Anthropic's example: (ratio - 1) x its text per page.
+VISUAL_RATIO = catalog.general("pdf_visual_token_ratio").value
+
+
+def _anthropic_example() -> tuple[int, int]:
+    """(text tokens, pages) of the example the ratio's source quotes: "~1,000 tokens for a 3-page PDF"."""
+    found = re.search(r"approximately ([\d,]+) tokens for a (\d+)-page PDF",
+                      catalog.general("pdf_visual_token_ratio").quote)
+    if not found:
+        raise catalog.CatalogError("models.toml: general.pdf_visual_token_ratio.quote must quote Anthropic's "
+                                   "'approximately N tokens for a P-page PDF'")
+    return int(found[1].replace(",", "")), int(found[2])
+
+
+_EXAMPLE_TOKENS, _EXAMPLE_PAGES = _anthropic_example()
+PAGE_IMAGE_TOKENS = (VISUAL_RATIO - 1) * _EXAMPLE_TOKENS // _EXAMPLE_PAGES  # the rendered page image, visual mode
+TEXT_PAGE_OVERHEAD = 3               # page separators in text-only mode [emulator]
 
 VISUAL, TEXT_ONLY = "visual", "text-only"
 
@@ -300,7 +319,7 @@ class Check:
 
 
 def pages_allowed(window: int) -> int:
-    """PDF pages per request for a context window: 100 up to 200K tokens, 600 with a 1M-token window."""
+    """PDF pages per request for a context window: 100 below 1M tokens, 600 with a 1M-token window [doc]."""
     return PAGE_LIMIT_1M if window >= catalog.LONG_CONTEXT_WINDOW else PAGE_LIMIT
 
 
@@ -326,10 +345,19 @@ def _common(api: str, pdfs: Sequence[PdfInfo], model_id: str, mode: str, beta_1m
     tokens = sum(p.tokens(mode) for p in pdfs)
     if tokens > window:
         problems.append(Problem(api, f"about {tokens:,} tokens ({mode}), over the {window:,}-token context window.",
-                                "Send fewer pages per request" + (", or turn on the 1M-context beta"
-                                                                  if model.context_1m_beta and not beta_1m else "")
-                                + "."))
+                                "Send fewer pages per request" + _wider_window(model, beta_1m) + "."))
     return problems
+
+
+def _wider_window(model: catalog.Model, beta_1m: bool) -> str:
+    """How this model's caller could get a 1M-token window, as the end of a sentence ("" = no way)."""
+    if model.context_1m_beta and not beta_1m:
+        return ", or turn on the 1M-context beta"
+    if model.window(beta_1m) < catalog.LONG_CONTEXT_WINDOW:
+        native = catalog.lesson("default")
+        if native.long_context == "native":
+            return f", or use a model with a 1M-token window ({native.display_name})"
+    return ""
 
 
 def check_invoke_model(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, beta_1m: bool = False,
@@ -339,13 +367,18 @@ def check_invoke_model(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, beta
     api = "InvokeModel"
     problems = _common(api, pdfs, model_id, VISUAL, beta_1m)
     body = sum(p.base64_size for p in pdfs) + other_bytes
+    raw = sum(p.size for p in pdfs)
+    keep_under = f"Keep the PDFs under about {INVOKE_BODY_DOCUMENTED * 3 // 4 // 1_000_000} MB in total per request"
     if body > INVOKE_BODY_LIMIT:
-        raw = sum(p.size for p in pdfs)
         problems.append(Problem(api, f"the body would be about {body:,} bytes: base64 turns the {raw:,}-byte "
                                 f"PDF(s) into {body - other_bytes:,}, over the {INVOKE_BODY_LIMIT:,}-byte cap.",
-                                f"Keep the PDFs under about {INVOKE_BODY_LIMIT * 3 // 4 // 1_000_000} MB in total "
-                                "per request: split them, or downscale their images."))
+                                f"{keep_under} (AWS documents a {INVOKE_BODY_DOCUMENTED // 1_000_000} MB payload "
+                                "once base64-encoded): split them, or downscale their images."))
     notes = ["InvokeModel reads PDFs visually (page images + text) with or without citations."]
+    if INVOKE_BODY_DOCUMENTED < body <= INVOKE_BODY_LIMIT:
+        notes.append(f"the body would be about {body:,} bytes: over the {INVOKE_BODY_DOCUMENTED // 1_000_000} MB "
+                     f"AWS documents, under the {INVOKE_BODY_LIMIT:,} bytes botocore enforces. What Bedrock does "
+                     f"in between is undocumented: {keep_under[0].lower() + keep_under[1:]}.")
     return Check(api, problems, notes)
 
 

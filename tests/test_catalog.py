@@ -103,9 +103,9 @@ class TestData:
         native = {m.key for m in catalog.models() if m.long_context == "native"}
         assert {"claude-sonnet-4-6", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-5-5"} <= native
         assert all(catalog.model(k).context_window == catalog.LONG_CONTEXT_WINDOW for k in native)
-        assert not [m.key for m in catalog.models() if m.context_1m_beta]  # no model still widens with it
-        assert {m.key for m in catalog.models() if m.long_context == "beta-retired"} == {
-            "claude-sonnet-4", "claude-sonnet-4-5"}
+        # Only Sonnet 4 (past end of life) keeps the guide's beta on record; Sonnet 4.5's has no effect any more.
+        assert {m.key for m in catalog.models() if m.context_1m_beta} == {"claude-sonnet-4"}
+        assert {m.key for m in catalog.models() if m.long_context == "beta-retired"} == {"claude-sonnet-4-5"}
         sonnet_45 = catalog.model("claude-sonnet-4-5")
         assert sonnet_45.window(beta_1m=True) == 200_000  # the beta has had no effect since it was retired
         assert catalog.general("beta_1m_retired").value == dt.date(2026, 4, 30)

@@ -1,4 +1,4 @@
-"""helpers.cost: itemised request prices from the catalog (global vs regional, long-context tier, caching)."""
+"""helpers.cost: itemised request prices from the catalog (global vs regional, size tiers, caching, batch)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,21 @@ from helpers.catalog import UnknownModelError
 
 RULES = catalog.pricing()
 SONNET_45 = catalog.model("claude-sonnet-4-5")
+SONNET_4 = catalog.model("claude-sonnet-4")      # the only model left with the guide's 1M beta (and its tier)
+SONNET_4_GLOBAL, SONNET_4_US = SONNET_4.profile_id("global"), SONNET_4.profile_id("us")
+SONNET_46 = catalog.model("claude-sonnet-4-6")   # native 1M at the standard price
+HAIKU_55 = catalog.model("claude-haiku-5-5")     # over 100K input tokens: 5x
+PRICED = [m for m in catalog.models() if m.has_price]
+UNPRICED = [m for m in catalog.models() if not m.has_price]
 EU_SONNET_45 = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
 PROFILE_ARN = f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{SONNET_45_GLOBAL}"
 MODEL_ARN = f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET_45_BASE}"
 
 
 def every_id() -> list[tuple[catalog.Model, str, bool]]:
-    """(model, id, regional?) for each model's base id and every profile id in the catalog."""
+    """(model, id, regional?) for each priced model's base id and every profile id in the catalog."""
     out = []
-    for m in catalog.models():
+    for m in PRICED:
         out.append((m, m.base_id, True))
         out += [(m, m.profile_id(g), g != "global") for g in m.geographies]
     return out
@@ -55,16 +61,29 @@ class TestAnchors:
         assert cost.estimate(SONNET_45_US, 200_000, 1_000_000).usd == pytest.approx(17.16)
 
     def test_long_tier_rates_at_201k(self) -> None:
-        estimate = cost.estimate(SONNET_45_GLOBAL, 201_000, 1_000)
-        assert estimate.long_context
+        """Claude Sonnet 4 ($3 / $15, the guide's beta, no regional premium): 201K input → $6.00 / $22.50."""
+        estimate = cost.estimate(SONNET_4_GLOBAL, 201_000, 1_000)
+        assert estimate.long_context and estimate.tier == "long-context tier"
         assert rates(estimate) == pytest.approx({"input": 6.00, "output": 22.50})
         assert estimate.usd == pytest.approx(201_000 * 6.00 / 1e6 + 1_000 * 22.50 / 1e6)
-        assert rates(cost.estimate(SONNET_45_US, 201_000, 1_000)) == pytest.approx({"input": 6.60, "output": 24.75})
+        assert rates(cost.estimate(SONNET_4_US, 201_000, 1_000)) == pytest.approx({"input": 6.00, "output": 22.50})
 
     def test_million_in_million_out_is_all_long_tier(self) -> None:
         """1M input is over 200K, so the whole request (output too) is billed at 2x / 1.5x: $28.50."""
-        assert cost.estimate(SONNET_45_GLOBAL, 1_000_000, 1_000_000).usd == pytest.approx(28.50)
-        assert cost.estimate(SONNET_45_US, 1_000_000, 1_000_000).usd == pytest.approx(31.35)
+        assert cost.estimate(SONNET_4_GLOBAL, 1_000_000, 1_000_000).usd == pytest.approx(28.50)
+        assert cost.estimate(SONNET_4_US, 1_000_000, 1_000_000).usd == pytest.approx(28.50)
+
+    def test_sonnet_45_has_no_long_tier_since_the_beta_retired(self) -> None:
+        """The beta no longer widens Sonnet 4.5 (catalog: long_context "none"), so no tier: $3 / $15 at any size."""
+        estimate = cost.estimate(SONNET_45_GLOBAL, 201_000, 1_000)
+        assert not estimate.long_context and estimate.tier == ""
+        assert rates(estimate) == pytest.approx({"input": 3.00, "output": 15.00})
+
+    def test_native_1m_at_the_standard_price(self) -> None:
+        """Claude Sonnet 4.6: 1M in + 1M out costs $18.00 global, $19.80 regional: no tier at all."""
+        assert cost.estimate(SONNET_46.profile_id("global"), 1_000_000, 1_000_000).usd == pytest.approx(18.00)
+        assert cost.estimate(SONNET_46.profile_id("us"), 1_000_000, 1_000_000).usd == pytest.approx(19.80)
+        assert not cost.estimate(SONNET_46.profile_id("global"), 1_000_000, 0).long_context
 
 
 class TestCatalogPrices:
@@ -113,7 +132,7 @@ class TestCatalogPrices:
 class TestLongContextTier:
     """Over 200K input tokens, the whole request at 2x input and 1.5x output, on the 1M-beta models only."""
 
-    @pytest.mark.parametrize("model", catalog.models(), ids=[m.key for m in catalog.models()])
+    @pytest.mark.parametrize("model", PRICED, ids=[m.key for m in PRICED])
     def test_only_on_models_with_the_1m_beta(self, model: catalog.Model) -> None:
         estimate = cost.estimate(any_id(model), RULES.long_context_threshold + 1, 1_000)
         assert estimate.long_context == model.context_1m_beta
@@ -124,37 +143,112 @@ class TestLongContextTier:
         assert rates(estimate)["input"] == pytest.approx(rates(base)["input"] * in_x)
         assert rates(estimate)["output"] == pytest.approx(rates(base)["output"] * out_x)
 
+    def test_only_beta_models_have_the_tier(self) -> None:
+        """The catalog's "beta" models are the guide's Sonnet 4 alone (Sonnet 4.5's beta retired)."""
+        assert [m.key for m in catalog.models() if m.context_1m_beta] == ["claude-sonnet-4"]
+
     def test_threshold_is_exclusive(self) -> None:
         threshold = RULES.long_context_threshold
-        assert not cost.estimate(SONNET_45_GLOBAL, threshold, 0).long_context
-        assert cost.estimate(SONNET_45_GLOBAL, threshold + 1, 0).long_context
+        assert not cost.estimate(SONNET_4_GLOBAL, threshold, 0).long_context
+        assert cost.estimate(SONNET_4_GLOBAL, threshold + 1, 0).long_context
 
     @pytest.mark.parametrize("cache", ["cache_write_tokens", "cache_write_1h_tokens", "cache_read_tokens"])
     def test_cache_tokens_count_towards_the_threshold(self, cache: str) -> None:
         kwargs: dict[str, Any] = {cache: 100_001}
-        estimate = cost.estimate(SONNET_45_GLOBAL, 100_000, 1_000, **kwargs)
+        estimate = cost.estimate(SONNET_4_GLOBAL, 100_000, 1_000, **kwargs)
         assert estimate.long_context and estimate.input_tokens == 200_001
-        assert rates(estimate)["input"] == pytest.approx(SONNET_45.input_price * RULES.long_context_input_multiplier)
+        assert rates(estimate)["input"] == pytest.approx(SONNET_4.input_price * RULES.long_context_input_multiplier)
         assert rates(estimate)["output"] == pytest.approx(
-            SONNET_45.output_price * RULES.long_context_output_multiplier)
-        assert not cost.estimate(SONNET_45_GLOBAL, 100_000, 1_000, **{cache: 100_000}).long_context
+            SONNET_4.output_price * RULES.long_context_output_multiplier)
+        assert not cost.estimate(SONNET_4_GLOBAL, 100_000, 1_000, **{cache: 100_000}).long_context
 
     def test_cache_prices_scale_with_the_tier(self) -> None:
-        estimate = cost.estimate(SONNET_45_US, 150_000, 2_000, cache_write_tokens=30_000,
+        estimate = cost.estimate(SONNET_4_US, 150_000, 2_000, cache_write_tokens=30_000,
                                  cache_write_1h_tokens=20_000, cache_read_tokens=10_000)
-        long_input = SONNET_45.input_price * (1 + RULES.regional_premium) * RULES.long_context_input_multiplier
+        long_input = SONNET_4.input_price * RULES.long_context_input_multiplier  # Sonnet 4: no regional premium
         assert rates(estimate) == pytest.approx({
             "input": long_input,
             "cache write (5 min)": long_input * RULES.cache_write_5m_multiplier,
             "cache write (1 h)": long_input * RULES.cache_write_1h_multiplier,
             "cache read": long_input * RULES.cache_read_multiplier,
-            "output": SONNET_45.output_price * (1 + RULES.regional_premium) * RULES.long_context_output_multiplier,
+            "output": SONNET_4.output_price * RULES.long_context_output_multiplier,
         })
 
     def test_describe_names_the_tier(self) -> None:
-        assert cost.estimate(SONNET_45_GLOBAL, 300_000, 0).describe().endswith(
-            "(Claude Sonnet 4.5, global, long-context tier)")
+        assert cost.estimate(SONNET_4_GLOBAL, 300_000, 0).describe().endswith(
+            "(Claude Sonnet 4, global, long-context tier)")
         assert cost.estimate(SONNET_45_US, 3_000, 0).describe().endswith("(Claude Sonnet 4.5, regional)")
+        assert cost.estimate(SONNET_45_US, 300_000, 0).describe().endswith("(Claude Sonnet 4.5, regional)")
+
+
+class TestPremiumTier:
+    """Claude Haiku 5.5: a request over 100K input tokens is billed entirely at 5x input and output."""
+
+    def test_the_catalog_says_so(self) -> None:
+        tier = HAIKU_55.premium_tier
+        assert tier is not None and (tier.threshold, tier.input, tier.output) == (100_000, 5.0, 5.0)
+        assert [m.key for m in catalog.models() if m.premium_tier] == ["claude-haiku-5-5"]
+
+    def test_anchor(self) -> None:
+        """$0.10 / $0.50 up to 100K input; $0.50 / $2.50 for the whole request above it (global)."""
+        gid = HAIKU_55.profile_id("global")
+        assert rates(cost.estimate(gid, 100_000, 1_000)) == pytest.approx({"input": 0.10, "output": 0.50})
+        over = cost.estimate(gid, 100_001, 1_000)
+        assert rates(over) == pytest.approx({"input": 0.50, "output": 2.50})
+        assert over.tier == "over-100K tier" and not over.long_context
+        assert over.describe().endswith("(Claude Haiku 5.5, global, over-100K tier)")
+        assert rates(cost.estimate(HAIKU_55.profile_id("us"), 100_001, 1_000)) == pytest.approx(
+            {"input": 0.55, "output": 2.75})
+
+    def test_cache_tokens_count_and_scale(self) -> None:
+        """Cache tokens count towards the 100K; the cache read becomes $0.05 (Anthropic: $0.01 → $0.05)."""
+        estimate = cost.estimate(HAIKU_55.profile_id("global"), 50_000, 100, cache_read_tokens=50_001)
+        assert estimate.tier == "over-100K tier"
+        assert rates(estimate)["cache read"] == pytest.approx(0.05)
+        assert rates(cost.estimate(HAIKU_55.profile_id("global"), 50_000, 100,
+                                   cache_read_tokens=50_000))["cache read"] == pytest.approx(0.01)
+
+
+class TestBatch:
+    """Batch inference: the on-demand price times catalog.pricing().batch_multiplier, on every line."""
+
+    def test_half_price(self) -> None:
+        on_demand = cost.estimate(SONNET_46.profile_id("global"), 10_000, 1_000, cache_read_tokens=5_000)
+        batch = cost.estimate(SONNET_46.profile_id("global"), 10_000, 1_000, cache_read_tokens=5_000, batch=True)
+        assert RULES.batch_multiplier == 0.5
+        assert batch.usd == pytest.approx(on_demand.usd * RULES.batch_multiplier)
+        assert [line.rate for line in batch.lines] == pytest.approx(
+            [line.rate * RULES.batch_multiplier for line in on_demand.lines])
+        assert batch.batch and batch.describe().endswith("(Claude Sonnet 4.6, global, batch)")
+
+    def test_with_the_premium_and_a_tier(self) -> None:
+        """Haiku 5.5 over 100K, regional, batch: $0.10 × 5 × 1.1 × 0.5 = $0.275 input."""
+        estimate = cost.estimate(HAIKU_55.profile_id("us"), 200_000, 0, batch=True)
+        assert rates(estimate)["input"] == pytest.approx(0.275)
+
+    def test_monthly(self) -> None:
+        gid = SONNET_46.profile_id("global")
+        assert cost.monthly(gid, 2_000, 500, 1_000, batch=True) == pytest.approx(405.00 * RULES.batch_multiplier)
+
+
+class TestNoPrice:
+    """Models with no published price refuse an estimate, naming the model; nothing is invented."""
+
+    def test_which(self) -> None:
+        assert {m.key for m in UNPRICED} == {"claude-mythos-5-2", "claude-mythos-preview"}
+
+    @pytest.mark.parametrize("model", UNPRICED, ids=[m.key for m in UNPRICED])
+    def test_every_id_refuses(self, model: catalog.Model) -> None:
+        for model_id in (model.base_id, *model.profile_ids):
+            with pytest.raises(cost.NoPriceError, match=f"^{model.display_name} has no published price") as e:
+                cost.estimate(model_id, 1_000, 100)
+            assert e.value.model == model and isinstance(e.value, ValueError)
+        with pytest.raises(cost.NoPriceError):
+            cost.monthly(model.base_id, 1_000, 100, 10)
+
+    def test_left_out_of_the_premium_lists(self) -> None:
+        assert not set(UNPRICED) & set(cost.premium_models())
+        assert not {m.display_name for m in UNPRICED} & {row[0] for row in cost.premium_table()}
 
 
 class TestCaching:
@@ -175,6 +269,14 @@ class TestCaching:
 
     def test_unused_cache_lines_are_left_out(self) -> None:
         assert [line.item for line in cost.estimate(SONNET_45_GLOBAL, 10, 10).lines] == ["input", "output"]
+
+    @pytest.mark.parametrize("key", ["claude-fable-5-1", "claude-mythos-5-1"])
+    def test_per_model_cache_read_multiplier(self, key: str) -> None:
+        """Fable 5.1 / Mythos 5.1 read the cache at 0.025x input, not the catalog-wide 0.1x."""
+        model = catalog.model(key)
+        assert model.cache_read_multiplier == 0.025 != RULES.cache_read_multiplier
+        estimate = cost.estimate(model.profile_id("global"), 0, 0, cache_read_tokens=1_000_000)
+        assert estimate.usd == pytest.approx(model.input_price * 0.025)
 
     def test_reading_the_cache_is_cheaper(self) -> None:
         fresh = cost.estimate(SONNET_45_GLOBAL, 50_000, 0)

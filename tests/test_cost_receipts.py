@@ -17,6 +17,10 @@ from helpers import catalog, cost, responses
 from helpers.emulator import Emulator
 
 JP_SONNET_45 = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+# Responses come from the lessons' model (Active: a new account may call it; Sonnet 4.5's prices and profiles).
+LESSON = catalog.lesson("default")
+LESSON_GLOBAL, LESSON_US, LESSON_JP, LESSON_BASE = (*(LESSON.profile_id(g) for g in ("global", "us", "jp")),
+                                                    LESSON.base_id)
 SONNET_4_GLOBAL = "global.anthropic.claude-sonnet-4-20250514-v1:0"   # global profile, no regional premium
 SONNET_4_US = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 OPUS_41_US = "us.anthropic.claude-opus-4-1-20250805-v1:0"            # no global profile
@@ -119,9 +123,9 @@ class TestReceiptShapes:
 
     @pytest.mark.parametrize("shape", SHAPES)
     @pytest.mark.parametrize(("model_id", "region", "pricing"), [
-        (SONNET_45_GLOBAL, "us-east-1", "global"),
-        (SONNET_45_US, "us-west-2", "regional"),
-        (JP_SONNET_45, "ap-northeast-1", "regional"),
+        (LESSON_GLOBAL, "us-east-1", "global"),
+        (LESSON_US, "us-west-2", "regional"),
+        (LESSON_JP, "ap-northeast-1", "regional"),
     ], ids=["global", "us", "jp"])
     def test_paid_price(self, aws_env: dict[str, str], shape: str, model_id: str, region: str, pricing: str) -> None:
         got = SHAPES[shape](model_id, region)
@@ -130,30 +134,30 @@ class TestReceiptShapes:
         assert (receipt.model_id, receipt.input_tokens, receipt.output_tokens) == (model_id, got.input_tokens,
                                                                                   got.output_tokens)
         assert receipt.paid.pricing == pricing
-        assert receipt.paid.usd == pytest.approx(priced(SONNET_45_GLOBAL if pricing == "global" else SONNET_45_US,
+        assert receipt.paid.usd == pytest.approx(priced(LESSON_GLOBAL if pricing == "global" else LESSON_US,
                                                         got))
         assert receipt.global_price is not None
-        assert receipt.global_price.usd == pytest.approx(priced(SONNET_45_GLOBAL, got))
-        assert receipt.regional_price.usd == pytest.approx(priced(SONNET_45_US, got))
+        assert receipt.global_price.usd == pytest.approx(priced(LESSON_GLOBAL, got))
+        assert receipt.regional_price.usd == pytest.approx(priced(LESSON_US, got))
         assert receipt.premium_usd == pytest.approx(PREMIUM * receipt.global_price.usd)
         assert receipt.premium_usd > 0
 
     @pytest.mark.parametrize("shape", ["invoke-body", "converse-stream-metadata"])
     def test_base_id_pays_the_regional_price(self, aws_env: dict[str, str], shape: str) -> None:
-        """Sonnet 4.5's in-region id is billed like a geographic profile (its tokens from a us. call)."""
-        got = SHAPES[shape](SONNET_45_US, "us-east-1")
-        receipt = cost.receipt(got.response, SONNET_45_BASE)
+        """The in-region id is billed like a geographic profile (its tokens from a us. call)."""
+        got = SHAPES[shape](LESSON_US, "us-east-1")
+        receipt = cost.receipt(got.response, LESSON_BASE)
         assert receipt.paid.pricing == "regional"
-        assert receipt.paid.usd == pytest.approx(priced(SONNET_45_US, got))
+        assert receipt.paid.usd == pytest.approx(priced(LESSON_US, got))
         assert receipt.paid.usd == pytest.approx(receipt.global_price.usd * (1 + PREMIUM))
 
     def test_stream_summaries_carry_usage_only(self, aws_env: dict[str, str]) -> None:
         """responses.summarize on the stream final events: no text, the stream's token counts."""
-        stop = invoke_stream_stop(SONNET_45_US, "us-east-1")
+        stop = invoke_stream_stop(LESSON_US, "us-east-1")
         summary = responses.summarize(stop.response)
         assert (summary.text, summary.input_tokens, summary.output_tokens) == ("", stop.input_tokens,
                                                                                stop.output_tokens)
-        metadata = converse_stream_metadata(SONNET_45_US, "us-east-1")
+        metadata = converse_stream_metadata(LESSON_US, "us-east-1")
         assert responses.summarize(metadata.response) == responses.summarize(metadata.response["metadata"])
         assert responses.summarize(metadata.response).input_tokens == metadata.input_tokens
         with pytest.raises(TypeError, match="message_stop"):
@@ -166,6 +170,7 @@ class TestReceiptPremium:
     def test_no_premium_model(self, aws_env: dict[str, str], emulator: Emulator) -> None:
         """Claude Sonnet 4 has a global profile but no premium: global and regional cost the same."""
         emulator.set_date("2026-06-01")  # before its end of life
+        emulator.account(legacy_use=True)  # Legacy by then: an existing customer's account
         regional = invoke_body(SONNET_4_US, "us-east-1")
         receipt = cost.receipt(regional.response, SONNET_4_US)
         assert receipt.global_price is not None and receipt.premium_usd == pytest.approx(0.0)
@@ -178,6 +183,7 @@ class TestReceiptPremium:
     def test_no_global_profile(self, aws_env: dict[str, str], emulator: Emulator, model_id: str,
                                date: str | None) -> None:
         emulator.set_date(date)
+        emulator.account(legacy_use=True)  # both Legacy: an existing customer's account
         got = converse_response(model_id, "us-east-1")
         receipt = cost.receipt(got.response, model_id)
         assert receipt.global_price is None and receipt.premium_usd is None
@@ -188,10 +194,10 @@ class TestReceiptPremium:
         assert "has no global profile: regional price only" in str(receipt)
 
     def test_text(self, aws_env: dict[str, str]) -> None:
-        got = invoke_body(SONNET_45_US, "us-east-1")
-        receipt = cost.receipt(got.response, SONNET_45_US)
+        got = invoke_body(LESSON_US, "us-east-1")
+        receipt = cost.receipt(got.response, LESSON_US)
         text = str(receipt)
-        assert text.splitlines()[0] == (f"{SONNET_45_US}: {got.input_tokens:,} input + {got.output_tokens:,} "
+        assert text.splitlines()[0] == (f"{LESSON_US}: {got.input_tokens:,} input + {got.output_tokens:,} "
                                         "output tokens")
         assert f"paid (regional): ${receipt.paid.usd:.6f}" in text
         assert f"(+${receipt.premium_usd:.6f})" in text and f"global ${receipt.global_price.usd:.6f}" in text
@@ -222,9 +228,9 @@ class TestMonthly:
         assert cost.monthly(SONNET_4_US, 30_000, 2_000, 7) == pytest.approx(one * 7 * cost.DAYS_PER_MONTH)
         assert cost.monthly(SONNET_4_US, 30_000, 2_000, 7, days=31) == pytest.approx(one * 7 * 31)
         assert cost.monthly(SONNET_4_US, 30_000, 2_000, 0) == 0.0
-        long_request = cost.estimate(SONNET_45_GLOBAL, 300_000, 1_000)
+        long_request = cost.estimate(SONNET_4_GLOBAL, 300_000, 1_000)  # the only model left with the 1M beta tier
         assert long_request.long_context
-        assert cost.monthly(SONNET_45_GLOBAL, 300_000, 1_000, 10) == pytest.approx(long_request.usd * 300)
+        assert cost.monthly(SONNET_4_GLOBAL, 300_000, 1_000, 10) == pytest.approx(long_request.usd * 300)
 
     @pytest.mark.parametrize("per_day", [-1, 1.5, "100", None])
     def test_bad_requests_per_day(self, per_day: Any) -> None:
@@ -257,7 +263,8 @@ class TestMonthlyTable:
                     expected.append((m.display_name, "global" if geo == "global" else f"{geo}.", profile,
                                      cost.monthly(profile, 2_000, 500, 1_000)))
         assert list(table) == expected
-        assert [row[1] for row in table] == ["global", "us.", "jp.", "global", "us.", "global", "us."]
+        # Opus 4.5 has no jp. profile; Opus 4.6 has one (the guide's table, November 2026)
+        assert [row[1] for row in table] == ["global", "us.", "jp.", "global", "us.", "global", "us.", "jp."]
         assert table[0][3] == pytest.approx(405.00) and table[1][3] == pytest.approx(445.50)
 
     def test_other_geographies(self) -> None:
@@ -265,7 +272,8 @@ class TestMonthlyTable:
         assert [(r[0], r[2]) for r in table] == [
             ("Claude Haiku 4.5", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"),
             ("Claude Haiku 4.5", "au.anthropic.claude-haiku-4-5-20251001-v1:0"),
-            ("Claude Opus 4.7", "eu.anthropic.claude-opus-4-7")]
+            ("Claude Opus 4.7", "eu.anthropic.claude-opus-4-7"),
+            ("Claude Opus 4.7", "au.anthropic.claude-opus-4-7")]
         assert table[0][3] == pytest.approx((10_000 * 1.10 + 1_000 * 5.50) / 1e6 * 50 * 30)
 
     def test_default_models_are_where_the_choice_costs_money(self) -> None:
@@ -324,6 +332,47 @@ class TestPlot:
         assert ax.get_xlabel() == "requests per day" and ax.get_ylabel() == "USD per month"
 
 
+class TestPremiumPlot:
+    """The premium itself, in dollars a month, on linear axes: a straight line per model from zero."""
+
+    def test_difference_lines(self) -> None:
+        volumes = (0, 5_000, 10_000)
+        fig = cost.plot_premium(["claude-sonnet-4-6", "claude-haiku-4-5"], 2_000, 500, volumes, geography="jp")
+        [ax] = fig.axes
+        assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
+        lines = ax.get_lines()
+        assert [line.get_label() for line in lines] == ["Claude Sonnet 4.6: jp. − global",
+                                                        "Claude Haiku 4.5: jp. − global"]
+        sonnet = catalog.model("claude-sonnet-4-6")
+        expected = [cost.monthly(sonnet.profile_id("jp"), 2_000, 500, v)
+                    - cost.monthly(sonnet.profile_id("global"), 2_000, 500, v) for v in volumes]
+        assert list(lines[0].get_ydata()) == pytest.approx(expected)
+        # $405/month → $445.50 at 1,000 a day: the premium is $40.50 per 1,000 requests a day
+        assert expected[-1] == pytest.approx(405.00 * PREMIUM * 10)
+        assert ax.get_ylim()[0] == 0 and ax.get_xlim()[0] == 0
+
+    def test_models_without_the_geography_are_left_out(self) -> None:
+        fig = cost.plot_premium(["claude-opus-4-5", "claude-sonnet-4-6"], geography="jp")
+        assert [line.get_label() for line in fig.axes[0].get_lines()] == ["Claude Sonnet 4.6: jp. − global"]
+
+
+class TestPremiumTable:
+    """List prices through global. and regionally, per model, with the premium named."""
+
+    def test_rows(self) -> None:
+        table = cost.premium_table(["claude-sonnet-4-6", "claude-sonnet-4", "claude-haiku-5-5"])
+        assert [tuple(r) for r in table] == [
+            ("Claude Sonnet 4.6", "ACTIVE", "3 / 15", "3.3 / 16.5", "+10%"),
+            ("Claude Sonnet 4", "END_OF_LIFE (2026-10-14)", "3 / 15", "3 / 15", "none"),
+            ("Claude Haiku 5.5", "ACTIVE", "0.1 / 0.5", "0.11 / 0.55", "+10%")]
+
+    def test_default_is_every_callable_priced_model_with_a_global_profile(self) -> None:
+        names = [row[0] for row in cost.premium_table()]
+        expected = [m.display_name for m in catalog.models() if "global" in m.geographies and m.has_price
+                    and m.lifecycle() != catalog.END_OF_LIFE]
+        assert names == expected and "Claude Sonnet 4.6" in names and "Claude Mythos 5.2" not in names
+
+
 def controls(calc: Any) -> dict[str, Any]:
     """The calculator's widgets by description (and the Output as "output")."""
     found: dict[str, Any] = {}
@@ -350,8 +399,8 @@ class TestCalculator:
         assert isinstance(calc, ipywidgets.VBox)
         c = controls(calc)
         assert set(c) == {"model", "regional", "input tokens", "output tokens", "requests/day", "output"}
-        first = cost.premium_models()[0]
-        assert c["model"].value == first.key
+        first = catalog.lesson("06")  # the model the lessons use is selected first
+        assert first in cost.premium_models() and c["model"].value == first.key
         assert repr(calc) == str(cost.monthly_table([first.key], 2_000, 500, 1_000, ("global", c["regional"].value)))
         assert list(c["regional"].options) == [g for g in first.geographies if g != "global"]
         assert str(cost.monthly_table([first.key], 2_000, 500, 1_000, ("global", "us"))) in capsys.readouterr().out
@@ -374,8 +423,9 @@ class TestCalculator:
         c["input tokens"].value = 50_000
         c["output tokens"].value = 2_000
         c["regional"].value = "jp"
-        expected = cost.monthly_table(["claude-sonnet-4-5"], 50_000, 2_000, 10, ("global", "jp"))
-        assert c["model"].value == "claude-sonnet-4-5"
+        lesson = catalog.lesson("06").key
+        expected = cost.monthly_table([lesson], 50_000, 2_000, 10, ("global", "jp"))
+        assert c["model"].value == lesson
         assert repr(calc) == str(expected) and "jp.anthropic" in repr(calc)
         assert str(expected) in capsys.readouterr().out
 
@@ -383,11 +433,11 @@ class TestCalculator:
         calc = cost.calculator()
         c = controls(calc)
         c["regional"].value = "jp"
-        c["model"].value = "claude-opus-4-6"  # no jp. profile
-        assert list(c["regional"].options) == ["us", "eu", "au"]
-        assert c["regional"].value in ("us", "eu", "au")
+        c["model"].value = "claude-opus-4-5"  # no jp. profile
+        assert list(c["regional"].options) == ["us", "eu"]
+        assert c["regional"].value in ("us", "eu")
         rows = repr(calc).splitlines()[2:]
-        assert len(rows) == 2 and all("claude-opus-4-6" in row for row in rows)
+        assert len(rows) == 2 and all("claude-opus-4-5" in row for row in rows)
 
     def test_labels_are_never_cut(self) -> None:
         """ipywidgets' default label width cuts "input tokens" to "input toke…"; the calculator sizes labels."""

@@ -538,18 +538,17 @@ class TestSummarize:
         assert rows["2026-07-01", MODEL_US].calls == 1
 
     def test_cost_is_the_estimate_per_call(self) -> None:
-        """Each call priced on its own: two 150K-token calls stay below the long-context tier (of the one model
-        whose 1M beta has a tier: the lesson model's 1M window is native, at standard prices)."""
-        tiered = next(m for m in catalog.models() if m.context_1m_beta and m.has_price)
-        model_id = tiered.profile_id("global")
-        records = [rec("2026-07-01", model_id, 150_000, 1_000),
-                   rec("2026-07-01", model_id, 150_000, 2_000)]
+        """Each call priced on its own: two calls below a size tier stay below it together (Haiku 5.5 bills a
+        whole request over 100K input tokens at 5x; the lesson model has no tier)."""
+        tiered = next(m for m in catalog.models() if m.premium_tier and m.has_price)
+        model_id, each = tiered.profile_id("global"), tiered.premium_tier.threshold * 3 // 4
+        records = [rec("2026-07-01", model_id, each, 1_000),
+                   rec("2026-07-01", model_id, each, 2_000)]
         [row] = logs.summarize(records)
-        expected = (cost.estimate(model_id, 150_000, 1_000).usd
-                    + cost.estimate(model_id, 150_000, 2_000).usd)
+        expected = cost.estimate(model_id, each, 1_000).usd + cost.estimate(model_id, each, 2_000).usd
         assert row.usd == pytest.approx(expected)
-        assert row.usd < cost.estimate(model_id, 300_000, 3_000).usd  # not one 300K request
-        assert row.usd == pytest.approx((300_000 * tiered.input_price + 3_000 * tiered.output_price) / 1e6)
+        assert row.usd < cost.estimate(model_id, 2 * each, 3_000).usd  # not one request over the tier
+        assert row.usd == pytest.approx((2 * each * tiered.input_price + 3_000 * tiered.output_price) / 1e6)
         # The lesson model has no tier: one 300K request costs what two 150K ones do.
         assert cost.estimate(MODEL_GLOBAL, 300_000, 3_000).usd == pytest.approx(
             cost.estimate(MODEL_GLOBAL, 150_000, 1_000).usd + cost.estimate(MODEL_GLOBAL, 150_000, 2_000).usd)

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "notebooks" / "data"
 OPUS_45_GLOBAL = "global.anthropic.claude-opus-4-5-20251101-v1:0"  # 200K only: no 1M beta
 SONNET_46_GLOBAL = "global.anthropic.claude-sonnet-4-6"             # 1M natively
+SONNET_4_GLOBAL = "global.anthropic.claude-sonnet-4-20250514-v1:0"  # the only model the 1M beta still widens
 BODY_CAP = 25_000_000  # InvokeModel's `body` limit in botocore's service model
+BODY_DOCUMENTED = 20_000_000  # AWS: "The maximum size of the payload you can send in a request is 20MB."
 
 # One fact per page of quarterly_report.pdf (the sample's own sentences).
 FACTS = {1: "Revenue grew 12 percent compared with the third quarter of 2025.",
@@ -173,6 +175,15 @@ class TestUnreadable:
 class TestTokens:
     """Visual reading (page images + text) costs several times the extracted text (wire spec §8.1)."""
 
+    def test_ratio_comes_from_the_catalog(self) -> None:
+        """Anthropic: ~1,000 tokens for a 3-page PDF as text, ~7,000 visually: each page image costs 2,000."""
+        from helpers import catalog
+
+        assert pdf.VISUAL_RATIO == catalog.general("pdf_visual_token_ratio").value == 7
+        assert pdf.PAGE_IMAGE_TOKENS == 2_000
+        visual_3_pages = 3 * (1_000 // 3 + pdf.PAGE_IMAGE_TOKENS)
+        assert visual_3_pages == pytest.approx(7_000, rel=0.01)
+
     def test_three_pages_about_1000_vs_7000(self, report: PdfInfo) -> None:
         text_only, visual = report.tokens("text-only"), report.tokens("visual")
         assert 500 <= text_only <= 1_500
@@ -216,9 +227,11 @@ class TestPageLimit:
     """100 pages on a 200K model, 600 with a 1M window (beta or native)."""
 
     @pytest.mark.parametrize(("model_id", "beta", "limit"), [
-        (SONNET_45_GLOBAL, False, 100), (SONNET_45_GLOBAL, True, 600), (SONNET_45_US, True, 600),
+        (SONNET_4_GLOBAL, False, 100), (SONNET_4_GLOBAL, True, 600),
+        # the beta retired for Sonnet 4.5 on 2026-04-30: it no longer widens the window
+        (SONNET_45_GLOBAL, False, 100), (SONNET_45_GLOBAL, True, 100), (SONNET_45_US, True, 100),
         (OPUS_45_GLOBAL, False, 100), (OPUS_45_GLOBAL, True, 100),  # the beta does nothing without support
-        (SONNET_46_GLOBAL, False, 600),
+        (SONNET_46_GLOBAL, False, 600), (SONNET_46_GLOBAL, True, 600),
     ])
     def test_page_limit(self, model_id: str, beta: bool, limit: int) -> None:
         assert pdf.page_limit(model_id, beta_1m=beta) == limit
@@ -229,13 +242,21 @@ class TestPageLimit:
         assert "101 PDF pages in one request; Claude Sonnet 4.5 takes at most 100." in reasons(check)
         page_problem = next(p for p in check.problems if "PDF pages" in p.reason)
         assert "Split the PDF into parts of at most 100 pages" in page_problem.fix
-        # 101 page images are also over the 200K window; the fix points at the beta
-        assert any("1M-context beta" in p.fix for p in check.problems)
+        # 101 page images are also over the 200K window; the fix points at a model with a native 1M window
+        window_problem = next(p for p in check.problems if "context window" in p.reason)
+        assert "use a model with a 1M-token window (Claude Sonnet 4.6)" in window_problem.fix
+        assert "beta" not in window_problem.fix
+        # on the one model the beta still widens, the fix points at the beta
+        assert any("1M-context beta" in p.fix for p in pdf.check_invoke_model(pages_101, SONNET_4_GLOBAL).problems)
 
     def test_101_pages_pass_with_the_beta(self, pages_101: PdfInfo) -> None:
-        check = pdf.check_invoke_model(pages_101, SONNET_45_GLOBAL, beta_1m=True)
+        check = pdf.check_invoke_model(pages_101, SONNET_4_GLOBAL, beta_1m=True)
         assert check.ok and check.problems == []
         check.raise_for_problems()
+
+    def test_101_pages_pass_on_a_native_1m_model(self, pages_101: PdfInfo) -> None:
+        check = pdf.check_invoke_model(pages_101, SONNET_46_GLOBAL)
+        assert check.ok and check.problems == []
 
     def test_beta_does_not_help_a_model_without_it(self, pages_101: PdfInfo) -> None:
         assert "takes at most 100" in reasons(pdf.check_invoke_model(pages_101, OPUS_45_GLOBAL, beta_1m=True))
@@ -245,9 +266,12 @@ class TestPageLimit:
         assert pdf.check_invoke_model([fifty, fifty], SONNET_45_GLOBAL).ok
         assert "103 PDF pages" in reasons(pdf.check_invoke_model([fifty, fifty, report], SONNET_45_GLOBAL))
 
-    def test_601_pages_fail_even_with_the_beta(self) -> None:
-        check = pdf.check_invoke_model(pdf.read(blank_pdf(601)), SONNET_45_GLOBAL, beta_1m=True)
-        assert "601 PDF pages in one request; Claude Sonnet 4.5 takes at most 600." in reasons(check)
+    def test_601_pages_fail_even_with_a_1m_window(self) -> None:
+        six_hundred_one = pdf.read(blank_pdf(601))
+        check = pdf.check_invoke_model(six_hundred_one, SONNET_46_GLOBAL)
+        assert "601 PDF pages in one request; Claude Sonnet 4.6 takes at most 600." in reasons(check)
+        check = pdf.check_invoke_model(six_hundred_one, SONNET_4_GLOBAL, beta_1m=True)
+        assert "601 PDF pages in one request; Claude Sonnet 4 takes at most 600." in reasons(check)
 
     def test_encrypted(self) -> None:
         check = pdf.check_invoke_model(pdf.read(DATA / "locked.pdf"), SONNET_45_GLOBAL)
@@ -279,6 +303,23 @@ class TestBodyLimit:
         with pytest.raises(PdfLimitError, match="25,000,000-byte cap") as e:
             check.raise_for_problems()
         assert e.value.problems == check.problems
+
+    def test_the_documented_20_mb_is_a_note(self) -> None:
+        """Between AWS's documented 20 MB and botocore's 25,000,000 bytes: allowed, with a note saying so."""
+        assert (pdf.INVOKE_BODY_DOCUMENTED, pdf.INVOKE_BODY_LIMIT) == (BODY_DOCUMENTED, BODY_CAP)
+        info = pdf.read(padded_pdf(16_000_000))
+        assert BODY_DOCUMENTED < info.base64_size < BODY_CAP
+        check = pdf.check_invoke_model(info, SONNET_45_GLOBAL)
+        assert check.ok
+        [note] = [n for n in check.notes if "20 MB" in n]
+        assert "over the 20 MB AWS documents, under the 25,000,000 bytes botocore enforces" in note
+        assert "keep the PDFs under about 15 MB in total per request" in note
+        assert not any("20 MB" in n for n in pdf.check_invoke_model(pdf.read(padded_pdf(10_000_000)),
+                                                                     SONNET_45_GLOBAL).notes)
+
+    def test_19_mb_fix_names_the_documented_limit(self, big: tuple[bytes, PdfInfo]) -> None:
+        [problem] = pdf.check_invoke_model(big[1], SONNET_45_GLOBAL).problems
+        assert problem.fix.startswith("Keep the PDFs under about 15 MB in total per request (AWS documents a 20 MB")
 
     def test_10_mb_passes(self) -> None:
         info = pdf.read(padded_pdf(10_000_000))
@@ -361,7 +402,9 @@ class TestCheckConverse:
         assert "token context window" not in reasons(pdf.check_converse(pages_101, SONNET_45_GLOBAL))
         assert "over the 200,000-token context window" in reasons(
             pdf.check_converse(pages_101, SONNET_45_GLOBAL, citations=True))
-        assert pdf.check_converse(pages_101, SONNET_45_GLOBAL, citations=True, beta_1m=True).ok
+        assert not pdf.check_converse(pages_101, SONNET_45_GLOBAL, citations=True, beta_1m=True).ok  # beta retired
+        assert pdf.check_converse(pages_101, SONNET_4_GLOBAL, citations=True, beta_1m=True).ok
+        assert pdf.check_converse(pages_101, SONNET_46_GLOBAL, citations=True).ok
 
     def test_document_size_cap_only_before_claude_4(self) -> None:
         big = pdf.read(padded_pdf(5_000_000), name="big.pdf")
