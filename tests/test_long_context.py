@@ -301,7 +301,10 @@ class TestOneMillionTokens:
         assert long_text.tokens < counted < long_text.tokens + 100
         response = runtime.invoke_model(modelId=SONNET_46_GLOBAL, body=json.dumps(plain))
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-        assert json.loads(response["body"].read())["usage"]["input_tokens"] == counted
+        result = json.loads(response["body"].read())
+        assert result["usage"]["input_tokens"] == counted
+        # The needle question is answered from the prompt itself (extractively, offline).
+        assert long_text.answer in result["content"][0]["text"] and result["stop_reason"] == "end_turn"
         estimate = lc.guard(SONNET_46_GLOBAL, counted, 64, mode="offline").estimate
         assert not estimate.long_context
         assert estimate.usd == pytest.approx(cost.estimate(SONNET_46_GLOBAL, counted, 64).usd)
@@ -333,6 +336,7 @@ class TestOneMillionTokens:
         messages = body(long_text.text)["messages"]
         message = client.messages.create(model=SONNET_46_US, max_tokens=64, messages=messages)
         assert message.usage.input_tokens == lc.count_tokens(runtime, SONNET_46_US, body(long_text.text))
+        assert long_text.answer in message.content[0].text
         with pytest.raises(anthropic.BadRequestError) as e:
             client.beta.messages.create(model=SONNET_45_US, max_tokens=64, messages=messages, betas=[lc.BETA])
         assert e.value.status_code == 400
@@ -341,6 +345,7 @@ class TestOneMillionTokens:
     def test_converse(self, runtime: Any, long_text: lc.LongText) -> None:
         messages = converse_messages(long_text.text)
         response = runtime.converse(modelId=SONNET_46_GLOBAL, messages=messages, inferenceConfig={"maxTokens": 64})
+        assert long_text.answer in response["output"]["message"]["content"][0]["text"]
         counted = runtime.count_tokens(modelId=SONNET_46_BASE,
                                        input={"converse": {"messages": messages}})["inputTokens"]
         assert response["usage"]["inputTokens"] == counted

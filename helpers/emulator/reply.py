@@ -19,6 +19,10 @@ from .documents import Passage
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _WORDS = re.compile(r"\S+\s*")
 PREVIEW_CHARS = 120
+# A user message at least this long that ends with a question is answered from its own text, as a document is
+# (a needle-in-a-haystack prompt: notebook 05). Shorter prompts get the stand-in reply. [emulator choice]
+LONG_PROMPT_CHARS = 4_000
+_QUESTION_AT_END = re.compile(r"(?:^|\n)([^\n]{1,2000}\?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,10 @@ class Reply:
 
 def compose(request: Request) -> Reply:
     """The reply to ``request``, cut at the first stop sequence or at ``max_tokens``."""
-    segments = document_answer(request) if request.documents else [Segment(full_text(request))]
+    if request.documents:
+        segments = document_answer(request)
+    else:
+        segments = prompt_answer(request) or [Segment(full_text(request))]
     text = "".join(s.text for s in segments)
     stop_reason, stop_sequence = "end_turn", None
     hits = [(text.find(s), s) for s in request.stop_sequences if s and s in text]
@@ -90,6 +97,25 @@ def document_answer(request: Request) -> list[Segment]:
         if n < len(passages) - 1:
             segments.append(Segment(" "))
     return segments
+
+
+def prompt_answer(request: Request) -> list[Segment] | None:
+    """For a long prompt that ends with a question: the line of the prompt that best answers it (extractive,
+    like :func:`document_answer`), or None to use the stand-in reply."""
+    said = request.last_user_text
+    if len(said) < LONG_PROMPT_CHARS:
+        return None
+    asked = _QUESTION_AT_END.search(said)
+    if not asked:
+        return None
+    body = said[: asked.start(1)]
+    text = documents.Document(0, None, "text", (body,), 0, pdf.TEXT_ONLY, False, 0)
+    passages = documents.best_passages(asked.group(1), [text], most=1)
+    if not passages:
+        return None
+    found = passages[0].text.strip()
+    return [Segment(f"Offline emulator, no model ran. Best match for your question in your message: {found} "
+                    f"(the sentence that shares most words with it, out of {estimate_tokens(body):,} tokens)")]
 
 
 def full_text(request: Request) -> str:

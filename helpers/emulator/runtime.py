@@ -53,7 +53,9 @@ async def _validated_converse(call: Call, model: Any) -> tuple[dict[str, Any], R
 
 
 async def _composed(request: Request) -> Reply:
-    return await _off_loop(bool(request.documents), lambda: compose(request))
+    # Documents and long prompts get an extractive answer (a search through the text): off the loop.
+    heavy = bool(request.documents) or request.input_tokens > _SMALL_BODY // 4
+    return await _off_loop(heavy, lambda: compose(request))
 
 
 def _target(call: Call, operation: str) -> catalog.Resolved:

@@ -213,3 +213,34 @@ class TestCountTokens:
         body = claude_body("x" * 900_000)
         counted = runtime.count_tokens(modelId=MODEL_BASE, input={"invokeModel": {"body": body.encode()}})
         assert counted["inputTokens"] > 200_000
+
+
+class TestLongPromptAnswers:
+    """A long prompt that ends with a question is answered from its own text (notebook 05's needle), in every
+    operation; anything else gets the stand-in reply."""
+
+    HAYSTACK = "".join(f"Shipment {n} of sencha left Shizuoka on schedule and arrived intact.\n" for n in range(400))
+    NEEDLE = "The secret ingredient of the Aozora winter blend is roasted yuzu peel."
+    QUESTION = "What is the secret ingredient of the Aozora winter blend?"
+
+    def prompt(self, question: str | None = QUESTION) -> str:
+        half = len(self.HAYSTACK) // 2
+        text = self.HAYSTACK[:half] + self.NEEDLE + "\n" + self.HAYSTACK[half:]
+        return text + ("\n\n" + question if question else "")
+
+    def test_invoke_and_converse_find_the_needle(self, runtime: Any) -> None:
+        message = read(runtime.invoke_model(body=claude_body(self.prompt(), max_tokens=200), modelId=MODEL_US))
+        assert self.NEEDLE in message["content"][0]["text"] and message["content"][0]["text"].startswith("Offline")
+        reply = runtime.converse(modelId=MODEL_US, messages=[{"role": "user", "content": [{"text": self.prompt()}]}],
+                                 inferenceConfig={"maxTokens": 200})
+        assert self.NEEDLE in reply["output"]["message"]["content"][0]["text"]
+        streamed = "".join(e["contentBlockDelta"]["delta"]["text"] for e in runtime.converse_stream(
+            modelId=MODEL_US, messages=[{"role": "user", "content": [{"text": self.prompt()}]}],
+            inferenceConfig={"maxTokens": 200})["stream"] if "contentBlockDelta" in e)
+        assert self.NEEDLE in streamed
+
+    @pytest.mark.parametrize("text", ["What is the secret ingredient?", "no question"], ids=["short", "none"])
+    def test_otherwise_the_stand_in_reply(self, runtime: Any, text: str) -> None:
+        prompt = text if text.endswith("?") else self.prompt(question=None)
+        message = read(runtime.invoke_model(body=claude_body(prompt, max_tokens=200), modelId=MODEL_US))
+        assert "no model ran, so this is a stand-in" in message["content"][0]["text"]
