@@ -532,11 +532,12 @@ def model_table(today: dt.date | None = None, *, which: str = "guide") -> ModelT
               "all": list(models())}[which]
     return ModelTable(
         (m.display_name, m.base_id, *("Yes" if g in m.geographies else "No" for g in GUIDE_GEOGRAPHIES),
-         _lifecycle_cell(m, today))
+         lifecycle_label(m, today))
         for m in chosen)
 
 
-def _lifecycle_cell(m: Model, today: dt.date | None) -> str:
+def lifecycle_label(m: Model, today: dt.date | None = None) -> str:
+    """The lifecycle on ``today`` with the date that matters, e.g. ``LEGACY (end of life 2027-04-08)``."""
     state = m.lifecycle(today)
     if state == LEGACY and m.end_of_life:
         return f"LEGACY (end of life {m.end_of_life})"
@@ -563,7 +564,7 @@ def lineup(today: dt.date | None = None, include_retired: bool = False) -> Lineu
         access = {"open": "first use", "invite": "invite only"}[m.access] + (f", opt-in {m.opt_in}" if m.opt_in else "")
         conf = max((f.confidence for f in m.facts.values()), key="HML".index, default="H")
         rows.append((m.display_name, {"legacy": "guide (4.6 and earlier)", "current": "Opus 4.7 and later"}[m.page],
-                     _lifecycle_cell(m, today), f"{m.context_window // 1000:,}K / {m.max_output_tokens // 1000}K",
+                     lifecycle_label(m, today), f"{m.context_window // 1000:,}K / {m.max_output_tokens // 1000}K",
                      m.thinking, ", ".join(m.api_versions), price, access, f"lowest: {conf}"))
     return LineupTable(rows)
 

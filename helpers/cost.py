@@ -270,7 +270,7 @@ def premium_table(models: list[str] | None = None, today: Any = None) -> Premium
         rates = {p: estimate(m.base_id, 1, 1, pricing=p).lines for p in (GLOBAL, REGIONAL)}  # below any tier
         shown = {p: f"{lines[0].rate:g} / {lines[-1].rate:g}" for p, lines in rates.items()}
         extra = f"+{catalog.pricing().regional_premium:.0%}" if m.regional_premium else "none"
-        rows.append((m.display_name, catalog._lifecycle_cell(m, today), shown[GLOBAL], shown[REGIONAL], extra))
+        rows.append((m.display_name, catalog.lifecycle_label(m, today), shown[GLOBAL], shown[REGIONAL], extra))
     return PremiumTable(rows)
 
 
