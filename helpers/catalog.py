@@ -569,6 +569,20 @@ def lineup(today: dt.date | None = None, include_retired: bool = False) -> Lineu
     return LineupTable(rows)
 
 
+class ConflictTable(Table):
+    header = ("subject", "facts", "what another source says", "sources", "confidence")
+
+
+def conflicts(today: dt.date | None = None, *, include_retired: bool = False) -> ConflictTable:
+    """Where sources disagree with what the catalog records: each claim with who makes it, so a notebook can
+    say so rather than pick silently. Models past end of life are left out unless ``include_retired``."""
+    rows = [(m.display_name, c.fact, c.claim, ", ".join(c.sources), c.confidence)
+            for m in models() if include_retired or m.lifecycle(today) != END_OF_LIFE for c in m.conflicts]
+    rows += [(g.name, "general", c.claim, ", ".join(c.sources), c.confidence)
+             for g in load().general.values() for c in g.conflicts]
+    return ConflictTable(rows)
+
+
 # --- facts by age and confidence (the drift guard's listing) ------------------------------------------
 
 @dataclass(frozen=True)

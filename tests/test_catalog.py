@@ -301,3 +301,15 @@ class TestViews:
         report = catalog.drift(live, "us-west-2", day)
         assert report["not_in_catalog"] == ["anthropic.claude-next-v1:0"]
         assert report["lifecycle_differs"] == [f"{live[0]['modelId']}: catalog says ACTIVE, Bedrock says LEGACY"]
+
+
+def test_conflicts_are_listed_with_their_sources() -> None:
+    """Where sources disagree the catalog says so (notebook 02 shows the table), retired models aside."""
+    day = dt.date(2026, 11, 30)
+    table = catalog.conflicts(day)
+    subjects = {row[0] for row in table}
+    assert {"Claude Sonnet 4.5", "Claude Opus 4.7", "legacy_inactivity_days"} <= subjects
+    assert "Claude Sonnet 3.7" not in subjects and "Claude Sonnet 3.7" in {r[0] for r in catalog.conflicts(
+        day, include_retired=True)}
+    known = set(catalog.load().sources)
+    assert all(set(row[3].split(", ")) <= known and row[4] in catalog.CONFIDENCE for row in table)
