@@ -25,7 +25,8 @@ NEW_API_VERSION = "2026-10-21"  # what anthropic>=2 / @anthropic-ai/bedrock-sdk>
 
 # Every model records each of these groups of facts with a source, an as-of date and a confidence.
 FACT_GROUPS = ("ids", "profiles", "lifecycle", "limits", "thinking", "api_versions", "long_context", "prices",
-               "access", "count_tokens")
+               "access", "count_tokens", "endpoints")
+ENDPOINTS = ("invoke", "runtime-messages", "mantle")
 CONFIDENCE = {"H": "primary source read directly", "M": "primary source in part, or reliable secondary",
               "L": "third parties only, or sources conflict"}
 PAGES = ("legacy", "current")
@@ -114,6 +115,7 @@ class Model:
     regional_premium: bool
     access: str
     count_tokens: bool
+    endpoints: tuple[str, ...] = ("invoke",)
     facts: dict[str, Fact] = field(repr=False, compare=False, hash=False, default_factory=dict)
     input_price: float | None = None
     output_price: float | None = None
@@ -197,6 +199,15 @@ class Model:
         return {"none": ("disabled",), "budget": ("enabled", "disabled"),
                 "budget+adaptive": ("enabled", "adaptive", "disabled"), "adaptive": ("adaptive", "disabled"),
                 "adaptive-only": ("adaptive",)}[self.thinking]
+
+    def served_on(self, endpoint: str) -> bool:
+        """Whether ``endpoint`` ("invoke", "runtime-messages", "mantle") serves this model."""
+        return endpoint in self.endpoints
+
+    @property
+    def mantle_model_id(self) -> str | None:
+        """The id the bedrock-mantle endpoint takes (bare, no profile prefix), or None if mantle does not serve it."""
+        return (self.mantle_id or self.base_id) if self.served_on("mantle") else None
 
     @property
     def has_price(self) -> bool:
@@ -348,7 +359,9 @@ def _model(raw: dict[str, Any], geos: dict[str, Geography], sources: dict[str, S
         for c in fields.get("conflicts", []))
     for name in ("start_of_life", "legacy", "public_extended_access", "end_of_life", "eol_not_before"):
         fields[name] = _date(fields.get(name))
-    for name in ("geographies", "on_demand_regions", "api_versions", "notes"):
+    if not fields.get("endpoints") or set(fields["endpoints"]) - set(ENDPOINTS):
+        raise CatalogError(f"models.toml: {key}: endpoints must be a non-empty list of {ENDPOINTS}")
+    for name in ("geographies", "on_demand_regions", "api_versions", "notes", "endpoints"):
         fields[name] = tuple(fields.get(name, ()))
     if fields.get("premium_tier"):
         fields["premium_tier"] = PremiumTier(**fields["premium_tier"])
