@@ -151,16 +151,22 @@ class TestLessons:
     """One place decides each notebook's model: it must be Active and of the guide's family today."""
 
     def test_lesson_models_are_active_guide_models(self) -> None:
+        """Notebooks 01-07 follow the guide: an Active model of its family. From 08 on, any Active model open to
+        every account (no invitation, no opt-in)."""
         for notebook, key in catalog.load().lessons.items():
             model = catalog.model(key)
             assert model.lifecycle() == catalog.ACTIVE, (
                 f"[lessons] {notebook} = {key} is {model.lifecycle()} today: choose an Active model in "
                 "helpers/data/models.toml and run `make notebooks`")
-            assert model.page == "legacy" and model.accepts_api_version(catalog.BEDROCK_API_VERSION)
+            assert model.access == "open" and not model.opt_in and model.has_price
+            assert model.accepts_api_version(catalog.BEDROCK_API_VERSION)
+            if notebook[:2] < "08":
+                assert model.page == "legacy", f"{notebook} follows the guide: take a model of its family"
 
     def test_lesson_lookup(self) -> None:
         assert catalog.lesson("03") is catalog.lesson("03_request_styles") is catalog.model("claude-sonnet-4-6")
         assert catalog.lesson("99") is catalog.model(catalog.load().lessons["default"])
+        assert catalog.lesson("08").served_on("mantle") and catalog.lesson("08").served_on("runtime-messages")
         assert catalog.guide_sample_model() is catalog.model("claude-sonnet-4-5")
 
     def test_guide_warnings_come_from_the_catalog(self) -> None:
