@@ -190,7 +190,7 @@ def parse(call: Call, *, counting: bool = False) -> tuple[str, bool, dict[str, A
     if betas and isinstance(body.get("anthropic_beta", []), list):
         body["anthropic_beta"] = betas + body.get("anthropic_beta", [])
     if counting:
-        body.setdefault("max_tokens", 1)  # count_tokens takes no max_tokens; validate needs one
+        body.setdefault("max_tokens", 1)  # count_tokens takes no max_tokens; the shared checks need one (below)
     violations = anthropic_body.schema_violations(body)
     if violations:
         raise _invalid(_schema_message(violations[0]))
@@ -247,6 +247,8 @@ async def mantle_count_tokens(call: Call) -> Response:
     models; G-facts Q7, H). Runtime's /anthropic has none (below)."""
     model_id, _, body = parse(call, counting=True)
     target = mantle_target(model_id, call)
+    if "max_tokens" not in call.parsed_body:  # the model's ceiling: no output limit to break, any thinking budget fits
+        body["max_tokens"] = target.model.max_output_tokens
     request = await asyncio.to_thread(anthropic_body.validate, body, target.model, check_context=False)
     targets.check_access(target, _arn(call), call.state, "CountTokens")
     return Response.json({"input_tokens": request.input_tokens})

@@ -151,6 +151,10 @@ def test_mantle_count_tokens(mantle: Any) -> None:
     counted = mantle.messages.count_tokens(model=MANTLE_ID, messages=HELLO, system="Be brief.")
     used = create(mantle, MANTLE_ID, system="Be brief.").usage.input_tokens
     assert counted.input_tokens == used
+    # No max_tokens to send: a thinking budget is checked against the model's own ceiling.
+    budget = mantle.messages.count_tokens(model=HAIKU_45.mantle_model_id, messages=HELLO, system="Be brief.",
+                                          thinking={"type": "enabled", "budget_tokens": 2048})
+    assert budget.input_tokens == used
     with pytest.raises(anthropic.NotFoundError):
         mantle.messages.count_tokens(model=RUNTIME_ID, messages=HELLO)
 
