@@ -39,10 +39,13 @@ class PortInUseError(OSError):
 
 def environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
     """The variables that point every client at an emulator (boto3 and the CLI read
-    AWS_DEFAULT_REGION; the TypeScript SDK reads only AWS_REGION; AnthropicBedrock reads both)."""
+    AWS_DEFAULT_REGION; the TypeScript SDK reads only AWS_REGION; AnthropicBedrock reads both).
+    AnthropicBedrockMantle (Python and TypeScript) reads ANTHROPIC_BEDROCK_MANTLE_BASE_URL: the emulator serves
+    bedrock-mantle's /anthropic under the path /mantle of its base URL."""
     return {
         "AWS_ENDPOINT_URL": url,
         "ANTHROPIC_BEDROCK_BASE_URL": url,
+        "ANTHROPIC_BEDROCK_MANTLE_BASE_URL": f"{url}/mantle/anthropic",
         "AWS_ACCESS_KEY_ID": auth.ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": auth.SECRET_ACCESS_KEY,
         "AWS_REGION": region,

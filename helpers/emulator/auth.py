@@ -48,6 +48,8 @@ IDENTITIES = {
 API_KEY_IDENTITY = Identity("", f"arn:aws:iam::{ACCOUNT_ID}:user/BedrockAPIKey-emulator",
                             "AIDAEMULATOREXAMPLE02")
 
+# Signing names whose endpoints take Bedrock API keys: bedrock(-runtime) and bedrock-mantle (G-facts Q1c, Q5d, H).
+BEARER_SERVICES = ("bedrock", "bedrock-mantle")
 MAX_SKEW = dt.timedelta(minutes=15)
 _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<ak>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
@@ -112,7 +114,8 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     """Verify the request's SigV4 signature (or Bedrock API key) and return the caller."""
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        if service != "bedrock" or not hmac.compare_digest(auth[7:].strip().encode(), BEDROCK_API_KEY.encode()):
+        if service not in BEARER_SERVICES or not hmac.compare_digest(auth[7:].strip().encode(),
+                                                                     BEDROCK_API_KEY.encode()):
             raise AuthError(errors.bearer_invalid(), "bearer")
         return Caller(API_KEY_IDENTITY, None, default_region, "bearer")
     if not auth:

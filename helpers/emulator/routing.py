@@ -74,9 +74,12 @@ class StreamResponse:
     frames: AsyncIterator[bytes]
     headers: list[tuple[str, str]] = field(default_factory=list)
     status: int = 200
+    # How a failure after the headers is told (None: an AWS event-stream exception frame; the Messages API: SSE).
+    error_frame: Callable[[Any], bytes] | None = None
 
 
 Handler = Callable[[Call], Awaitable[Response | StreamResponse]]
+ErrorRenderer = Callable[[Any, str], Response]  # (BedrockError, request id) -> the reply
 
 
 @dataclass(frozen=True)
@@ -86,18 +89,20 @@ class Route:
     operation: str
     service: str | None  # SigV4 signing name; None = the emulator's own admin routes
     handler: Handler
+    x_api_key: bool = False  # a Bedrock API key may also come as ``x-api-key`` (the Messages API)
+    errors: ErrorRenderer | None = None  # how errors are shaped (None: Bedrock's ``{"message": …}``)
 
 
 ROUTES: list[Route] = []
 
 
-def route(method: str, path: str, operation: str, service: str | None = "bedrock"
-          ) -> Callable[[Handler], Handler]:
+def route(method: str, path: str, operation: str, service: str | None = "bedrock", *, x_api_key: bool = False,
+          errors: ErrorRenderer | None = None) -> Callable[[Handler], Handler]:
     """Register ``handler`` for ``method path``; ``{name}`` captures one raw path segment."""
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
 
     def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, regex, operation, service, handler))
+        ROUTES.append(Route(method, regex, operation, service, handler, x_api_key, errors))
         return handler
     return register
 

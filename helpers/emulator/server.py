@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-from . import admin, control_plane, errors, eventstream, invocation_log, runtime, sts, targets  # noqa: F401
+from . import admin, control_plane, errors, eventstream, invocation_log, messages_api, runtime, sts, targets  # noqa: F401
 from .auth import AuthError, authenticate
 from .guard import Guard
 from .routing import Call, Response, StreamResponse, match
@@ -86,7 +86,8 @@ class EmulatorApp:
                 raise errors.body_too_large(MAX_BODY)
             caller = None
             if route.service:
-                caller = authenticate(method, raw_path, query, headers, body, route.service,
+                auth_headers = messages_api.key_as_bearer(headers) if route.x_api_key else headers
+                caller = authenticate(method, raw_path, query, auth_headers, body, route.service,
                                       self.state.default_region)
             call = Call(self.state, caller, method, params, query, headers, body, request_id)
             try:
@@ -100,10 +101,10 @@ class EmulatorApp:
                 return sts.auth_error(e, request_id)
             return error_response(e.error, request_id)
         except errors.BedrockError as e:
-            return error_response(e, request_id)
+            return (route.errors or error_response)(e, request_id)
         except Exception:  # a bug of ours: say so as Bedrock would, and log it
             log.exception("internal error in %s", route.operation)
-            return error_response(errors.internal(), request_id)
+            return (route.errors or error_response)(errors.internal(), request_id)
 
 
 async def _read_body(receive: Any) -> tuple[bytes, bool]:
@@ -136,14 +137,13 @@ async def _send(send: Any, result: Response | StreamResponse, request_id: str) -
         await send({"type": "http.response.body", "body": result.body})
         return
     await send({"type": "http.response.start", "status": result.status, "headers": headers})
+    error_frame = result.error_frame or eventstream.exception
     try:
         async for frame in result.frames:
             await send({"type": "http.response.body", "body": frame, "more_body": True})
     except asyncio.CancelledError:  # stopped mid-stream at shutdown: end the stream with a modeled error
-        await send({"type": "http.response.body", "body": eventstream.exception(shutting_down()),
-                    "more_body": True})
+        await send({"type": "http.response.body", "body": error_frame(shutting_down()), "more_body": True})
     except Exception:
         log.exception("internal error while streaming")
-        await send({"type": "http.response.body", "body": eventstream.exception(errors.internal()),
-                    "more_body": True})
+        await send({"type": "http.response.body", "body": error_frame(errors.internal()), "more_body": True})
     await send({"type": "http.response.body", "body": b""})
