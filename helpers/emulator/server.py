@@ -87,7 +87,7 @@ class EmulatorApp:
             caller = None
             if route.service:
                 caller = authenticate(method, raw_path, query, headers, body, route.service,
-                                      self.state.default_region)
+                                      self.state.default_region, revoked=self.state.api_key_revoked)
             call = Call(self.state, caller, method, params, query, headers, body, request_id)
             try:
                 result = await route.handler(call)
