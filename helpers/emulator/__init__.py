@@ -16,6 +16,7 @@ import errno
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -287,13 +288,15 @@ class RemoteEmulator(Controls):
     """Controls for an emulator started elsewhere (``python -m helpers.emulator``), over HTTP.
 
     ``token`` is the one the emulator printed; by default, the HANDSON_EMULATOR_TOKEN variable its
-    export lines set. A refused or invalid control raises PermissionError or ValueError with the
-    emulator's message, as the in-process handle raises ValueError/TypeError.
+    export lines set. For an https ``url``, ``ca_bundle`` is the emulator's CA bundle (by default Python's
+    store, which the printed SSL_CERT_FILE line extends). A refused or invalid control raises PermissionError
+    or ValueError with the emulator's message, as the in-process handle raises ValueError/TypeError.
     """
 
-    def __init__(self, url: str, token: str | None = None) -> None:
+    def __init__(self, url: str, token: str | None = None, ca_bundle: str | Path | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_ENV, "")
+        self._tls = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
 
     def _control(self, name: str, **kwargs: Any) -> dict:
         return self._request("POST", f"/_emulator/{name}", json.dumps(kwargs).encode())
@@ -305,7 +308,7 @@ class RemoteEmulator(Controls):
         headers = {"x-emulator-token": self.token, "content-type": "application/json"}
         request = urllib.request.Request(self.url + path, body, headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
+            with urllib.request.urlopen(request, timeout=10, context=self._tls) as reply:
                 return json.loads(reply.read())
         except urllib.error.HTTPError as e:
             with e:
