@@ -548,7 +548,7 @@ RULES: tuple[Rule, ...] = (
          "The temporary credentials (session token) have expired.",
          "Refresh them (`aws sso login --profile <profile>`, or new keys with a new AWS_SESSION_TOKEN), then "
          "create the client again.\nNo AWS account at hand? Run the notebooks offline: HANDSON_MODE=offline."),
-    Rule(("InvalidEndpointConfigurationError",), r"Bearer authorization requires an HTTPS endpoint", None,
+    Rule(("InvalidEndpointConfigurationError",), r"requires an HTTPS endpoint", None,  # redaction hides "Bearer …"
          "boto3 sends a Bedrock API key only over HTTPS, and the endpoint URL is http://.",
          "Use the https endpoint (offline, helpers.connect() sets AWS_ENDPOINT_URL to the emulator's https URL;\n"
          "check AWS_ENDPOINT_URL / endpoint_url=), or unset AWS_BEARER_TOKEN_BEDROCK to sign with SigV4 instead."),
