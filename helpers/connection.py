@@ -163,10 +163,11 @@ def _offline(region: str | None) -> Connection:
         os.environ.pop(name, None)
     if _emulator is None or not _emulator.running:
         _emulator = emulator.start(region=region)
-    _emulator.region = region  # the region clients sign for; requests carry it in their signature
-    os.environ.update(_emulator.env)
+    _emulator.region = region  # the region clients sign for, and the one Bedrock API keys must be made for
+    env = _emulator.env  # https: AWS_ENDPOINT_URL…, and AWS_CA_BUNDLE / SSL_CERT_FILE / NODE_EXTRA_CA_CERTS
+    os.environ.update(env)
     _forget_sdk_sessions()
-    return Connection("offline", region, _emulator.url, emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,
+    return Connection("offline", region, env["AWS_ENDPOINT_URL"], emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,
                       ["Offline: a local Bedrock emulator answers; replies are stand-ins, not Claude's. "
                        f"Set {MODE_VARIABLE}=aws to use your AWS account."], _emulator)
 

@@ -45,7 +45,8 @@ _CODE_BY_STATUS = {
 # Anything that looks like a credential is masked before it is shown.
 _SECRETS = (
     re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}\b"),  # access key ids
-    re.compile(r"\bABSK[A-Za-z0-9+/=]{20,}"),  # Bedrock API keys (bearer tokens)
+    re.compile(r"\bABSK[A-Za-z0-9+/=]{20,}"),  # Bedrock API keys (bearer tokens): long-term
+    re.compile(r"\bbedrock-api-key-[A-Za-z0-9+/=]{8,}"),  # and short-term
     re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])"),  # secret access keys
     re.compile(r"(?i)\b(?:Credential|Signature|X-Amz-Security-Token)=[^\s,&]+"),
     re.compile(r"(?i)\bBearer\s+\S+"),
@@ -271,6 +272,49 @@ def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
     return f"Lower max_tokens to at most {match['limit']} for this model (or stream and continue)."
 
 
+def _api_key_rejected(_match: re.Match[str], _model_id: str | None) -> str:
+    """Bedrock answers every refused key with the same text: what the key in the environment says about itself
+    (kind, region, expiry: never the key) tells which case it is."""
+    import os
+
+    from . import api_keys
+
+    key = os.environ.get(api_keys.ENV_VARIABLE)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    causes = ("Causes: a wrong or truncated key; a short-term key past its expiry (at most 12 h) or made for another "
+              "region;\na long-term key that was deactivated or deleted; short-term keys also die with the session "
+              "that made them.")
+    fix = ("Make a new short-term key for the region you call: helpers.api_keys.short_term() (or "
+           "aws_bedrock_token_generator.provide_token()),\nor unset AWS_BEARER_TOKEN_BEDROCK to sign with your IAM "
+           "credentials. helpers.api_keys.describe(key) shows what a key is.")
+    if not key:
+        return f"{causes}\n{fix}"
+    info = api_keys.describe(key)
+    if info.problem:
+        found = f"AWS_BEARER_TOKEN_BEDROCK holds {info}."
+    elif info.expired():
+        found = f"AWS_BEARER_TOKEN_BEDROCK holds a key that has expired: {info}."
+    elif info.region and region and info.region != region:
+        found = f"AWS_BEARER_TOKEN_BEDROCK was made for {info.region}, but the client calls {region}: {info}."
+    else:
+        found = f"AWS_BEARER_TOKEN_BEDROCK holds {info}; if it was not changed, it was revoked (or is for another " \
+                "account)."
+    return f"{found}\n{fix}"
+
+
+_TLS_CODES = ("SSLError", "SSLCertVerificationError", "ConnectError", "APIConnectionError", "FetchError",
+              "TypeError", "Error", "EndpointConnectionError")
+_TLS_FAILURE = (r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|"
+                r"self[- ]signed certificate|unable to get local issuer certificate")
+
+
+def _tls_untrusted(_match: re.Match[str], _model_id: str | None) -> str:
+    return ("Offline: run helpers.connect() before creating the client; it points AWS_CA_BUNDLE (boto3, AWS CLI), "
+            "SSL_CERT_FILE (Anthropic Python SDK)\nand NODE_EXTRA_CA_CERTS (Node, read at start: start it after "
+            "connect()) at a bundle holding the emulator's CA. Behind a TLS-inspecting proxy,\npoint the same "
+            "variables at a bundle with your company's CA. Do not turn verification off.")
+
+
 MARKETPLACE_FIX = (
     "Allow the caller aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe in IAM (AWS also lists "
     "aws-marketplace:Unsubscribe);\nthe first call then completes the subscription: retry after a few minutes.")
@@ -344,14 +388,19 @@ RULES: tuple[Rule, ...] = (
          "Access opens on first use now (the console's Model access page is retired): allow bedrock:InvokeModel* in "
          "IAM and, for Anthropic models,\nsubmit the first-use form in the Bedrock console; "
          "GetFoundationModelAvailability (aws bedrock get-foundation-model-availability) checks it for free."),
+    Rule(("AccessDeniedException",),
+         r"is not authorized to perform: (?P<action>bedrock(?:-mantle)?:CallWithBearerToken)", None,
+         "Your IAM identity may not use Bedrock API keys.",
+         lambda m, _id: (f"Allow {m['action']} (bedrock:CallWithBearerToken for bedrock-runtime, "
+                         "bedrock-mantle:CallWithBearerToken for bedrock-mantle)\nin the identity's IAM policy, "
+                         "or an SCP denies it: then sign with your IAM credentials (unset AWS_BEARER_TOKEN_BEDROCK).")),
     Rule(("AccessDeniedException",), r"is not authorized to perform: (?P<action>[\w:]+)", None,
          "Your IAM identity is not allowed to call this Bedrock action.",
          "Allow the action in an IAM policy on both the inference-profile ARN and the foundation-model ARNs\n"
          "of its destination regions (bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream)."),
     Rule(("AccessDeniedException",), r"Authentication failed: .*API Key", None,
-         "The Bedrock API key (AWS_BEARER_TOKEN_BEDROCK) was rejected.",
-         "Generate a new Bedrock API key (short-term keys expire), or unset AWS_BEARER_TOKEN_BEDROCK to use "
-         "your IAM credentials."),
+         "The Bedrock API key was rejected (wrong, changed, expired, made for another region, or revoked).",
+         _api_key_rejected),
     Rule(("ValidationException",), r"provided model identifier is invalid", 5,
          "Bedrock in this region doesn't know this model id.", _invalid_identifier),
     Rule(("ValidationException",), r"at 'modelId' failed to satisfy constraint", 5,
@@ -499,6 +548,13 @@ RULES: tuple[Rule, ...] = (
          "The temporary credentials (session token) have expired.",
          "Refresh them (`aws sso login --profile <profile>`, or new keys with a new AWS_SESSION_TOKEN), then "
          "create the client again.\nNo AWS account at hand? Run the notebooks offline: HANDSON_MODE=offline."),
+    Rule(("InvalidEndpointConfigurationError",), r"requires an HTTPS endpoint", None,  # redaction hides "Bearer …"
+         "boto3 sends a Bedrock API key only over HTTPS, and the endpoint URL is http://.",
+         "Use the https endpoint (offline, helpers.connect() sets AWS_ENDPOINT_URL to the emulator's https URL;\n"
+         "check AWS_ENDPOINT_URL / endpoint_url=), or unset AWS_BEARER_TOKEN_BEDROCK to sign with SigV4 instead."),
+    Rule(_TLS_CODES, _TLS_FAILURE, None,
+         "The client does not trust the server's TLS certificate (the emulator's local CA, or a proxy's).",
+         _tls_untrusted),
     Rule(("MissingAuthenticationTokenException",), None, None,
          "The request was not signed (or went to the wrong URL).",
          "Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL."),
@@ -564,7 +620,8 @@ _NAMED_ERROR = re.compile(r"\b(?P<code>[A-Z]\w*(?:Error|Exception))\b")
 _SDK_STATUS = re.compile(r"^(?:Error code: )?(?P<status>[1-5]\d\d)(?: -)? (?P<message>.*)")
 # botocore errors the AWS CLI prints as a bare message: their fixed openings name them.
 _BARE_BOTOCORE = ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "CredentialRetrievalError",
-                  "UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError")
+                  "UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError", "SSLError",
+                  "InvalidEndpointConfigurationError")
 
 
 def _bare_openings() -> dict[str, str]:
@@ -598,6 +655,8 @@ def _from_text(text: str) -> Iterator[tuple[str, str, BaseException | None]]:
             at = line.find(opening)
             if at >= 0:
                 yield name, line[at:].strip(), None
+        if re.search(_TLS_FAILURE, line, re.IGNORECASE):  # Node names no error class: `Error: unable to verify…`
+            yield "SSLError", line.strip(), None
 
 
 def _sdk_message(text: str) -> str:

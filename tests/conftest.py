@@ -154,17 +154,19 @@ _http = urllib3.PoolManager(retries=False)
 
 def signed_request(url: str, method: str, path: str, body: bytes = b"", *, service: str = "bedrock",
                    region: str = "us-east-1", headers: dict[str, str] | None = None,
-                   credentials: Credentials | None = None, tamper: Any = None) -> urllib3.BaseHTTPResponse:
+                   credentials: Credentials | None = None, tamper: Any = None,
+                   ca_bundle: str | None = None) -> urllib3.BaseHTTPResponse:
     """Send a request signed by botocore's own SigV4 signer (the independent peer), optionally
-    tampering with the prepared request after signing."""
+    tampering with the prepared request after signing; ``ca_bundle`` for an https ``url``."""
     creds = credentials or Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
     request = AWSRequest(method=method, url=url + path, data=body, headers=dict(headers or {}))
     SigV4Auth(creds, service, region).add_auth(request)
     prepared = request.prepare()
     if tamper:
         tamper(prepared)
-    return _http.request(prepared.method, prepared.url, body=prepared.body, headers=dict(prepared.headers),
-                         preload_content=True)
+    pool = urllib3.PoolManager(retries=False, ca_certs=ca_bundle) if ca_bundle else _http
+    return pool.request(prepared.method, prepared.url, body=prepared.body, headers=dict(prepared.headers),
+                        preload_content=True)
 
 
 def raw_request(url: str, method: str, path: str, body: bytes = b"",

@@ -1,17 +1,22 @@
 """A local Amazon Bedrock for Claude that unmodified boto3, the AWS CLI and the Anthropic SDKs use.
 
 Start it in the foreground with ``python -m helpers.emulator`` (it prints the ``export`` lines to
-paste into a shell), or in-process with :func:`start`, which returns a handle with ``.url``,
-``.env``, ``.stop()`` and the teaching controls (``account``, ``revoke_access``, ``throttle``, ``timeout``…).
+paste into a shell), or in-process with :func:`start`, which returns a handle with ``.https_url`` (what
+``.env`` points clients at: HTTPS on loopback, with a certificate made at start, see tls.py), ``.url``
+(the same emulator over plain HTTP, for raw requests and the bench), ``.stop()`` and the teaching
+controls (``account``, ``revoke_access``, ``revoke_api_keys``, ``throttle``, ``timeout``…).
 Notebooks never import this module directly: ``helpers.connect()`` does it for offline mode.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -19,7 +24,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import auth
+from . import auth, tls
+from . import tls as _tls  # start()'s `tls` argument shadows the module
 from .guard import TOKEN_ENV, Guard
 from .server import EmulatorApp
 from .state import EmulatorState
@@ -37,12 +43,17 @@ class PortInUseError(OSError):
     """The port is taken: another emulator, or another program."""
 
 
-def environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
+def environment(url: str, region: str = DEFAULT_REGION, ca_bundle: str | Path | None = None) -> dict[str, str]:
     """The variables that point every client at an emulator (boto3 and the CLI read
     AWS_DEFAULT_REGION; the TypeScript SDK reads only AWS_REGION; AnthropicBedrock reads both).
     AnthropicBedrockMantle (Python and TypeScript) reads ANTHROPIC_BEDROCK_MANTLE_BASE_URL: the emulator serves
-    bedrock-mantle's /anthropic under the path /mantle of its base URL."""
-    return {
+    bedrock-mantle's /anthropic under the path /mantle of its base URL.
+
+    ``url`` is the emulator's https URL when it serves TLS; ``ca_bundle`` (its tls.TlsFiles.bundle) is
+    then what every client trusts: AWS_CA_BUNDLE (boto3, AWS CLI), SSL_CERT_FILE (the Anthropic Python
+    SDK's httpx2) and NODE_EXTRA_CA_CERTS (Node: the TypeScript SDKs). AWS_BEARER_TOKEN_BEDROCK is never set.
+    """
+    env = {
         "AWS_ENDPOINT_URL": url,
         "ANTHROPIC_BEDROCK_BASE_URL": url,
         "ANTHROPIC_BEDROCK_MANTLE_BASE_URL": f"{url}/mantle/anthropic",
@@ -51,9 +62,12 @@ def environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
     }
+    if ca_bundle is not None:
+        env.update(dict.fromkeys(tls.TRUST_ENV, str(ca_bundle)))
+    return env
 
 
-ENVIRONMENT_NAMES = tuple(environment("http://127.0.0.1"))  # the variables environment() sets
+ENVIRONMENT_NAMES = tuple(environment("https://127.0.0.1", ca_bundle="-"))  # every variable environment() sets
 
 
 def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
@@ -84,12 +98,48 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server_config(app: EmulatorApp) -> Any:
+def server_config(app: EmulatorApp, tls_files: tls.TlsFiles | None = None) -> Any:
     import uvicorn
 
+    certificate = {"ssl_certfile": str(tls_files.cert), "ssl_keyfile": str(tls_files.key)} if tls_files else {}
     return uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
                           timeout_keep_alive=30, server_header=False,
-                          timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+                          timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **certificate)
+
+
+def servers(app: EmulatorApp, tls_files: tls.TlsFiles | None) -> tuple[Any, Any]:
+    """The plain-HTTP server and, with ``tls_files``, the TLS one, on the same app and state.
+
+    The TLS server follows the plain one: it stops when the plain one is told to (stop(), Ctrl-C), at
+    the same moment, so shutting down still takes SHUTDOWN_GRACE_SECONDS at most; it leaves the signal
+    handlers to the plain one (two servers installing them in one thread would steal each other's).
+    """
+    import uvicorn
+
+    class Follower(uvicorn.Server):
+        def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+            return contextlib.nullcontext()
+
+        async def on_tick(self, counter: int) -> bool:
+            return await super().on_tick(counter) or plain.should_exit
+
+    plain = uvicorn.Server(server_config(app))
+    return plain, (Follower(server_config(app, tls_files)) if tls_files else None)
+
+
+def serve(plain: Any, plain_sock: socket.socket, secure: Any, secure_sock: socket.socket | None) -> None:
+    """Run both servers in one event loop (one thread: the app's async state stays on one loop)."""
+    async def both() -> None:
+        follower = asyncio.ensure_future(secure.serve(sockets=[secure_sock])) if secure else None
+        try:
+            await plain.serve(sockets=[plain_sock])
+        finally:
+            if follower is not None:
+                secure.should_exit = True
+                await follower
+
+    with asyncio.Runner(loop_factory=plain.config.get_loop_factory()) as runner:
+        runner.run(both())
 
 
 class Controls:
@@ -144,28 +194,65 @@ class Controls:
         end of life; None returns to the real date."""
         return self._control("set_date", date=date)
 
+    def revoke_api_keys(self, key: str = "all") -> dict:
+        """Refuse Bedrock API keys: every key (``"all"``, until ``restore_api_keys()``) or one key string.
+        Refused keys get the same 403 as a wrong key, as on AWS."""
+        return self._control("revoke_api_keys", key=key)
+
+    def restore_api_keys(self) -> dict:
+        """Accept every valid Bedrock API key again."""
+        return self._control("restore_api_keys")
+
     def reset(self) -> dict:
-        """Grant every model, restore the default account (a new customer), and clear faults and latency."""
+        """Grant every model, restore the default account (a new customer), accept API keys again, and clear
+        faults and latency."""
         return self._control("reset")
 
 
 class Emulator(Controls):
-    """A running in-process emulator (a background thread)."""
+    """A running in-process emulator (a background thread serving plain HTTP and, by default, HTTPS)."""
 
     def __init__(self, host: str, port: int, region: str, state: EmulatorState,
-                 server: Any, thread: threading.Thread, token: str) -> None:
-        self.host, self.port, self.region, self.state = host, port, region, state
+                 server: Any, thread: threading.Thread, token: str,
+                 tls_port: int | None = None, tls_files: tls.TlsFiles | None = None, tls_server: Any = None) -> None:
+        self.host, self.port, self.state = host, port, state
+        self.region = region
+        self.tls_port, self.tls_files = tls_port, tls_files
         self.token = token  # for the admin routes: RemoteEmulator(emulator.url, token=emulator.token)
-        self._server, self._thread = server, thread
+        self._server, self._tls_server, self._thread = server, tls_server, thread
+
+    @property
+    def region(self) -> str:
+        """The emulator's region: requests without a signature scope (Bedrock API keys) reach it, and
+        a short-term key must be made for it."""
+        return self.state.default_region
+
+    @region.setter
+    def region(self, region: str) -> None:
+        self.state.default_region = auth.check_region(region)
 
     @property
     def url(self) -> str:
+        """The plain-HTTP URL (raw requests, the bench); clients get ``https_url`` through ``env``."""
+        return f"http://{self._netloc(self.port)}"
+
+    @property
+    def https_url(self) -> str | None:
+        """The TLS URL (None when started with ``tls=False``); its CA is in ``ca_bundle``."""
+        return f"https://{self._netloc(self.tls_port)}" if self.tls_port else None
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        """Public roots + this emulator's CA: what AWS_CA_BUNDLE, SSL_CERT_FILE and NODE_EXTRA_CA_CERTS name."""
+        return self.tls_files.bundle if self.tls_files else None
+
+    def _netloc(self, port: int | None) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{host}:{port}"
 
     @property
     def env(self) -> dict[str, str]:
-        return environment(self.url, self.region)
+        return environment(self.https_url or self.url, self.region, self.ca_bundle)
 
     @property
     def log_dir(self) -> Path:
@@ -180,9 +267,14 @@ class Emulator(Controls):
         return getattr(self.state, name)(**kwargs)
 
     def stop(self, timeout: float = SHUTDOWN_GRACE_SECONDS + 3) -> None:
-        """Stop serving: requests still running after SHUTDOWN_GRACE_SECONDS are cancelled."""
-        self._server.should_exit = True
+        """Stop serving (both listeners at once): requests still running after SHUTDOWN_GRACE_SECONDS are
+        cancelled. The TLS files go with it."""
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                server.should_exit = True
         self._thread.join(timeout)
+        if self.tls_files is not None and not self.running:
+            self.tls_files.remove()
 
     def __enter__(self) -> Emulator:
         return self
@@ -191,20 +283,23 @@ class Emulator(Controls):
         self.stop()
 
     def __repr__(self) -> str:
-        return f"<Emulator {self.url} region={self.region} {'running' if self.running else 'stopped'}>"
+        return (f"<Emulator {self.https_url or self.url} region={self.region} "
+                f"{'running' if self.running else 'stopped'}>")
 
 
 class RemoteEmulator(Controls):
     """Controls for an emulator started elsewhere (``python -m helpers.emulator``), over HTTP.
 
     ``token`` is the one the emulator printed; by default, the HANDSON_EMULATOR_TOKEN variable its
-    export lines set. A refused or invalid control raises PermissionError or ValueError with the
-    emulator's message, as the in-process handle raises ValueError/TypeError.
+    export lines set. For an https ``url``, ``ca_bundle`` is the emulator's CA bundle (by default Python's
+    store, which the printed SSL_CERT_FILE line extends). A refused or invalid control raises PermissionError
+    or ValueError with the emulator's message, as the in-process handle raises ValueError/TypeError.
     """
 
-    def __init__(self, url: str, token: str | None = None) -> None:
+    def __init__(self, url: str, token: str | None = None, ca_bundle: str | Path | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_ENV, "")
+        self._tls = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
 
     def _control(self, name: str, **kwargs: Any) -> dict:
         return self._request("POST", f"/_emulator/{name}", json.dumps(kwargs).encode())
@@ -216,7 +311,7 @@ class RemoteEmulator(Controls):
         headers = {"x-emulator-token": self.token, "content-type": "application/json"}
         request = urllib.request.Request(self.url + path, body, headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
+            with urllib.request.urlopen(request, timeout=10, context=self._tls) as reply:
                 return json.loads(reply.read())
         except urllib.error.HTTPError as e:
             with e:
@@ -228,27 +323,34 @@ class RemoteEmulator(Controls):
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
-          log_dir: str | Path | None = None, admin: bool = False) -> Emulator:
-    """Start an emulator in a background thread; ``port=0`` picks a free port.
+          log_dir: str | Path | None = None, admin: bool = False, tls: bool = True, tls_port: int = 0) -> Emulator:
+    """Start an emulator in a background thread; ``port=0`` (and ``tls_port=0``) pick free ports.
 
     ``region`` (an AWS region) is the one requests without a signature scope use (Bedrock API keys).
     Invocation logs (once a logging configuration is set) go under ``log_dir``, a fresh temporary
     folder by default: ``emulator.log_dir``. The admin routes (``/_emulator/*``, needing
     ``emulator.token``) are served on loopback, and on another ``host`` only with ``admin=True``.
+    With ``tls`` (the default) it also listens with HTTPS on ``tls_port``, with a certificate made now.
     """
-    import uvicorn
-
     auth.check_region(region)
     sock = bind(host, port)
-    guard = Guard.for_bind(host, sock.getsockname()[1], admin=admin)
+    try:
+        tls_sock = bind(host, tls_port) if tls else None
+    except OSError:
+        sock.close()
+        raise
+    tls_files = _tls.create(host) if tls else None
+    real_tls_port = tls_sock.getsockname()[1] if tls_sock else None
+    guard = Guard.for_bind(host, sock.getsockname()[1], admin=admin, tls_port=real_tls_port)
     state = EmulatorState(region, log_dir)
-    server = uvicorn.Server(server_config(EmulatorApp(state, guard)))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+    server, tls_server = servers(EmulatorApp(state, guard), tls_files)
+    thread = threading.Thread(target=serve, args=(server, sock, tls_server, tls_sock),
                               name="bedrock-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
-    while not server.started:
+    while not (server.started and (tls_server is None or tls_server.started)):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("The Bedrock emulator did not start; see the log above.")
         time.sleep(0.01)
-    return Emulator(host, sock.getsockname()[1], region, state, server, thread, guard.token)
+    return Emulator(host, sock.getsockname()[1], region, state, server, thread, guard.token,
+                    real_tls_port, tls_files, tls_server)

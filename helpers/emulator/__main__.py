@@ -16,8 +16,10 @@ from . import (
     auth,
     bind,
     environment,
-    server_config,
+    serve,
+    servers,
     shell_lines,
+    tls,
 )
 from .guard import TOKEN_ENV, Guard, is_loopback
 
@@ -28,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help="address to listen on (default: loopback only, %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    parser.add_argument("--tls-port", type=int, default=None,
+                        help="port of the HTTPS listener the printed lines point clients at "
+                             "(default: --port + 1, or a free port with --port 0)")
+    parser.add_argument("--no-tls", action="store_true",
+                        help="serve plain HTTP only (Bedrock API keys then work only with raw requests: boto3 "
+                             "sends them only over HTTPS)")
     parser.add_argument("--region", default=DEFAULT_REGION,
                         help="region for requests that carry none, e.g. with a Bedrock API key")
     parser.add_argument("--shell", choices=("sh", "powershell"), default="sh",
@@ -41,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         auth.check_region(args.region)
     except ValueError as e:
         parser.error(f"--region: {e}")
-    import uvicorn
-
+    tls_port = args.tls_port if args.tls_port is not None else (args.port + 1 if args.port else 0)
     try:
         sock = bind(args.host, args.port)
     except PortInUseError as e:
@@ -51,11 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
         return 2
+    try:
+        tls_sock = None if args.no_tls else bind(args.host, tls_port)
+    except OSError as e:
+        print(f"error: cannot listen with TLS on {args.host}:{tls_port}: {e.strerror}. Choose another port "
+              f"(--tls-port {tls_port + 1}), or --no-tls.", file=sys.stderr)
+        return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     port = sock.getsockname()[1]
     url = f"http://{host}:{port}"
-    guard = Guard.for_bind(args.host, port, admin=args.admin)
-    env = {**environment(url, args.region), TOKEN_ENV: guard.token}
+    tls_port = tls_sock.getsockname()[1] if tls_sock else None
+    tls_files = tls.create(args.host) if tls_sock else None
+    https_url = f"https://{host}:{tls_port}" if tls_port else None
+    guard = Guard.for_bind(args.host, port, admin=args.admin, tls_port=tls_port)
+    env = {**environment(https_url or url, args.region, tls_files.bundle if tls_files else None),
+           TOKEN_ENV: guard.token}
     print("# Paste these lines into your shell to point boto3, the AWS CLI and the Anthropic SDKs here:")
     for line in shell_lines(env, args.shell):
         print(line)
@@ -65,15 +82,23 @@ def main(argv: list[str] | None = None) -> int:
               "use the emulator, and requests are accepted under any Host name (no DNS-rebinding guard). "
               + ("The admin routes are on (--admin): keep the token secret." if args.admin else
                  "The admin routes are off (--admin turns them on)."), file=sys.stderr)
-    print(f"Bedrock emulator listening on {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if https_url:
+        print(f"Bedrock emulator listening on {https_url} (TLS; its CA: {tls_files.ca}) and {url} "
+              "(plain HTTP) (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    else:
+        print(f"Bedrock emulator listening on {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     if guard.admin:
-        print(f"Admin routes {url}/_emulator/* need the header X-Emulator-Token: {guard.token} "
+        print(f"Admin routes {https_url or url}/_emulator/* need the header X-Emulator-Token: {guard.token} "
               f"({TOKEN_ENV} above; RemoteEmulator reads it)", file=sys.stderr, flush=True)
     state = EmulatorState(args.region, args.log_dir)
     print(f"Invocation logs (once configured) go to {state.log_dir}", file=sys.stderr, flush=True)
-    server = uvicorn.Server(server_config(EmulatorApp(state, guard)))
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
+    server, tls_server = servers(EmulatorApp(state, guard), tls_files)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve(server, sock, tls_server, tls_sock)
+    finally:
+        if tls_files is not None:
+            tls_files.remove()
     return 0
 
 

@@ -2,14 +2,26 @@
 
 The emulator accepts only the documented local credentials below. They are AWS's own published
 example values, so they can never be mistaken for, or work as, real credentials.
+
+Bedrock API keys (G-facts Q5, H for the format): a *short-term* key is what ``aws-bedrock-token-generator``
+makes, ``bedrock-api-key-`` + base64 of a SigV4 presigned URL
+(``bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-…&X-Amz-Signature=…&Version=1``) signed with the
+caller's own credentials for service ``bedrock`` in a region, valid up to 12 hours. It is verified for real:
+the signature is recomputed with botocore's presigned-URL signer and the secret of the access key named in
+the key, then its expiry and its region (the emulator's: the region of the endpoint the request reached).
+A *long-term* key (``ABSK`` + base64 of ``BedrockAPIKey-…-at-<account>:<secret>``, an IAM service-specific
+credential) is compared with the documented ``BEDROCK_API_KEY``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import cache, lru_cache
@@ -26,8 +38,19 @@ SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 SESSION_ACCESS_KEY_ID = "ASIAIOSFODNN7EXAMPLE"
 SESSION_SECRET_ACCESS_KEY = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
 SESSION_TOKEN = "EmulatorSessionTokenEXAMPLE"
-# A Bedrock API key (sent as AWS_BEARER_TOKEN_BEDROCK). Long-term keys start with "ABSK" [3p].
-BEDROCK_API_KEY = "ABSKRW11bGF0b3JFWEFNUExFS0VZ"
+# The documented long-term Bedrock API key (sent as AWS_BEARER_TOKEN_BEDROCK), in the format public tools
+# decode (G-facts Q5b, M): "ABSK" + base64("BedrockAPIKey-<id>-at-<account>:<secret>").
+LONG_TERM_KEY_PREFIX = "ABSK"
+BEDROCK_API_KEY = LONG_TERM_KEY_PREFIX + base64.b64encode(
+    f"BedrockAPIKey-emulator-at-{ACCOUNT_ID}:EmulatorLongTermKeySecretEXAMPLE".encode()).decode()
+# Short-term keys: aws_bedrock_token_generator 1.1.0's token_generator.py constants (G-facts Q5a, H).
+SHORT_TERM_KEY_PREFIX = "bedrock-api-key-"
+KEY_HOST = "bedrock.amazonaws.com"
+KEY_SERVICE = "bedrock"
+KEY_ACTION = "CallWithBearerToken"
+KEY_VERSION_SUFFIX = "&Version=1"
+MAX_KEY_SECONDS = 43_200  # 12 hours: the generator's and IAM's limit
+MAX_API_KEY_CHARS = 16_384  # longer than any key with a session token; past it, no decoding is attempted
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,7 @@ API_KEY_IDENTITY = Identity("", f"arn:aws:iam::{ACCOUNT_ID}:user/BedrockAPIKey-e
 
 # Signing names whose endpoints take Bedrock API keys: bedrock(-runtime) and bedrock-mantle (G-facts Q1c, Q5d, H).
 BEARER_SERVICES = ("bedrock", "bedrock-mantle")
+
 MAX_SKEW = dt.timedelta(minutes=15)
 _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<ak>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
@@ -110,14 +134,14 @@ class AuthError(Exception):
 
 
 def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes,
-                 service: str, default_region: str, now: dt.datetime | None = None) -> Caller:
-    """Verify the request's SigV4 signature (or Bedrock API key) and return the caller."""
+                 service: str, default_region: str, now: dt.datetime | None = None,
+                 revoked: Callable[[str], bool] | None = None) -> Caller:
+    """Verify the request's SigV4 signature (or Bedrock API key) and return the caller.
+
+    ``revoked`` (the state's ``api_key_revoked``) says whether a key was revoked by the teaching control."""
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        if service not in BEARER_SERVICES or not hmac.compare_digest(auth[7:].strip().encode(),
-                                                                     BEDROCK_API_KEY.encode()):
-            raise AuthError(errors.bearer_invalid(), "bearer")
-        return Caller(API_KEY_IDENTITY, None, default_region, "bearer")
+        return verify_api_key(auth[7:].strip(), service, default_region, now, revoked)
     if not auth:
         raise AuthError(errors.missing_authentication(), "missing")
     m = _AUTH.match(auth)
@@ -152,6 +176,130 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     if not hmac.compare_digest(expected, m["sig"]):
         raise AuthError(errors.invalid_signature(), "signature")
     return Caller(identity, m["ak"], m["region"], "sigv4")
+
+
+class KeyRefused(AuthError):
+    """A Bedrock API key was refused. Every reason answers the same 403 on the wire (AWS's text for a wrong
+    or other-region key, G-facts Q5c, M; its texts for expired and revoked keys were not found, so they share
+    it); ``reason`` (invalid | expired | region | revoked | service) is for the emulator's own tests and logs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errors.bearer_invalid(), "bearer")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ShortTermKey:
+    """What a short-term key says about itself (decoded; the signature is checked by ``verify_api_key``)."""
+
+    access_key_id: str
+    region: str
+    service: str
+    signed_at: dt.datetime
+    seconds: int
+    session_token: str | None
+    host: str
+    action: str
+    algorithm: str
+    signed_headers: str
+    signature: str
+    signed_query: str  # the presigned query without X-Amz-Signature: what the signature covers
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.signed_at + dt.timedelta(seconds=self.seconds)
+
+
+_KEY_PARAMS = frozenset({"Action", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+                         "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"})
+_REQUIRED_KEY_PARAMS = _KEY_PARAMS - {"X-Amz-Security-Token"}  # present only for temporary credentials
+_SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_short_term_key(key: str) -> ShortTermKey:
+    """Decode a ``bedrock-api-key-…`` key; ValueError says what is malformed."""
+    if not key.startswith(SHORT_TERM_KEY_PREFIX) or len(key) > MAX_API_KEY_CHARS:
+        raise ValueError("not a short-term Bedrock API key")
+    try:
+        url = base64.b64decode(key[len(SHORT_TERM_KEY_PREFIX):], validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("the key is not base64 of a URL") from None
+    if not url.endswith(KEY_VERSION_SUFFIX):
+        raise ValueError("the key does not end with Version=1")
+    host, separator, query = url[:-len(KEY_VERSION_SUFFIX)].partition("/?")
+    pairs = [part.partition("=") for part in query.split("&")] if separator else []
+    params = {k: unquote(v) for k, _, v in pairs}
+    if len(params) != len(pairs) or not _REQUIRED_KEY_PARAMS <= set(params) <= _KEY_PARAMS:
+        raise ValueError("the presigned URL's parameters are not those of a Bedrock API key")
+    ak, date, region, service, terminator = (params["X-Amz-Credential"].split("/") + [""] * 5)[:5]
+    amz_date, seconds = params["X-Amz-Date"], params["X-Amz-Expires"]
+    if (not _AMZ_DATE.match(amz_date) or amz_date[:8] != date or terminator != "aws4_request"
+            or not seconds.isdigit() or len(seconds) > 9 or not _SIGNATURE.match(params["X-Amz-Signature"])):
+        raise ValueError("the presigned URL's credential, date, expiry or signature is malformed")
+    signed_at = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    signed_query = "&".join(f"{k}={v}" for k, _, v in pairs if k != "X-Amz-Signature")
+    return ShortTermKey(ak, region, service, signed_at, int(seconds), params.get("X-Amz-Security-Token"), host,
+                        params["Action"], params["X-Amz-Algorithm"], params["X-Amz-SignedHeaders"],
+                        params["X-Amz-Signature"], signed_query)
+
+
+def verify_api_key(key: str, service: str, default_region: str, now: dt.datetime | None = None,
+                   revoked: Callable[[str], bool] | None = None) -> Caller:
+    """The caller a Bedrock API key stands for, or KeyRefused. ``default_region`` is the emulator's region:
+    a short-term key is valid only in the region it was made for (the scope of its signature)."""
+    if service not in BEARER_SERVICES:
+        raise KeyRefused("service")
+    if key.startswith(SHORT_TERM_KEY_PREFIX):
+        short = _verified_short_term(key)
+        if short is None:
+            raise KeyRefused("invalid")
+        now = now or dt.datetime.now(dt.UTC)
+        if short.signed_at > now + MAX_SKEW:
+            raise KeyRefused("invalid")  # made in the future: a wrong clock or a forged date
+        if now > short.expires_at:
+            raise KeyRefused("expired")
+        if short.region != default_region:
+            raise KeyRefused("region")
+        caller = Caller(IDENTITIES[short.access_key_id], short.access_key_id, default_region, "bearer")
+    elif hmac.compare_digest(key.encode("utf-8", "surrogatepass"), BEDROCK_API_KEY.encode()):
+        caller = Caller(API_KEY_IDENTITY, None, default_region, "bearer")
+    else:
+        raise KeyRefused("invalid")
+    if revoked is not None and revoked(key):
+        raise KeyRefused("revoked")
+    return caller
+
+
+@lru_cache(maxsize=256)
+def _verified_short_term(key: str) -> ShortTermKey | None:
+    """The decoded key if it is well formed and its signature is the emulator's (cached: clients resend the
+    same key on every request), else None. Time, region and revocation are checked on every use."""
+    try:
+        short = parse_short_term_key(key)
+    except ValueError:
+        return None
+    identity = IDENTITIES.get(short.access_key_id)
+    if (identity is None or short.session_token != identity.session_token or short.host != KEY_HOST
+            or short.action != KEY_ACTION or short.algorithm != "AWS4-HMAC-SHA256" or short.service != KEY_SERVICE
+            or short.signed_headers != "host" or not 0 < short.seconds <= MAX_KEY_SECONDS
+            or short.region not in regions()):
+        return None
+    expected = _presigned_signature(short, identity)
+    return short if hmac.compare_digest(expected, short.signature) else None
+
+
+def _presigned_signature(short: ShortTermKey, identity: Identity) -> str:
+    """The signature botocore's SigV4QueryAuth (the generator's signer) computes for this presigned URL."""
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=f"https://{short.host}/?{short.signed_query}",
+                         headers={"host": short.host})
+    request.context["timestamp"] = short.signed_at.strftime("%Y%m%dT%H%M%SZ")
+    signer = SigV4QueryAuth(Credentials(short.access_key_id, identity.secret, identity.session_token),
+                            short.service, short.region, expires=short.seconds)
+    return signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
 
 
 def _request_time(headers: dict[str, str]) -> dt.datetime:

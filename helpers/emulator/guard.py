@@ -45,8 +45,10 @@ class Guard:
     addresses: str = ""           # the accepted addresses, as error messages name them
 
     @classmethod
-    def for_bind(cls, host: str, port: int, *, admin: bool = False, token: str | None = None) -> Guard:
-        """Rules for an emulator listening on ``host:port`` (the real port, after binding).
+    def for_bind(cls, host: str, port: int, *, admin: bool = False, token: str | None = None,
+                 tls_port: int | None = None) -> Guard:
+        """Rules for an emulator listening on ``host:port`` (the real port, after binding), and on
+        ``host:tls_port`` with HTTPS when it serves TLS.
 
         On loopback, Host is restricted and the admin routes are on; on any other host the
         operator chose to be reachable by name, so Host is not restricted, and the admin routes are
@@ -54,10 +56,15 @@ class Guard:
         """
         loopback = is_loopback(host)
         names = dict.fromkeys((*LOOPBACK_NAMES, (f"[{host}]" if ":" in host else host).lower()))
-        with_port = [f"{name}:{port}" for name in names]
-        hosts = {*with_port, *(names if port == 80 else ())}  # port 80 may be left out of Host
+        listeners = [("http", port, 80)] + ([("https", tls_port, 443)] if tls_port else [])
+        hosts: dict[str, str] = {}  # Host value -> scheme
+        for scheme, number, default in listeners:
+            hosts.update((f"{name}:{number}", scheme) for name in names)
+            if number == default:  # the default port may be left out of Host
+                hosts.update((name, scheme) for name in names)
+        with_port = [f"{name}:{number}" for _, number, _ in listeners for name in names]
         return cls(token or new_token(), frozenset(hosts) if loopback else None,
-                   frozenset(f"http://{h}" for h in hosts), loopback or admin,
+                   frozenset(f"{scheme}://{h}" for h, scheme in hosts.items()), loopback or admin,
                    ", ".join(with_port[:-1]) + " or " + with_port[-1])
 
     def host_refusal(self, headers: dict[str, str]) -> Response | None:
@@ -98,7 +105,8 @@ class Guard:
 
     def _own_origin(self, origin: str, host: str) -> bool:
         origin = origin.lower()
-        return origin in self.origins or (self.hosts is None and origin == f"http://{host.lower()}")
+        return origin in self.origins or (self.hosts is None and origin in (f"http://{host.lower()}",
+                                                                             f"https://{host.lower()}"))
 
 
 def _refuse(status: int, code: str, message: str) -> Response:

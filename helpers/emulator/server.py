@@ -88,7 +88,7 @@ class EmulatorApp:
             if route.service:
                 auth_headers = messages_api.key_as_bearer(headers) if route.x_api_key else headers
                 caller = authenticate(method, raw_path, query, auth_headers, body, route.service,
-                                      self.state.default_region)
+                                      self.state.default_region, revoked=self.state.api_key_revoked)
             call = Call(self.state, caller, method, params, query, headers, body, request_id)
             try:
                 result = await route.handler(call)

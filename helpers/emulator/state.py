@@ -9,6 +9,7 @@ naming the argument, a 400 over HTTP): a control either applies completely or no
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import random
 import tempfile
@@ -20,13 +21,15 @@ from typing import Any
 from .. import catalog
 from . import errors
 
-CONTROLS = ("revoke_access", "grant_access", "account", "throttle", "timeout", "latency", "set_date", "reset")
+CONTROLS = ("revoke_access", "grant_access", "account", "throttle", "timeout", "latency", "set_date",
+            "revoke_api_keys", "restore_api_keys", "reset")
 MAX_LATENCY_MS = 60_000       # a minute: enough to teach read timeouts, short enough to shut down
 MAX_FAULT_COUNT = 100_000     # throttle/timeout ``next``
 MAX_MESSAGE_CHARS = 1_000     # throttle ``message``
 MAX_SEED = 2**64
 MAX_MODEL_CHARS = 300         # longer than any model id or ARN
 MAX_INVITED = 100             # account ``invited``: more entries than the catalog has models
+MAX_API_KEY_CHARS = 16_384    # revoke_api_keys ``key``: a short-term key with a long session token fits
 
 
 class UnknownModel(ValueError, LookupError):
@@ -139,6 +142,8 @@ class EmulatorState:
             self._rng = random.Random(0)
             self.latency_ms = 0
             self._date: dt.date | None = None
+            self._keys_revoked: set[str] = set()  # sha256 of revoked keys (the keys themselves are not kept)
+            self._all_keys_revoked = False
         return self.snapshot()
 
     def revoke_access(self, model: str = "all") -> dict:
@@ -218,6 +223,34 @@ class EmulatorState:
             self._date = day
         return self.snapshot()
 
+    def revoke_api_keys(self, key: str = "all") -> dict:
+        """Refuse Bedrock API keys: ``"all"`` (every key, long-term and short-term, until restore_api_keys()),
+        or one key string. On AWS: deactivate or delete a long-term key (aws iam update-service-specific-credential
+        --status Inactive); a short-term key dies with the session that made it (revoke the role's sessions)."""
+        if not isinstance(key, str):
+            raise TypeError(f"revoke_api_keys: key must be a Bedrock API key string or \"all\", "
+                            f"got {type(key).__name__}.")
+        if not key.strip() or len(key) > MAX_API_KEY_CHARS:
+            raise ValueError(f"revoke_api_keys: key must be \"all\" or a non-empty Bedrock API key of at most "
+                             f"{MAX_API_KEY_CHARS} characters.")
+        digest = None if key == "all" else _key_digest(key)
+        with self._lock:
+            if digest is None:
+                self._all_keys_revoked = True
+            else:
+                self._keys_revoked.add(digest)
+        return self.snapshot()
+
+    def restore_api_keys(self) -> dict:
+        """Accept every valid Bedrock API key again (undo revoke_api_keys)."""
+        with self._lock:
+            self._keys_revoked = set()
+            self._all_keys_revoked = False
+        return self.snapshot()
+
+    def api_key_revoked(self, key: str) -> bool:
+        return self._all_keys_revoked or (bool(self._keys_revoked) and _key_digest(key) in self._keys_revoked)
+
     def today(self) -> dt.date:
         return self._date or dt.date.today()
 
@@ -233,6 +266,7 @@ class EmulatorState:
             "mid_stream": self._mid_stream,
             "latency_ms": self.latency_ms,
             "date": self._date.isoformat() if self._date else None,
+            "api_keys_revoked": "all" if self._all_keys_revoked else len(self._keys_revoked),
             "logging_configured": self.logging_config is not None,
             "log_dir": str(self._log_dir) if self._log_dir else None,
         }
@@ -254,6 +288,10 @@ class EmulatorState:
             if self._throttle_rate and self._rng.random() < self._throttle_rate:
                 return Fault(errors.throttling(self._throttle_message), self._mid_stream)
         return None
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _model_keys(control: str, model: object) -> set[str]:

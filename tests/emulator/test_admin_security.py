@@ -483,8 +483,8 @@ class TestShutdown:
             lines = list(iter(proc.stdout.readline, "\n"))
             exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
                            if line.startswith("export "))
-            url = exports["AWS_ENDPOINT_URL"]
-            remote = RemoteEmulator(url, token=exports["HANDSON_EMULATOR_TOKEN"])
+            url, ca_bundle = exports["AWS_ENDPOINT_URL"], exports["AWS_CA_BUNDLE"]  # the TLS listener
+            remote = RemoteEmulator(url, token=exports["HANDSON_EMULATOR_TOKEN"], ca_bundle=ca_bundle)
             deadline = time.monotonic() + 15
             while True:
                 try:
@@ -493,8 +493,8 @@ class TestShutdown:
                 except OSError:
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
-            hung, outcome = in_flight(url)
-            slow = slow_client(port)
+            hung, outcome = in_flight(url, ca_bundle=ca_bundle)  # over TLS
+            slow = slow_client(port)  # on the plain-HTTP listener: both stop together
             time.sleep(0.5)
             started = time.perf_counter()
             proc.send_signal(stop_signal)

@@ -105,20 +105,6 @@ def skew_clock(monkeypatch: pytest.MonkeyPatch, offset: dt.timedelta) -> None:
                         lambda remove_tzinfo=True: real(remove_tzinfo) + offset)
 
 
-def bearer_over_http(client: Any) -> Any:
-    """Let botocore's BearerAuth sign for the plain-HTTP emulator: it refuses non-HTTPS URLs, so the
-    URL reads https:// while botocore signs and is put back to http:// just before sending."""
-    def to_https(request: Any, **_: Any) -> None:
-        request.url = request.url.replace("http://", "https://", 1)
-
-    def to_http(request: Any, **_: Any) -> None:
-        request.url = request.url.replace("https://", "http://", 1)
-
-    client.meta.events.register_first("before-sign", to_https)
-    client.meta.events.register_last("before-send", to_http)
-    return client
-
-
 def record_authorization(client: Any) -> list[str]:
     """The Authorization header of every request ``client`` sends, in order."""
     seen: list[str] = []
@@ -635,19 +621,22 @@ class TestBearer:
         assert r.status == 403, r.data
         assert json.loads(r.data) == {"Message": BEARER_FAILED}
 
-    def test_botocore_refuses_bearer_over_http(self, aws_env: dict[str, str],
+    def test_botocore_refuses_bearer_over_http(self, aws_env: dict[str, str], emulator: Emulator,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-        """botocore sends API keys only over HTTPS, so AWS_BEARER_TOKEN_BEDROCK fails client-side here."""
+        """botocore sends API keys only over HTTPS, so AWS_BEARER_TOKEN_BEDROCK fails client-side on the
+        emulator's plain-HTTP URL (the environment points at its HTTPS one)."""
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", auth.BEDROCK_API_KEY)
-        client = client_for("bedrock")
+        client = client_for("bedrock", endpoint_url=emulator.url)
         with pytest.raises(InvalidEndpointConfigurationError, match="Bearer authorization requires an HTTPS"):
             client.list_foundation_models()
 
     def test_boto3_env_token(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-        """With AWS_BEARER_TOKEN_BEDROCK set, boto3 sends Bearer (not SigV4) and both planes accept it."""
+        """With AWS_BEARER_TOKEN_BEDROCK set, boto3 sends Bearer (not SigV4) over the emulator's HTTPS, and
+        both planes accept it."""
+        assert aws_env["AWS_ENDPOINT_URL"].startswith("https://")
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", auth.BEDROCK_API_KEY)
-        runtime = bearer_over_http(client_for("bedrock-runtime"))
-        bedrock = bearer_over_http(client_for("bedrock"))
+        runtime = client_for("bedrock-runtime")
+        bedrock = client_for("bedrock")
         sent_runtime, sent_bedrock = record_authorization(runtime), record_authorization(bedrock)
         reply = runtime.invoke_model(modelId=MODEL_US, body=claude_body())
         assert json.loads(reply["body"].read())["type"] == "message"
@@ -659,7 +648,7 @@ class TestBearer:
         """A wrong AWS_BEARER_TOKEN_BEDROCK surfaces in boto3 as 403 AccessDeniedException."""
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKbm90LXRoZS1rZXk=")
         for service in ("bedrock-runtime", "bedrock"):
-            client = bearer_over_http(client_for(service))
+            client = client_for(service)
             sent = record_authorization(client)
             with pytest.raises(ClientError) as excinfo:
                 if service == "bedrock":

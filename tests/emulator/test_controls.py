@@ -143,8 +143,12 @@ class TestStarting:
     """``start()`` and ``python -m helpers.emulator``."""
 
     def test_env_points_clients_here(self, emulator: Emulator) -> None:
+        """Clients go to the TLS listener and trust the emulator's CA bundle (boto3/CLI, httpx2, Node)."""
         env = emulator.env
-        assert env["AWS_ENDPOINT_URL"] == env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.url
+        assert env["AWS_ENDPOINT_URL"] == env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.https_url
+        assert emulator.https_url == f"https://127.0.0.1:{emulator.tls_port}" != emulator.url
+        assert env["AWS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == env["NODE_EXTRA_CA_CERTS"] == str(emulator.ca_bundle)
+        assert "AWS_BEARER_TOKEN_BEDROCK" not in env
         assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
         assert env["AWS_ACCESS_KEY_ID"].endswith("EXAMPLE")
 
@@ -167,26 +171,30 @@ class TestStarting:
 
     def test_command_line(self, tmp_path: Path) -> None:
         """It prints the export lines first, then serves them in the foreground."""
-        with socket.socket() as s:
+        with socket.socket() as s, socket.socket() as s2:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            s2.bind(("127.0.0.1", 0))
+            port, tls_port = s.getsockname()[1], s2.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port),
+                                 "--tls-port", str(tls_port)], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             lines = list(iter(proc.stdout.readline, "\n"))  # up to the blank line after the exports
             exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
                            if line.startswith("export "))
-            assert exports["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
+            assert exports["AWS_ENDPOINT_URL"] == f"https://127.0.0.1:{tls_port}"
             assert set(exports) >= {"AWS_ENDPOINT_URL", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ACCESS_KEY_ID",
-                                    "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HANDSON_EMULATOR_TOKEN"}
+                                    "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HANDSON_EMULATOR_TOKEN",
+                                    "AWS_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"}
             assert any(line.startswith("unset ") and "AWS_PROFILE" in line for line in lines)
             deadline = time.monotonic() + 15
             while True:  # wait until it serves
                 try:
                     client = boto3.client("sts", endpoint_url=exports["AWS_ENDPOINT_URL"], region_name="us-east-1",
                                           aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
-                                          aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"])
+                                          aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+                                          verify=exports["AWS_CA_BUNDLE"])
                     assert client.get_caller_identity()["Account"] == "123456789012"
                     break
                 except Exception:

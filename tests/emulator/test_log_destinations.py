@@ -445,11 +445,13 @@ def test_failure_reported_on_stderr(tmp_path: Path) -> None:
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     try:
         assert proc.stdout is not None
-        url = next(line.split("=", 1)[1].strip() for line in proc.stdout if line.startswith("export AWS_ENDPOINT_URL="))
+        exports = dict(line.removeprefix("export ").strip().split("=", 1)
+                       for line in iter(proc.stdout.readline, "\n") if line.startswith("export "))
+        url, ca_bundle = exports["AWS_ENDPOINT_URL"], exports["AWS_CA_BUNDLE"]
         deadline = time.monotonic() + 15
         session = boto3.session.Session(aws_access_key_id=auth.ACCESS_KEY_ID,
                                         aws_secret_access_key=auth.SECRET_ACCESS_KEY)
-        bedrock = session.client("bedrock", endpoint_url=url, region_name="us-east-1")
+        bedrock = session.client("bedrock", endpoint_url=url, region_name="us-east-1", verify=ca_bundle)
         while True:
             try:
                 bedrock.put_model_invocation_logging_configuration(
@@ -458,7 +460,7 @@ def test_failure_reported_on_stderr(tmp_path: Path) -> None:
             except Exception:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-        all_four(session.client("bedrock-runtime", endpoint_url=url, region_name="us-east-1"))
+        all_four(session.client("bedrock-runtime", endpoint_url=url, region_name="us-east-1", verify=ca_bundle))
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=15)

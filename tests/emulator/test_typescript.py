@@ -78,7 +78,7 @@ class TestCreate:
         """The SDK took its region from AWS_REGION and its base URL from ANTHROPIC_BEDROCK_BASE_URL."""
         out = run_ts_once("create.ts", MODEL_GLOBAL, env=aws_env)
         assert out["region"] == aws_env["AWS_REGION"] == emulator.region
-        assert out["base_url"] == aws_env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.url
+        assert out["base_url"] == aws_env["ANTHROPIC_BEDROCK_BASE_URL"] == emulator.https_url
 
 
 class TestStream:
