@@ -85,8 +85,8 @@ def anthropic_error(kind: str, message: str) -> dict[str, Any]:
 # --- the environment -----------------------------------------------------------------------------------------
 
 def test_environment_points_mantle_at_the_emulator(emulator: Emulator, mantle: Any) -> None:
-    assert emulator.env["ANTHROPIC_BEDROCK_MANTLE_BASE_URL"] == f"{emulator.url}/mantle/anthropic"
-    assert str(mantle.base_url).rstrip("/") == f"{emulator.url}/mantle/anthropic"
+    assert emulator.env["ANTHROPIC_BEDROCK_MANTLE_BASE_URL"] == f"{emulator.https_url}/mantle/anthropic"
+    assert str(mantle.base_url).rstrip("/") == f"{emulator.https_url}/mantle/anthropic"
 
 
 # --- AnthropicBedrockMantle ----------------------------------------------------------------------------------
