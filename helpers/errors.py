@@ -209,6 +209,27 @@ def _scp_global(match: re.Match[str], model_id: str | None) -> str:
             '`aws:RequestedRegion` = "unspecified" (how global. requests are evaluated) for global. profiles.')
 
 
+def _messages_model(match: re.Match[str], _model_id: str | None) -> str:
+    """Which id, on which endpoint, serves the model a Messages API request named."""
+    asked = match["model_id"]
+    m = _model_or_none(asked)
+    if m is None:
+        example = catalog.lesson("08")
+        return (f"{asked!r} is not a Claude model id the catalog knows. bedrock-mantle takes bare ids "
+                f'(e.g. "{example.mantle_model_id}"); bedrock-runtime /anthropic takes inference-profile ids '
+                f'(e.g. "{example.profile_id("global")}").')
+    where = []
+    if m.mantle_model_id:
+        where.append(f'bedrock-mantle: model="{m.mantle_model_id}" (a bare id, no profile prefix)')
+    if m.served_on("runtime-messages") and m.geographies:
+        where.append(f'bedrock-runtime /anthropic: model="{m.profile_id(m.geographies[0])}" (a profile id)')
+    if not where:
+        return (f"{m.display_name} is not served by the Messages API: call it with InvokeModel or Converse on "
+                f"bedrock-runtime (e.g. modelId=\"{m.profile_id(m.geographies[0]) if m.geographies else m.base_id}\"), "
+                "or pick a model the Messages API serves: helpers.messages.endpoint_table().")
+    return "Use the id that endpoint takes: " + "; ".join(where) + "."
+
+
 def _count_tokens(_match: re.Match[str], model_id: str | None) -> str:
     m = _model_or_none(model_id)
     if m and m.count_tokens:
@@ -407,6 +428,8 @@ RULES: tuple[Rule, ...] = (
          "The model id is not a Bedrock id (an Anthropic API name or a typo?).", _invalid_identifier),
     Rule(("ResourceNotFoundException",), r"marked by provider as Legacy .*? in the last (?P<days>\d+) days", 4,
          "This model is Legacy: Bedrock serves it only to accounts that use it, never to new customers.", _legacy),
+    Rule(("ResourceNotFoundException",), r"^model: (?P<model_id>\S+)$", 5,
+         "This Messages API endpoint does not serve that model id.", _messages_model),
     Rule(("ResourceNotFoundException",), r"end of its life", 4,
          "This model version is retired (end of life) and no longer callable.", _end_of_life),
     Rule(("ValidationException",), r"^Operation not allowed", 4,
@@ -568,6 +591,17 @@ def _normalise(code: str) -> str:
     return code[:1].upper() + code[1:] if code.endswith("Exception") else code
 
 
+# The Messages API answers in Anthropic's error shape; the rules are written against Bedrock's codes, so an
+# Anthropic error type is matched as the Bedrock code with the same meaning (the explanation keeps the type).
+_BEDROCK_CODE_OF_TYPE = {
+    "invalid_request_error": "ValidationException", "permission_error": "AccessDeniedException",
+    "authentication_error": "AccessDeniedException", "not_found_error": "ResourceNotFoundException",
+    "rate_limit_error": "ThrottlingException", "timeout_error": "ModelTimeoutException",
+    "api_error": "InternalServerException", "overloaded_error": "ServiceUnavailableException",
+    "request_too_large": "ValidationException",
+}
+
+
 def _anthropic_status_error(exc: Any) -> tuple[str, str]:
     body = getattr(exc, "body", None)
     code, message = "", ""
@@ -694,8 +728,9 @@ def explain(exc: BaseException | str, model_id: str | None = None) -> Explanatio
     for code, message, source in _candidates(exc):
         code, message = _normalise(code), _redact(message)
         first = first or (code, message)
+        matched_as = _BEDROCK_CODE_OF_TYPE.get(code, code)
         for rule in RULES:
-            match = rule.match(code, message)
+            match = rule.match(matched_as, message)
             if match is not None:
                 found_id = model_id or (_model_id_from_request(source) if source is not None else None)
                 fix = rule.fix if isinstance(rule.fix, str) else rule.fix(match, found_id)

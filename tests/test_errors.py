@@ -739,3 +739,29 @@ class TestAccessToday:
                 f"resource: {LESSON.foundation_model_arn('us-east-2')} with an explicit deny in a service control "
                 "policy")
         check(text, "AccessDeniedException", 6, "every destination region")
+
+
+class TestMessagesApiErrors:
+    """Errors in Anthropic's shape (the Messages API) are explained like Bedrock's, through the real SDK."""
+
+    MODEL = catalog.lesson("08")
+
+    def test_a_model_the_endpoint_does_not_serve(self, aws_env: dict[str, str]) -> None:
+        mantle = AnthropicBedrockMantle(max_retries=0)
+        for asked, says in ((self.MODEL.profile_id("global"), f'model="{self.MODEL.mantle_model_id}"'),
+                            (catalog.lesson("default").base_id, "InvokeModel or Converse")):
+            with pytest.raises(anthropic.NotFoundError) as e:
+                mantle.messages.create(model=asked, max_tokens=16, messages=[{"role": "user", "content": "Hi"}])
+            explained = explain(e.value)
+            assert explained.recognised and explained.code == "not_found_error", explained
+            assert says in explained.fix
+
+    def test_permission_error_reads_as_access_denied(self, aws_env: dict[str, str], emulator: Emulator) -> None:
+        emulator.revoke_access(self.MODEL.key)
+        with pytest.raises(anthropic.PermissionDeniedError) as e:
+            AnthropicBedrockMantle(max_retries=0).messages.create(
+                model=self.MODEL.mantle_model_id, max_tokens=16, messages=[{"role": "user", "content": "Hi"}])
+        explained = explain(e.value)
+        assert explained.recognised and explained.code == "permission_error"
+        assert explained.title == explain("AccessDeniedException: You don't have access to the model with the "
+                                          "specified model ID.").title
