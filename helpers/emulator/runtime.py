@@ -68,14 +68,17 @@ def _check_access(call: Call, target: catalog.Resolved, operation: str) -> None:
 
 
 async def _fault_and_latency(call: Call, *, allow_mid_stream: bool) -> Fault | None:
-    """Apply injected latency, and raise (or hand back, for mid-stream delivery) an injected fault."""
+    """Apply injected latency, and raise (or hand back, for mid-stream delivery) an injected fault.
+
+    The fault is drawn when the request arrives, before the latency: a request whose client gave up during the
+    latency (a read-timeout lesson) must not wake later and consume a fault meant for a later request."""
+    fault = call.state.draw_fault()
     if call.state.latency_ms:
         # asyncio.sleep may wake a little early (clock granularity): sleep until the full delay has passed,
         # so the latency header is never below the injected value.
         until = time.perf_counter() + call.state.latency_ms / 1000
         while (left := until - time.perf_counter()) > 0:
             await asyncio.sleep(left)
-    fault = call.state.draw_fault()
     if fault and not (fault.mid_stream and allow_mid_stream):
         raise fault.error
     return fault

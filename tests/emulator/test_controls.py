@@ -14,10 +14,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError, EventStreamError
+from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 
-from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, bind, start
+from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, auth, bind, start
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,3 +209,25 @@ class TestStarting:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_an_abandoned_slow_request_does_not_take_a_later_fault(emulator: Emulator) -> None:
+    """A client that gives up during injected latency leaves its request sleeping in the emulator; when it
+    wakes it must not consume a fault set for the next request (faults are drawn on arrival)."""
+    impatient = boto3.session.Session().client(
+        "bedrock-runtime", endpoint_url=emulator.url, region_name="us-east-1",
+        aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY,
+        config=Config(read_timeout=0.2, retries={"total_max_attempts": 1}))
+    emulator.latency(800)
+    with pytest.raises(ReadTimeoutError):
+        impatient.invoke_model(modelId=MODEL_US, body=claude_body())
+    emulator.latency(0)
+    emulator.throttle(next=1)  # meant for the next request, while the abandoned one still sleeps
+    time.sleep(0.8)            # the abandoned request wakes now
+    patient = boto3.session.Session().client(
+        "bedrock-runtime", endpoint_url=emulator.url, region_name="us-east-1",
+        aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY,
+        config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as e:
+        patient.invoke_model(modelId=MODEL_US, body=claude_body())
+    assert e.value.response["Error"]["Code"] == "ThrottlingException"
