@@ -196,14 +196,14 @@ def extra_input(param: str) -> BedrockError:
 
 def document_in_assistant(where: str) -> BedrockError:
     return validation(  # [emulator wording]; the rule is Anthropic's versioning page (H)
-        f"{where}: API version 2026-10-21 does not accept a document block in an assistant message. Move the "
-        "document to a user message.")
+        f"{where}: API version {catalog.NEW_API_VERSION} does not accept a document block in an assistant "
+        "message. Move the document to a user message.")
 
 
 def citations_in_user(where: str) -> BedrockError:
     return validation(  # [emulator wording]; the rule is Anthropic's versioning page (H)
-        f"{where}.citations: API version 2026-10-21 does not accept a text block with citations in a user "
-        "message. Remove the citations, or send the text without them.")
+        f"{where}.citations: API version {catalog.NEW_API_VERSION} does not accept a text block with citations "
+        "in a user message. Remove the citations, or send the text without them.")
 
 
 # --- model rules (whatever the API version) ---------------------------------------------------------
