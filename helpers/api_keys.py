@@ -26,10 +26,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from . import catalog
+
 __all__ = ["ENV_VARIABLE", "IAM_FACTS", "MAX_EXPIRY", "KeyInfo", "describe", "long_term_note", "short_term"]
 
 ENV_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
-MAX_EXPIRY = dt.timedelta(hours=12)
+MAX_EXPIRY = dt.timedelta(hours=catalog.general("short_term_key_max_hours").value)  # AWS, in the catalog
 SHORT_TERM_PREFIX = "bedrock-api-key-"
 LONG_TERM_PREFIX = "ABSK"
 

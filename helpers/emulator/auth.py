@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from functools import cache, lru_cache
 from urllib.parse import quote, unquote
 
+from .. import catalog
 from . import errors
 
 ACCOUNT_ID = "123456789012"  # AWS's documented example account id
@@ -49,7 +50,7 @@ KEY_HOST = "bedrock.amazonaws.com"
 KEY_SERVICE = "bedrock"
 KEY_ACTION = "CallWithBearerToken"
 KEY_VERSION_SUFFIX = "&Version=1"
-MAX_KEY_SECONDS = 43_200  # 12 hours: the generator's and IAM's limit
+MAX_KEY_SECONDS = catalog.general("short_term_key_max_hours").value * 3600  # the generator's and IAM's limit
 MAX_API_KEY_CHARS = 16_384  # longer than any key with a session token; past it, no decoding is attempted
 
 
