@@ -24,6 +24,8 @@ from conftest import MODEL, MODEL_US, claude_body, client_of, sample
 
 from helpers import pdf
 from helpers.emulator import documents, pdf_worker
+from helpers.emulator.anthropic_body import parse_json
+from helpers.emulator.errors import BedrockError
 from tools import make_hostile_pdfs as hostile
 
 AT_FIRST = "messages.0.content.0.pdf.source.base64.data: "
@@ -230,3 +232,16 @@ def test_logging_a_huge_body_stalls_no_one(emulator: Any, runtime: Any) -> None:
         assert records, "the huge body's invocation was logged"
     finally:
         bedrock.delete_model_invocation_logging_configuration()
+
+
+def test_a_large_body_parses_exactly_as_json_does() -> None:
+    """Past 64 KB the parse runs with Python hooks (so other threads get the GIL): same values, same refusals."""
+    value = {"ints": list(range(-5, 20_000)), "big": 10**30, "floats": [0.5, -1e300, 1e-300],
+             "nested": [{"a": {"b": [None, True, False, "\u00e9\U0001F600"]}}] * 2_000, "dup": 1,
+             "lone": "\ud800"}
+    raw = json.dumps(value).replace('"dup": 1', '"dup": 1, "dup": 2').encode()
+    assert len(raw) > 64_000
+    assert parse_json(raw) == {**value, "dup": 2}
+    for bad in (b"NaN", b"1e400", b"[1,]"):
+        with pytest.raises(BedrockError):
+            parse_json(raw[:-1] + b', "x": ' + bad + b"}")
