@@ -25,7 +25,7 @@ NEW_API_VERSION = "2026-10-21"  # what anthropic>=2 / @anthropic-ai/bedrock-sdk>
 
 # Every model records each of these groups of facts with a source, an as-of date and a confidence.
 FACT_GROUPS = ("ids", "profiles", "lifecycle", "limits", "thinking", "api_versions", "long_context", "prices",
-               "access", "count_tokens", "endpoints")
+               "access", "count_tokens", "endpoints", "features")
 ENDPOINTS = ("invoke", "runtime-messages", "mantle")
 CONFIDENCE = {"H": "primary source read directly", "M": "primary source in part, or reliable secondary",
               "L": "third parties only, or sources conflict"}
@@ -34,6 +34,9 @@ LONG_CONTEXT = ("none", "beta", "beta-retired", "native")
 THINKING = ("none", "budget", "budget+adaptive", "adaptive", "adaptive-only")
 SAMPLING = ("any", "one", "none")
 ACCESS = ("open", "invite")
+CACHE_TTLS = ("5m", "1h")
+THINKING_DISPLAY = ("summarized", "omitted")
+BETA_SETS = ("legacy", "current")
 
 _ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:"
@@ -116,6 +119,14 @@ class Model:
     access: str
     count_tokens: bool
     endpoints: tuple[str, ...] = ("invoke",)
+    # Features (fact group "features"): prompt caching, structured outputs, tool choice, thinking, betas.
+    cache_min_tokens: int = 1024
+    cache_ttls: tuple[str, ...] = ("5m",)
+    structured_outputs: bool = False
+    forced_tool_choice: bool = True
+    thinks_by_default: bool = False
+    thinking_display: str = "summarized"
+    beta_set: str = "legacy"
     facts: dict[str, Fact] = field(repr=False, compare=False, hash=False, default_factory=dict)
     input_price: float | None = None
     output_price: float | None = None
@@ -199,6 +210,16 @@ class Model:
         return {"none": ("disabled",), "budget": ("enabled", "disabled"),
                 "budget+adaptive": ("enabled", "adaptive", "disabled"), "adaptive": ("adaptive", "disabled"),
                 "adaptive-only": ("adaptive",)}[self.thinking]
+
+    @property
+    def always_thinks(self) -> bool:
+        """Thinking cannot be turned off ("adaptive-only"): every reply starts with a thinking block."""
+        return self.thinking == "adaptive-only"
+
+    @property
+    def accepted_betas(self) -> frozenset[str]:
+        """The ``anthropic_beta`` values Bedrock accepts for this model (others: 400 "invalid beta flag")."""
+        return frozenset(general(f"betas_{self.beta_set}").value)
 
     def served_on(self, endpoint: str) -> bool:
         """Whether ``endpoint`` ("invoke", "runtime-messages", "mantle") serves this model."""
@@ -344,8 +365,11 @@ def _model(raw: dict[str, Any], geos: dict[str, Geography], sources: dict[str, S
     fields = dict(raw)
     key = fields.get("key", "?")
     for name, allowed in (("page", PAGES), ("long_context", LONG_CONTEXT), ("thinking", THINKING),
-                          ("sampling", SAMPLING), ("access", ACCESS)):
+                          ("sampling", SAMPLING), ("access", ACCESS), ("thinking_display", THINKING_DISPLAY),
+                          ("beta_set", BETA_SETS)):
         _choice(fields, name, allowed)
+    if not fields.get("cache_ttls") or set(fields["cache_ttls"]) - set(CACHE_TTLS):
+        raise CatalogError(f"models.toml: {key}: cache_ttls must be a non-empty list of {CACHE_TTLS}")
     facts = fields.pop("facts", {})
     missing = [g for g in FACT_GROUPS if g not in facts]
     if missing or set(facts) - set(FACT_GROUPS):
@@ -361,7 +385,7 @@ def _model(raw: dict[str, Any], geos: dict[str, Geography], sources: dict[str, S
         fields[name] = _date(fields.get(name))
     if not fields.get("endpoints") or set(fields["endpoints"]) - set(ENDPOINTS):
         raise CatalogError(f"models.toml: {key}: endpoints must be a non-empty list of {ENDPOINTS}")
-    for name in ("geographies", "on_demand_regions", "api_versions", "notes", "endpoints"):
+    for name in ("geographies", "on_demand_regions", "api_versions", "notes", "endpoints", "cache_ttls"):
         fields[name] = tuple(fields.get(name, ()))
     if fields.get("premium_tier"):
         fields["premium_tier"] = PremiumTier(**fields["premium_tier"])
