@@ -283,10 +283,35 @@ def _input_too_long(_match: re.Match[str], _model_id: str | None) -> str:
             + _one_m_models() + ".")
 
 
-def _invalid_beta(_match: re.Match[str], _model_id: str | None) -> str:
-    return ("Send only betas the model takes: " + _one_m_models() + ".\n"
-            'InvokeModel puts it in the body ("anthropic_beta": [...]); Converse in '
-            'additionalModelRequestFields={"anthropic_beta": [...]}.')
+# --- tools, prompt caching, thinking, structured outputs (issue H) -----------------------------------------
+
+def _models_where(test: Callable[[catalog.Model], bool]) -> str:
+    names = [m.display_name for m in catalog.models() if _active(m) and test(m)]
+    return ", ".join(names) or "none of the active models"
+
+
+def _invalid_beta(_match: re.Match[str], model_id: str | None) -> str:
+    try:
+        model = catalog.resolve(model_id).model if model_id else None
+    except (LookupError, ValueError):
+        model = None
+    takes = (f"{model.display_name} takes: {', '.join(sorted(model.accepted_betas))}.\n" if model else "")
+    return ("Send only betas the model takes (the list differs by model family, and Bedrock's differs from "
+            "Anthropic's API). " + takes + "The 1M beta: " + _one_m_models() + ".\n"
+            'InvokeModel puts betas in the body ("anthropic_beta": [...]); Converse in '
+            'additionalModelRequestFields={"anthropic_beta": [...]}; the Messages API in the anthropic-beta header.')
+
+
+def _no_structured_outputs(match: re.Match[str], _model_id: str | None) -> str:
+    return (f"Remove {match['param']}: this model does not take structured outputs or strict tools on Bedrock. "
+            "They work on: " + _models_where(lambda m: m.structured_outputs) + ".\n"
+            "Elsewhere, ask for JSON in the prompt and validate it in your code (e.g. pydantic).")
+
+
+def _forced_with_thinking(_match: re.Match[str], _model_id: str | None) -> str:
+    return ('Use tool_choice {"type": "auto"} while thinking is on, or turn thinking off for that one call '
+            '({"type": "disabled"}) where the model allows it.\nModels that always think cannot be forced: '
+            + _models_where(lambda m: not m.forced_tool_choice or m.always_thinks) + ".")
 
 
 def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
@@ -442,6 +467,59 @@ RULES: tuple[Rule, ...] = (
          "The InvokeModel body is not the Bedrock Messages format.", _malformed),
     Rule(("ValidationException",), r"Invalid API version: ?" + re.escape(catalog.NEW_API_VERSION), 9,
          f"This model does not accept API version {catalog.NEW_API_VERSION}.", _new_api_version),
+    # tools, prompt caching, thinking, structured outputs (issue H)
+    Rule(("ValidationException",), r"tool type '(?P<type>[\w.-]+)' is not supported", None,
+         "Bedrock does not offer this server tool: web search, web fetch and code execution run on Anthropic's "
+         "servers, not on Bedrock.",
+         "Remove it from tools. Write it as a client tool instead: your code runs the search or fetch and sends "
+         "the result back as a tool_result.\nClient tools Bedrock does document: bash, text editor, memory, "
+         "computer use (with its beta)."),
+    Rule(("ValidationException",), r"Thinking may not be enabled when tool_choice forces tool use", None,
+         "A forced tool_choice (any or tool) and thinking cannot be combined.", _forced_with_thinking),
+    Rule(("ValidationException",), r"(?P<where>messages\.\d+\.content\.\d+): Invalid .?signature.? in "
+         r".?thinking.? block", None,
+         "A thinking block came back changed, so its signature no longer matches.",
+         "Pass thinking and redacted_thinking blocks back exactly as they came (text and signature), in the same "
+         "assistant turn;\nnever edit, rebuild or reorder them. To drop thinking, drop the whole block."),
+    Rule(("ValidationException",), r"thinking\.signature: Field required|signature: Field required", None,
+         "A thinking block was sent back without its signature.",
+         "Keep the signature: send the block as the response gave it (InvokeModel/Messages API: the whole "
+         "thinking block; Converse: reasoningContent.reasoningText with text and signature)."),
+    Rule(("ValidationException",), r"`tool_use` ids were found without `tool_result` blocks immediately after|"
+         r"Expected toolResult blocks at|Did not find \d+ .?tool_result.? block", None,
+         "A tool call was not answered in the next message.",
+         "After an assistant message with tool calls, send one user message that starts with a tool_result "
+         "(Converse: toolResult) for every call, with the same ids;\nkeep the assistant message in the history "
+         "as it came."),
+    Rule(("ValidationException",), r"unexpected `tool_use_id` found in `tool_result` blocks", None,
+         "A tool_result answers a tool call that is not in the previous assistant message.",
+         "Check the ids (tool_use_id must equal a tool_use id of the message just before) and that the assistant "
+         "message with the calls is still in the history."),
+    Rule(("ValidationException",), r"toolConfig field must be defined when using toolUse and toolResult", None,
+         "Converse needs toolConfig on every call of a conversation that holds tool blocks.",
+         "Send the same toolConfig (tools, and toolChoice if any) on each converse() call of the loop, not only "
+         "the first."),
+    Rule(("ValidationException",), r"A maximum of (?P<most>\d+) blocks with cache_control may be provided", None,
+         "Too many prompt-cache checkpoints.",
+         lambda m, _id: (f"Keep at most {m['most']} checkpoints (cache_control, or Converse cachePoint): put them "
+                         "at the ends of the parts that do not change (tools, system, the long document).")),
+    Rule(("ValidationException",), r"a ttl='1h' cache_control block must not come after a ttl='5m'", None,
+         "Cache checkpoints with a 1-hour TTL must come before 5-minute ones.",
+         "Order checkpoints by TTL in the order Claude reads them (tools, system, messages): every ttl '1h' "
+         "first, then the '5m' ones."),
+    Rule(("ValidationException",), r"budget_tokens: Input should be greater than or equal to (?P<least>\d+)",
+         None, "The thinking budget is below the minimum.",
+         lambda m, _id: f"Set thinking.budget_tokens to at least {m['least']}, and below max_tokens."),
+    Rule(("ValidationException",), r"`max_tokens` must be greater than `thinking\.budget_tokens`", None,
+         "Thinking counts within max_tokens, so max_tokens must be larger than the budget.",
+         "Raise max_tokens above budget_tokens (leave room for the answer), or lower the budget."),
+    Rule(("ValidationException",), r"For '(?P<type>\w+)' type, (?:'additionalProperties' must be|propert)", None,
+         "The JSON schema uses something structured outputs do not support.",
+         "Set \"additionalProperties\": false on every object, and drop minimum/maximum, minLength/maxLength and "
+         "maxItems\n(check those in your code after parsing the JSON)."),
+    Rule(("ValidationException",), r"(?P<param>output_config(?:\.format)?|output_format|outputConfig[\w.]*|"
+         r"tools\.\d+(?:\.custom)?\.strict): Extra inputs are not permitted", None,
+         "This model does not take structured outputs or strict tools on Bedrock.", _no_structured_outputs),
     Rule(("ValidationException",), r"\b(?P<param>temperature|top_p|top_k): Extra inputs are not permitted", 9,
          f"API version {catalog.NEW_API_VERSION} removed temperature, top_p and top_k: any value is refused.",
          lambda m, _id: (f"Remove {m['param']} (and top_p, top_k) from the request; the models that still take "

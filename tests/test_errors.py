@@ -765,3 +765,60 @@ class TestMessagesApiErrors:
         assert explained.recognised and explained.code == "permission_error"
         assert explained.title == explain("AccessDeniedException: You don't have access to the model with the "
                                           "specified model ID.").title
+
+
+class TestToolsCachingThinking:
+    """Issue H's errors, in Bedrock's words as public bug reports captured them (H-facts), as boto3 prints them."""
+
+    @staticmethod
+    def boto3_text(message: str, operation: str = "InvokeModel") -> str:
+        return f"An error occurred (ValidationException) when calling the {operation} operation: {message}"
+
+    @pytest.mark.parametrize(("message", "remedies"), [
+        ("The model returned the following errors: tool type 'web_search_20250305' is not supported",
+         ("client tool", "tool_result")),
+        ("The model returned the following errors: Thinking may not be enabled when tool_choice forces tool use.",
+         ('"auto"', '"disabled"')),
+        ("The model returned the following errors: messages.39.content.0: Invalid signature in thinking block",
+         ("exactly as they came",)),
+        ("The model returned the following errors: messages.369.content.0.thinking.signature: Field required",
+         ("Keep the signature", "reasoningContent")),
+        ("The model returned the following errors: messages.2: `tool_use` ids were found without `tool_result` "
+         "blocks immediately after: toolu_bdrk_01X. Each `tool_use` block must have a corresponding `tool_result` "
+         "block in the next message.", ("tool_result", "same ids")),
+        ("Expected toolResult blocks at messages.2.content for the following Ids: tooluse_jQ912rboYgzgLULQpRxWot",
+         ("toolResult",)),
+        ("The model returned the following errors: messages.1.content.0: unexpected `tool_use_id` found in "
+         "`tool_result` blocks: toolu_015. Each `tool_result` block must have a corresponding `tool_use` block in "
+         "the previous message.", ("tool_use_id",)),
+        ("The toolConfig field must be defined when using toolUse and toolResult content blocks.",
+         ("same toolConfig",)),
+        ("A maximum of 4 blocks with cache_control may be provided. Found 5.", ("at most 4",)),
+        ("messages.0.content.4.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' "
+         "cache_control block. Note that blocks are processed in the following order: `tools`, `system`, "
+         "`messages`.", ("'1h'",)),
+        ("The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than "
+         "or equal to 1024", ("at least 1024",)),
+        ("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation",
+         ("Raise max_tokens",)),
+        ("output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false",
+         ('"additionalProperties": false',)),
+        ("output_config.format.schema: For 'number' type, properties maximum, minimum are not supported",
+         ("minimum/maximum",)),
+    ])
+    def test_recognised_with_a_fix(self, message: str, remedies: tuple[str, ...]) -> None:
+        check(self.boto3_text(message), "ValidationException", None, *remedies)
+
+    def test_structured_outputs_refused_names_the_models_that_take_them(self) -> None:
+        takes = [m for m in catalog.models() if m.structured_outputs and m.lifecycle() == catalog.ACTIVE]
+        assert takes, "the catalog names at least one active model with structured outputs"
+        for field in ("output_config.format", "tools.0.custom.strict"):
+            got = check(self.boto3_text(f"{field}: Extra inputs are not permitted"), "ValidationException", None,
+                        f"Remove {field}", takes[0].display_name)
+            assert "structured outputs" in got.title
+
+    def test_invalid_beta_lists_the_models_betas(self) -> None:
+        model = catalog.lesson("09")
+        got = explain(self.boto3_text("invalid beta flag"), model_id=model.profile_id("us"))
+        assert got.recognised and got.pain_point == 13
+        assert all(beta in got.fix for beta in model.accepted_betas), got.fix

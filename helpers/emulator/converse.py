@@ -1,7 +1,8 @@
 """Converse and ConverseStream: Bedrock's checks, then translation to the Claude body (spec §1.7–1.9).
 
 Bedrock turns a Converse request into an Anthropic Messages body before Claude sees it; the
-emulator does the same, so both APIs share one validator and one reply composer.
+emulator does the same, so both APIs share one validator and one reply engine (engine.py; encode_converse.py
+shapes its answer).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from .. import catalog, pdf
 from . import anthropic_body, documents, errors
-from .reply import Reply, Segment
 
 CONTENT_KINDS = ("text", "image", "document", "video", "audio", "toolUse", "toolResult", "guardContent",
                  "cachePoint", "reasoningContent", "citationsContent", "searchResult", "toolAddition",
@@ -336,40 +336,3 @@ def _reasoning(value: dict[str, Any], where: str) -> list[dict[str, Any]]:
     if "redactedContent" in value:
         return [{"type": "redacted_thinking", "data": _blob(value["redactedContent"], f"{where}.redactedContent")}]
     return []
-
-
-# --- responses ---------------------------------------------------------------------------
-
-def usage(request: anthropic_body.Request, reply: Reply) -> dict[str, int]:
-    return {"inputTokens": request.input_tokens, "outputTokens": reply.output_tokens,
-            "totalTokens": request.input_tokens + reply.output_tokens,
-            "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0}
-
-
-def response(request: anthropic_body.Request, reply: Reply, latency_ms: int,
-             converse_request: dict[str, Any]) -> dict[str, Any]:
-    """A Converse response body."""
-    out: dict[str, Any] = {
-        "output": {"message": {"role": "assistant", "content": [_block(s) for s in reply.segments]}},
-        "stopReason": reply.stop_reason,
-        "usage": usage(request, reply),
-        "metrics": {"latencyMs": latency_ms},
-    }
-    extra = additional_response_fields(reply, converse_request)
-    if extra:
-        out["additionalModelResponseFields"] = extra
-    return out
-
-
-def _block(segment: Segment) -> dict[str, Any]:
-    if not segment.passage:
-        return {"text": segment.text}
-    return {"citationsContent": {"content": [{"text": segment.text}],
-                                 "citations": [documents.converse_citation(segment.passage)]}}
-
-
-def additional_response_fields(reply: Reply, converse_request: dict[str, Any]) -> dict[str, Any]:
-    """The Claude response fields the caller asked for with ``additionalModelResponseFieldPaths``."""
-    fields = {"stop_sequence": reply.stop_sequence}
-    paths = converse_request.get("additionalModelResponseFieldPaths") or []
-    return {p.strip("/"): fields[p.strip("/")] for p in paths if p.strip("/") in fields}
