@@ -9,6 +9,7 @@ stand-in text of :mod:`.reply`. Stop sequences and ``max_tokens`` cut text; tool
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -24,16 +25,18 @@ def answer(request: Request, state: Any = None) -> Answer:
     """The reply to ``request``; ``state`` (the emulator's) is for figures that depend on earlier calls (caching)."""
     thoughts = thinking_blocks(request)
     thought_tokens = thinking.tokens(request) if thoughts else 0  # the full thinking, also when not shown
+    # Thinking counts against max_tokens (Claude: budget_tokens < max_tokens): what follows it gets the rest.
+    rest = dataclasses.replace(request, max_tokens=request.max_tokens - thought_tokens) if thought_tokens else request
     decision = tools.decide(request)
     if decision is not None:
-        blocks, stop_reason, output_tokens = _tool_turn(request, decision)
+        blocks, stop_reason, output_tokens = _tool_turn(rest, decision)
         stop_sequence = None
     else:
         segments = tools.final_answer(request)
         if segments is None:
             structured = structured_text(request)
             segments = [reply.Segment(structured)] if structured is not None else reply.stand_in(request)
-        finished = reply.finish(request, segments)
+        finished = reply.finish(rest, segments)
         blocks = [Text(s.text, s.passage) for s in finished.segments]
         stop_reason, stop_sequence, output_tokens = finished.stop_reason, finished.stop_sequence, finished.output_tokens
     output_tokens += thought_tokens

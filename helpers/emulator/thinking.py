@@ -143,7 +143,7 @@ def full_text(request: Any, chosen: Mode) -> str:
     text = (f"Offline emulator: no model ran, so this is not Claude's reasoning. Thinking about: "
             f"\"{question or 'the conversation so far'}\". "
             + " ".join(f"{n}. {step}" for n, step in enumerate(steps, start=1)))
-    limit = min(chosen.budget or request.max_tokens, request.max_tokens)
+    limit = max(1, min(chosen.budget or request.max_tokens, request.max_tokens - 1))  # leaves the answer a token
     return truncate_to_tokens(text, limit) if estimate_tokens(text) > limit else text
 
 
