@@ -91,13 +91,14 @@ def check(body: dict[str, Any], model: catalog.Model) -> None:
     for mark in found:
         where = f"{mark.where}.cache_control"
         control = mark.cache_control
-        if not isinstance(control, dict):
-            raise errors.validation(f"{where}: Input should be a valid dictionary")  # Claude's pydantic wording
+        # Claude's pydantic wording; the path without the block's type, as the ttl-order capture writes it.
+        if not isinstance(control, dict):  # (blocks.py has already refused a non-object on a content block)
+            raise errors.validation(f"{where}: Input should be a valid dictionary")
         if control.get("type") != "ephemeral":
-            raise errors.validation(f"{where}.type: Input should be 'ephemeral'")  # Claude's pydantic wording
+            raise errors.validation(f"{where}.type: Input should be 'ephemeral'")
         ttl = control.get("ttl")
         if ttl is not None and ttl not in TTLS:
-            raise errors.validation(f"{where}.ttl: Input should be '5m' or '1h'")  # Claude's pydantic wording
+            raise errors.validation(f"{where}.ttl: Input should be '5m' or '1h'")
         if ttl is not None and ttl not in model.cache_ttls:
             # [emulator wording]: no capture of a 1-hour TTL refused by a model that lacks it.
             raise errors.model_error(f"{where}.ttl: {model.display_name} caches prompts for "
