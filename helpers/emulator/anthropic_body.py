@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, errors, model_rules
+from . import blocks, errors, model_rules, tools
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -167,6 +167,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
+    tools.check(body, model, betas)
+    tools.check_history(messages)
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
     max_tokens = body["max_tokens"]
