@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, caching, errors, model_rules, thinking
+from . import blocks, caching, errors, model_rules, thinking, tools
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -168,6 +168,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
+    tools.check(body, model, betas)
+    tools.check_history(messages)
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
     thinking.check(body, model)
