@@ -194,7 +194,9 @@ class TestAgentLoop:
         client = anthropic.AnthropicBedrockMantle(max_retries=0)
         model = MESSAGES_MODEL.mantle_model_id
         final = self._loop(client.messages.create, model)
-        assert final.stop_reason == "end_turn" and "sunny" in final.content[0].text
+        # Sonnet 5 thinks unasked: its answer opens with a thinking block, passed back in the loop with its signature.
+        assert final.content[0].type == "thinking"
+        assert final.stop_reason == "end_turn" and "sunny" in "".join(b.text for b in final.content if b.type == "text")
         with client.messages.stream(model=model, max_tokens=512, messages=[{"role": "user", "content": QUESTION}],
                                     tools=[WEATHER]) as stream:
             streamed = stream.get_final_message()
