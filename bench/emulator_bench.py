@@ -8,7 +8,7 @@ emulator verifies every signature while the client spends almost nothing per req
     make bench                      # or: .venv/bin/python bench/emulator_bench.py --seconds 5
     MINISTACK=/path/to/ministack make bench   # adds MiniStack side by side when it is installed
 
-Rows: the emulator (InvokeModel, Converse), a bare "floor" ASGI app on the same uvicorn stack
+Rows: the emulator (InvokeModel, Converse), a bare "floor" ASGI app on the same granian stack
 that answers without reading anything, and MiniStack's InvokeModel if found. Then the warm round
 trip of 4.5 MB long-context requests through boto3.
 """

@@ -1,6 +1,6 @@
 """The ASGI application: read the request, authenticate, dispatch to an operation, write the reply.
 
-Plain ASGI on uvicorn, no framework: routing must see the raw path (spec §1.2), and a thin stack
+Plain ASGI on granian (HTTP/1.1 and HTTP/2, see listeners.py), no framework: routing must see the raw path (spec §1.2), and a thin stack
 keeps the emulator close to the speed of a bare server on the same stack (see bench/).
 """
 
@@ -27,8 +27,8 @@ _WELCOME = (b"Offline Amazon Bedrock emulator for Claude.\n"
 
 
 def shutting_down() -> errors.BedrockError:
-    """What a request still running when the emulator stops gets ([emulator] wording): uvicorn
-    cancels such requests after its graceful-shutdown timeout (see SHUTDOWN_GRACE_SECONDS)."""
+    """What a request still running when the emulator stops gets ([emulator] wording): stopping
+    cancels such requests after SHUTDOWN_GRACE_SECONDS (listeners.serve_all)."""
     return errors.BedrockError("ServiceUnavailableException",
                                "The Bedrock emulator is shutting down; this request was stopped.")
 
