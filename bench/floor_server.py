@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers.emulator import bind, serve  # noqa: E402
-from helpers.emulator.listeners import Listener  # noqa: E402
+from helpers.emulator import bind, serve
+from helpers.emulator.listeners import Listener
 
 BODY = b'{"id":"msg_floor","type":"message","content":[]}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]

@@ -14,6 +14,7 @@ and ``start()`` can run it in a thread. It binds its address itself: ``bind()`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from pathlib import Path
@@ -61,10 +62,8 @@ class Listener:
         """Ask every listener of its serve_all() to stop (safe from any thread)."""
         self.should_exit = True
         if self._loop is not None and self._stopping is not None and not self._loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 self._loop.call_soon_threadsafe(self._stopping.set)
-            except RuntimeError:  # the loop closed meanwhile
-                pass
 
     @property
     def started(self) -> bool:
@@ -91,7 +90,6 @@ async def serve_all(listeners: list[Listener], grace: float = SHUTDOWN_GRACE_SEC
     try:
         await asyncio.wait([*serving, told], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        deadline = loop_time() + grace
         told.cancel()
         for listener in listeners:
             listener.should_exit = True
@@ -110,7 +108,3 @@ async def serve_all(listeners: list[Listener], grace: float = SHUTDOWN_GRACE_SEC
             for task in late:
                 task.cancel()
             await asyncio.wait(late, timeout=0.5)
-
-
-def loop_time() -> float:
-    return asyncio.get_running_loop().time()

@@ -1,7 +1,8 @@
 """The ASGI application: read the request, authenticate, dispatch to an operation, write the reply.
 
-Plain ASGI on granian (HTTP/1.1 and HTTP/2, see listeners.py), no framework: routing must see the raw path (spec §1.2), and a thin stack
-keeps the emulator close to the speed of a bare server on the same stack (see bench/).
+Plain ASGI on granian (HTTP/1.1 and HTTP/2, see listeners.py), no framework: routing must see the raw
+path (spec §1.2), and a thin stack keeps the emulator close to the speed of a bare server on the same stack
+(see bench/).
 """
 
 from __future__ import annotations
