@@ -78,7 +78,10 @@ def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket, or a PortInUseError that says what to do."""
+    """A socket bound to the address (the checked claim on it), or a PortInUseError that says what to do.
+
+    Not listening: the server binds the address itself once this socket is closed (listeners.py), and a
+    client connecting in between is refused (and retries) rather than queued on a socket about to close."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -92,8 +95,6 @@ def bind(host: str, port: int) -> socket.socket:
                 f"Stop it (Ctrl-C in its terminal), or choose another port: "
                 f"python -m helpers.emulator --port {port + 1}") from None
         raise
-    sock.listen(2048)
-    sock.setblocking(False)
     return sock
 
 
