@@ -14,9 +14,11 @@ import pydantic
 import pytest
 from botocore.exceptions import ClientError
 from conftest import error_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import catalog
-from helpers.emulator import Emulator, auth, converse, errors, structured
+from helpers.emulator import Emulator, auth, context_management, converse, errors, structured
 from helpers.emulator.anthropic_body import validate
 
 KEY = auth.BEDROCK_API_KEY
@@ -167,6 +169,41 @@ class TestRules:
         with pytest.raises(errors.BedrockError) as e:
             converse.output_config(config)
         assert message in e.value.message and e.value.status == 400
+
+
+_KEYS = st.sampled_from(["type", "schema", "format", "properties", "items", "required", "$ref", "$defs", "anyOf",
+                         "allOf", "enum", "const", "minItems", "minLength", "additionalProperties", "effort", "edits",
+                         "textFormat", "structure", "jsonSchema"])
+_LEAVES = (st.none() | st.booleans() | st.integers(-5, 10**10) | st.floats(allow_nan=False) | st.text(max_size=5)
+           | st.sampled_from(["object", "array", "string", "json_schema", "#", "#/$defs/a", "compact_20260112"]))
+_SHAPES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=5),
+                       max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_SHAPES, _SHAPES)
+def test_any_shape_is_a_400_or_json(config: Any, schema: Any) -> None:
+    """Whatever the shapes of output_config, the schema inside it, outputConfig and context_management: Claude's
+    400 or a JSON answer, never an exception of the emulator's own (a 500)."""
+    base = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
+            "messages": [{"role": "user", "content": "Paris, 3 days"}]}
+    for body in ({**base, "output_config": config, "context_management": schema},
+                 {**base, "output_config": {"format": {"type": "json_schema", "schema": schema}}}):
+        try:
+            text = structured.json_text(validate(body, MODEL))
+            if text is not None:
+                json.loads(text)  # raises if the answer is not JSON
+        except errors.BedrockError as e:
+            assert e.status == 400
+    for raw in (config, converse_config(json.dumps(schema))):
+        try:
+            converse.output_config(raw)
+        except errors.BedrockError as e:
+            assert e.status == 400
+    try:
+        context_management.check({"context_management": config})
+    except errors.BedrockError as e:
+        assert e.status == 400
 
 
 # --- InvokeModel -----------------------------------------------------------------------------------------------
