@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, context_management, errors, model_rules, structured
+from . import blocks, context_management, errors, model_rules, structured, tools
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -161,6 +161,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
+    tools.check(body, model, betas)
+    tools.check_history(messages)
     structured.check(body, model)
     context_management.check(body)
     model_rules.check_sampling(body, model)
