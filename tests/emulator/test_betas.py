@@ -127,6 +127,16 @@ def test_binding_controls_refused_on_sonnet_4_5(runtime: Any, emulator: Emulator
                                 body=invoke_body(anthropic_beta=["compact-2026-01-12"]))["body"].read()
 
 
+def test_the_structured_outputs_beta_is_not_bedrocks(runtime: Any) -> None:
+    """GA structured outputs take no beta; the first-party beta of the deprecated output_format is not in any of
+    Bedrock's lists (the catalog), so it is refused like any beta Bedrock does not know."""
+    beta = "structured-outputs-2025-11-13"
+    assert all(beta not in m.accepted_betas for m in catalog.models())
+    with pytest.raises(ClientError) as e:
+        runtime.invoke_model(modelId=LEGACY.profile_id("us"), body=invoke_body(anthropic_beta=[beta]))
+    assert error_of(e) == ("ValidationException", INVALID_BETA, 400)
+
+
 class TestUnknownBeta:
     """The same refusal in each API's words (H-facts Q5, M)."""
 
