@@ -16,6 +16,11 @@ import re
 from typing import Any
 
 MAX_DEPTH = 8           # recursive schemas: past this depth, the smallest valid value
+# A few hundred bytes of schema can ask for millions of values (six required properties that each $ref the root,
+# eight levels deep) or a gigabyte string (minLength): past these bounds the filler gives the smallest value and
+# stops growing, so one request cannot stall the emulator (Claude would stop at max_tokens anyway).
+MAX_VALUES = 5_000
+MAX_SIZE = 10_000       # items of an array, characters of a string
 _QUESTION_WORDS = frozenset((
     "a", "an", "and", "are", "at", "can", "could", "did", "do", "does", "for", "from", "get", "give", "how", "i",
     "if", "in", "is", "it", "list", "me", "my", "of", "on", "or", "please", "show", "tell", "the", "to", "what",
@@ -44,6 +49,7 @@ class _Filler:
         self.names = [n for _, _, n in sorted(found)
                       if re.sub(r"'s$", "", n.split()[0].lower()) not in _QUESTION_WORDS]
         self.numbers = [float(n) for n in _NUMBER.findall(text)]
+        self.made = 0
 
     def resolve(self, schema: Any) -> dict[str, Any]:
         seen = 0
@@ -63,13 +69,17 @@ class _Filler:
         return node if isinstance(node, dict) else {}
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
+        self.made += 1
+        if self.made > MAX_VALUES:
+            return self._smallest(schema)
         schema = self.resolve(schema)
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
             return self._enum(schema["enum"])
         for key in ("anyOf", "oneOf"):
-            options = [self.resolve(o) for o in schema.get(key) or [] if isinstance(o, dict)]
+            listed = schema.get(key) if isinstance(schema.get(key), list) else []
+            options = [self.resolve(o) for o in listed if isinstance(o, dict)]
             if options:
                 chosen = next((o for o in options if o.get("type") != "null"), options[0])
                 return self.value({**{k: v for k, v in schema.items() if k != key}, **chosen}, name, depth)
@@ -77,13 +87,12 @@ class _Filler:
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
                 part = self.resolve(part)
-                merged["properties"] = {**merged.get("properties", {}), **part.get("properties", {})}
-                merged["required"] = [*merged.get("required", []), *part.get("required", [])]
+                merged["properties"] = {**_dict(merged.get("properties")), **_dict(part.get("properties"))}
+                merged["required"] = [*_list(merged.get("required")), *_list(part.get("required"))]
                 merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
             return self.value(merged, name, depth)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), kind[0] if kind else None)
+        kinds = _types(schema)
+        kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else None)
         if kind is None:
             kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
         return {"object": self._object, "array": self._array, "string": self._string, "integer": self._integer,
@@ -100,7 +109,7 @@ class _Filler:
 
     def _object(self, schema: dict[str, Any], name: str, depth: int) -> dict[str, Any]:
         properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+        required = [r for r in _list(schema.get("required")) if isinstance(r, str)]
         wanted = required + [p for p in properties if p not in required and depth < MAX_DEPTH
                              and self._mentioned(p)]
         out = {}
@@ -111,7 +120,8 @@ class _Filler:
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        count = max(int(schema.get("minItems") or 0), 1 if depth < MAX_DEPTH else 0)
+        least = schema.get("minItems")
+        count = min(max(least if _is_int(least) else 0, 1 if depth < MAX_DEPTH else 0), MAX_SIZE)
         if isinstance(schema.get("maxItems"), int):
             count = min(count, schema["maxItems"])
         prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
@@ -121,7 +131,7 @@ class _Filler:
 
     def _string(self, schema: dict[str, Any], name: str, depth: int) -> str:
         value = self._after_name(name) or (self.quoted.pop(0) if self.quoted else None)
-        if value is None and schema.get("format") in _FORMATS:
+        if value is None and isinstance(schema.get("format"), str) and schema["format"] in _FORMATS:
             value = _FORMATS[schema["format"]]
         if value is None and name.lower() in _TEXT_PROPERTIES and self.text.strip():
             value = " ".join(self.text.split())[:200]
@@ -132,8 +142,8 @@ class _Filler:
         low, high = schema.get("minLength"), schema.get("maxLength")
         if isinstance(high, int) and len(value) > high:
             value = value[:high]
-        if isinstance(low, int) and len(value) < low:
-            value = value.ljust(low, "x")
+        if _is_int(low) and len(value) < low:
+            value = value.ljust(min(low, MAX_SIZE), "x")
         return value
 
     def _number_from_text(self, schema: dict[str, Any], integer: bool) -> float | None:
@@ -181,8 +191,8 @@ class _Filler:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
             return schema["enum"][0]
-        kind = schema.get("type")
-        kind = next((k for k in kind if k != "null"), "null") if isinstance(kind, list) else kind
+        kinds = _types(schema)
+        kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else None)
         return {"object": {}, "array": [], "integer": 0, "number": 0.0, "boolean": False, "null": None}.get(
             kind, "")
 
@@ -198,6 +208,25 @@ class _Filler:
         value = r"[\"“']?([A-Z0-9][\w.@/-]*(?:\s+[A-Z][\w-]*)*)"
         found = re.search(rf"(?i)\b{spoken}\b\s*(?:[:=]|\bis\b|\bof\b)?\s*{value}", self.text)
         return found.group(1) if found else None
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    """The type names of ``schema["type"]`` (a name or a list of names; any other value names none)."""
+    kind = schema.get("type")
+    return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) \
+        else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def instance(schema: Any, text: str = "") -> Any:
@@ -235,8 +264,7 @@ def unsupported(schema: Any, where: str = "output_config.format.schema") -> str 
             continue
         if not isinstance(node, dict):
             continue
-        kinds = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
-        for kind in kinds:
+        for kind in _types(node):
             if kind == "object" and node.get("additionalProperties") is not False:
                 return f"{where}: For 'object' type, 'additionalProperties' must be explicitly set to false"
             found = sorted(k for k in _UNSUPPORTED.get(kind, ()) if k in node)
