@@ -160,6 +160,8 @@ class Receipt:
     def __str__(self) -> str:
         lines = [f"{self.model_id}: {self.input_tokens:,} input + {self.output_tokens:,} output tokens",
                  f"  paid ({self.paid.pricing}): ${self.paid.usd:.6f}"]
+        lines += [f"    {line.item}: {line.tokens:,} tokens ${line.usd:.6f}" for line in self.paid.lines
+                  if line.item.startswith("cache")]  # only when the prompt cache was used: older receipts unchanged
         if self.global_price is not None:
             lines.append(f"  global ${self.global_price.usd:.6f} | regional ${self.regional_price.usd:.6f} "
                          f"(+${self.premium_usd:.6f})")
@@ -181,7 +183,8 @@ def receipt(response: Any, model_id: str) -> Receipt:
     usage = summarize(response)
     model, _ = pricing_of(model_id)
     counts = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-              "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens}
+              "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_5m_tokens,
+              "cache_write_1h_tokens": usage.cache_write_1h_tokens}
     paid = estimate(model_id, **counts)
     global_price = estimate(model_id, **counts, pricing=GLOBAL) if "global" in model.geographies else None
     return Receipt(model_id, usage.input_tokens, usage.output_tokens, paid, global_price,

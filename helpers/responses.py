@@ -31,7 +31,19 @@ class Summary:
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
+    cache_write_tokens: int = 0      # every cache write, 5-minute and 1-hour
+    cache_write_1h_tokens: int = 0   # the 1-hour part of cache_write_tokens (0 where the shape has no split)
+
+    @property
+    def cache_write_5m_tokens(self) -> int:
+        return self.cache_write_tokens - self.cache_write_1h_tokens
+
+    def cost(self, model_id: str) -> cost.Estimate:
+        """What these tokens cost on ``model_id`` (cache writes priced by their TTL, reads at the read rate)."""
+        return cost.estimate(model_id, self.input_tokens, self.output_tokens,
+                             cache_read_tokens=self.cache_read_tokens,
+                             cache_write_tokens=self.cache_write_5m_tokens,
+                             cache_write_1h_tokens=self.cache_write_1h_tokens)
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -71,6 +83,11 @@ def _converse_citation(c: dict[str, Any]) -> Citation:
     return Citation(next(iter(location), "?"), text)
 
 
+def _converse_1h(usage: dict[str, Any]) -> int:
+    """The 1-hour writes of a Converse usage: ``cacheDetails`` [{ttl, inputTokens}] (absent without writes)."""
+    return sum(d.get("inputTokens", 0) for d in usage.get("cacheDetails") or [] if d.get("ttl") == "1h")
+
+
 def summarize(response: Any) -> Summary:
     """Text, citations and usage of any response shape the notebooks produce.
 
@@ -84,7 +101,7 @@ def summarize(response: Any) -> Summary:
     if isinstance(response, dict) and "usage" in response and "metrics" in response and "output" not in response:
         usage = response["usage"]  # ConverseStream's metadata payload
         return Summary("", (), usage["inputTokens"], usage["outputTokens"], usage.get("cacheReadInputTokens", 0),
-                       usage.get("cacheWriteInputTokens", 0))
+                       usage.get("cacheWriteInputTokens", 0), _converse_1h(usage))
     if isinstance(response, dict) and "amazon-bedrock-invocationMetrics" in response:  # message_stop chunk
         m = response["amazon-bedrock-invocationMetrics"]
         return Summary("", (), m["inputTokenCount"], m["outputTokenCount"], m.get("cacheReadInputTokenCount", 0),
@@ -99,7 +116,8 @@ def summarize(response: Any) -> Summary:
                 citations += [_converse_citation(c) for c in block["citationsContent"].get("citations", [])]
         usage = response["usage"]
         return Summary("".join(texts), tuple(citations), usage["inputTokens"], usage["outputTokens"],
-                       usage.get("cacheReadInputTokens", 0), usage.get("cacheWriteInputTokens", 0))
+                       usage.get("cacheReadInputTokens", 0), usage.get("cacheWriteInputTokens", 0),
+                       _converse_1h(usage))
     content = _get(response, "content")
     usage = _get(response, "usage")
     if content is None or usage is None:
@@ -111,8 +129,20 @@ def summarize(response: Any) -> Summary:
         if _get(block, "type") == "text":
             texts.append(_get(block, "text"))
             citations += [_anthropic_citation(c) for c in _get(block, "citations") or []]
+    split = _get(usage, "cache_creation")  # {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}
     return Summary("".join(texts), tuple(citations), _get(usage, "input_tokens"), _get(usage, "output_tokens"),
-                   _get(usage, "cache_read_input_tokens") or 0, _get(usage, "cache_creation_input_tokens") or 0)
+                   _get(usage, "cache_read_input_tokens") or 0, _get(usage, "cache_creation_input_tokens") or 0,
+                   (_get(split, "ephemeral_1h_input_tokens") or 0) if split is not None else 0)
+
+
+def _cache_note(s: Summary) -> str:
+    """" (+ 1,200 cache read, 2,048 cache write (1 h))": the prompt tokens the cache served or stored."""
+    parts = [f"{s.cache_read_tokens:,} cache read"] if s.cache_read_tokens else []
+    if s.cache_write_5m_tokens:
+        parts.append(f"{s.cache_write_5m_tokens:,} cache write (5 min)")
+    if s.cache_write_1h_tokens:
+        parts.append(f"{s.cache_write_1h_tokens:,} cache write (1 h)")
+    return f" (+ {', '.join(parts)})" if parts else ""
 
 
 class Comparison:
@@ -124,16 +154,13 @@ class Comparison:
 
     def add(self, label: str, response: Any) -> Summary:
         summary = summarize(response)
-        estimate = cost.estimate(self.model_id, summary.input_tokens, summary.output_tokens,
-                                 cache_read_tokens=summary.cache_read_tokens,
-                                 cache_write_tokens=summary.cache_write_tokens)
-        self.rows.append((label, summary, estimate))
+        self.rows.append((label, summary, summary.cost(self.model_id)))
         return summary
 
     def __str__(self) -> str:
         lines = []
         for label, s, e in self.rows:
-            lines.append(f"{label}: {s.input_tokens:,} in + {s.output_tokens:,} out = ${e.usd:.5f}, "
+            lines.append(f"{label}: {s.input_tokens:,} in{_cache_note(s)} + {s.output_tokens:,} out = ${e.usd:.5f}, "
                          f"{len(s.citations)} citation(s)")
             lines += [f"    {c}" for c in s.citations]
         return "\n".join(lines)
@@ -146,7 +173,8 @@ class Comparison:
             return "<br>".join(html.escape(str(c)) for c in s.citations) or "—"
 
         body = "".join(
-            f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{s.input_tokens:,}</td>"
+            f"<tr><td>{html.escape(label)}</td><td style='text-align:right'>{s.input_tokens:,}"
+            f"{html.escape(_cache_note(s))}</td>"
             f"<td style='text-align:right'>{s.output_tokens:,}</td><td style='text-align:right'>${e.usd:.5f}</td>"
             f"<td style='text-align:left'>{cites(s)}</td></tr>" for label, s, e in self.rows)
         return ("<table><tr><th>request</th><th>input tokens</th><th>output tokens</th><th>cost</th>"

@@ -194,6 +194,11 @@ class Controls:
         end of life; None returns to the real date."""
         return self._control("set_date", date=date)
 
+    def advance_clock(self, seconds: int = 0) -> dict:
+        """Move the emulator's clock ``seconds`` ahead, e.g. 301 to let 5-minute prompt-cache entries expire
+        (1-hour ones survive); ``reset()`` returns to the real time and empties the prompt cache."""
+        return self._control("advance_clock", seconds=seconds)
+
     def revoke_api_keys(self, key: str = "all") -> dict:
         """Refuse Bedrock API keys: every key (``"all"``, until ``restore_api_keys()``) or one key string.
         Refused keys get the same 403 as a wrong key, as on AWS."""
@@ -204,8 +209,8 @@ class Controls:
         return self._control("restore_api_keys")
 
     def reset(self) -> dict:
-        """Grant every model, restore the default account (a new customer), accept API keys again, and clear
-        faults and latency."""
+        """Grant every model, restore the default account (a new customer), accept API keys again, clear
+        faults and latency, and return the clock to the real time with an empty prompt cache."""
         return self._control("reset")
 
 

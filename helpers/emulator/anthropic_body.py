@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, errors, model_rules
+from . import blocks, caching, errors, model_rules, thinking
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -163,18 +163,21 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     model_rules.check_new_version_rules(body)
     betas = list(body.get("anthropic_beta", []))
     model_rules.check_betas(betas, KNOWN_BETAS, model)
+    thinking.check_history(body, model)  # before the shape checks: a missing signature is Claude's wrapped 400
     messages = _messages(body["messages"])
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
+    thinking.check(body, model)
+    caching.check(body, model)
     max_tokens = body["max_tokens"]
     if max_tokens > model.max_output_tokens:
         raise errors.max_tokens_too_large(max_tokens, model.max_output_tokens, model.api_name)
-    thinking = body.get("thinking") or {}
-    budget = thinking.get("budget_tokens")
-    if thinking.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
+    thinking_config = body.get("thinking") or {}
+    budget = thinking_config.get("budget_tokens")
+    if thinking_config.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
         raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
                                 "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
     window = model_rules.window(model, betas)

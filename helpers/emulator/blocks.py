@@ -14,6 +14,7 @@ import binascii
 import re
 from typing import Any
 
+from .. import catalog
 from . import errors
 
 BLOCK_TYPES = ("document", "image", "redacted_thinking", "search_result", "text", "thinking", "tool_result",
@@ -25,7 +26,7 @@ DOCUMENT_SOURCES = ("base64", "content", "file", "text", "url")
 IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 TOOL_CHOICES = ("any", "auto", "none", "tool")
 THINKING_TYPES = ("adaptive", "disabled", "enabled")
-MIN_THINKING_BUDGET = 1024
+MIN_THINKING_BUDGET = catalog.general("thinking_min_budget").value
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 
 

@@ -1,7 +1,8 @@
 """Converse and ConverseStream: Bedrock's checks, then translation to the Claude body (spec §1.7–1.9).
 
 Bedrock turns a Converse request into an Anthropic Messages body before Claude sees it; the
-emulator does the same, so both APIs share one validator and one reply composer.
+emulator does the same, so both APIs share one validator and one reply engine (engine.py; encode_converse.py
+shapes its answer).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from .. import catalog, pdf
 from . import anthropic_body, documents, errors
-from .reply import Reply, Segment
 
 CONTENT_KINDS = ("text", "image", "document", "video", "audio", "toolUse", "toolResult", "guardContent",
                  "cachePoint", "reasoningContent", "citationsContent", "searchResult", "toolAddition",
@@ -100,10 +100,12 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
                              "content": _content(content, i, message["role"], documents)})
     body: dict[str, Any] = {"anthropic_version": "bedrock-2023-05-31", "messages": out_messages}
     body.update(_inference_config(request.get("inferenceConfig") or {}, model))
-    system = []
+    system: list[dict[str, Any]] = []
     for k, block in enumerate(_typed(request.get("system") or [], list, "system")):
         if "text" in _typed(block, dict, f"system.{k}"):
             system.append({"type": "text", "text": _typed(block["text"], str, f"system.{k}.text")})
+        elif "cachePoint" in block:
+            _attach_cache_point(system, block["cachePoint"], f"system.{k}")
     if system:
         body["system"] = system
     tool_config = _typed(request.get("toolConfig") or {}, dict, "toolConfig")
@@ -112,6 +114,8 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
     for k, tool in enumerate(_typed(tool_config.get("tools", []), list, "toolConfig.tools")):
         if "toolSpec" in _typed(tool, dict, f"toolConfig.tools.{k}"):
             tools.append(_tool(_typed(tool["toolSpec"], dict, f"toolConfig.tools.{k}.toolSpec"), k))
+        elif "cachePoint" in tool:
+            _attach_cache_point(tools, tool["cachePoint"], f"toolConfig.tools.{k}")
     if tools:
         body["tools"] = tools
     paths = _typed(request.get("additionalModelResponseFieldPaths") or [], list, "additionalModelResponseFieldPaths")
@@ -192,16 +196,10 @@ def _content(blocks: list[Any], i: int, role: str, documents: set[str]) -> list[
                         "input": _typed(value.get("input", {}), dict, f"{where}.toolUse.input")})
         elif kind == "toolResult":
             out.append(_tool_result(value, f"{where}.toolResult", documents))
-        elif kind == "cachePoint" and out:
-            out[-1]["cache_control"] = {"type": "ephemeral"}
-        elif kind == "reasoningContent" and "reasoningText" in value:
-            text = _typed(value["reasoningText"], dict, f"{where}.reasoningContent.reasoningText")
-            thought = _typed(text.get("text", ""), str, f"{where}.reasoningContent.reasoningText.text")
-            signature = _typed(text.get("signature", ""), str, f"{where}.reasoningContent.reasoningText.signature")
-            out.append({"type": "thinking", "thinking": thought, "signature": signature})
-        elif kind == "reasoningContent" and "redactedContent" in value:
-            out.append({"type": "redacted_thinking",
-                        "data": _blob(value["redactedContent"], f"{where}.reasoningContent.redactedContent")})
+        elif kind == "cachePoint":
+            _attach_cache_point(out, value, where)
+        elif kind == "reasoningContent":
+            out.extend(_reasoning(value, f"{where}.reasoningContent"))
     if has_document and not has_text:
         raise errors.document_needs_text(i)
     return out
@@ -298,38 +296,43 @@ def _tool(spec: dict[str, Any], k: int) -> dict[str, Any]:
     return tool
 
 
-# --- responses ---------------------------------------------------------------------------
+# --- prompt caching and reasoning (request side) ----------------------------------------------
 
-def usage(request: anthropic_body.Request, reply: Reply) -> dict[str, int]:
-    return {"inputTokens": request.input_tokens, "outputTokens": reply.output_tokens,
-            "totalTokens": request.input_tokens + reply.output_tokens,
-            "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0}
+CACHE_POINT_TYPES = ("default",)   # CachePointType in the service model
+CACHE_TTLS = ("5m", "1h")          # CacheTTL
 
 
-def response(request: anthropic_body.Request, reply: Reply, latency_ms: int,
-             converse_request: dict[str, Any]) -> dict[str, Any]:
-    """A Converse response body."""
-    out: dict[str, Any] = {
-        "output": {"message": {"role": "assistant", "content": [_block(s) for s in reply.segments]}},
-        "stopReason": reply.stop_reason,
-        "usage": usage(request, reply),
-        "metrics": {"latencyMs": latency_ms},
-    }
-    extra = additional_response_fields(reply, converse_request)
-    if extra:
-        out["additionalModelResponseFields"] = extra
-    return out
+def _cache_control(point: Any, where: str) -> dict[str, Any]:
+    """A ``cachePoint`` as Claude's ``cache_control`` (botocore: type "default", ttl? "5m" | "1h"; H-facts 2a)."""
+    point = _typed(point, dict, where)
+    control = {"type": "ephemeral"}
+    _enum(point.get("type"), CACHE_POINT_TYPES, f"{where}.type")
+    if "ttl" in point:
+        control["ttl"] = _enum(point["ttl"], CACHE_TTLS, f"{where}.ttl")
+    return control
 
 
-def _block(segment: Segment) -> dict[str, Any]:
-    if not segment.passage:
-        return {"text": segment.text}
-    return {"citationsContent": {"content": [{"text": segment.text}],
-                                 "citations": [documents.converse_citation(segment.passage)]}}
+def _attach_cache_point(translated: list[dict[str, Any]], point: Any, where: str) -> None:
+    """A cachePoint caches everything before it: it becomes the ``cache_control`` of the block just before it
+    (a tool, a system block or a message block), so Claude's breakpoint rules (caching.py) apply to it."""
+    control = _cache_control(point, f"{where}.cachePoint")
+    if not translated:
+        # [emulator wording]: no capture of Bedrock refusing a leading cachePoint.
+        raise errors.validation(f"The cachePoint at {where} has nothing before it to cache. Put a cachePoint "
+                                "after the blocks it should cache.")
+    translated[-1]["cache_control"] = control
 
 
-def additional_response_fields(reply: Reply, converse_request: dict[str, Any]) -> dict[str, Any]:
-    """The Claude response fields the caller asked for with ``additionalModelResponseFieldPaths``."""
-    fields = {"stop_sequence": reply.stop_sequence}
-    paths = converse_request.get("additionalModelResponseFieldPaths") or []
-    return {p.strip("/"): fields[p.strip("/")] for p in paths if p.strip("/") in fields}
+def _reasoning(value: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """``reasoningContent`` passed back: Claude's ``thinking`` (text and signature, unchanged) or
+    ``redacted_thinking`` (the blob's wire text is the block's data). A missing signature stays missing, so
+    Claude's "signature: Field required" answers it (thinking.check_history)."""
+    if "reasoningText" in value:
+        text = _typed(value["reasoningText"], dict, f"{where}.reasoningText")
+        block = {"type": "thinking", "thinking": _typed(text.get("text", ""), str, f"{where}.reasoningText.text")}
+        if "signature" in text:
+            block["signature"] = _typed(text["signature"], str, f"{where}.reasoningText.signature")
+        return [block]
+    if "redactedContent" in value:
+        return [{"type": "redacted_thinking", "data": _blob(value["redactedContent"], f"{where}.redactedContent")}]
+    return []

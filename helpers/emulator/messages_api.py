@@ -6,7 +6,7 @@ On AWS these are two hosts (research: /work/research/G-facts.md Q1, H): ``bedroc
 The emulator serves mantle under the prefix :data:`MANTLE_PREFIX` of its one base URL.
 
 Nothing here decides an answer: the body goes through the shared checks (``anthropic_body.validate``,
-``model_rules``), the account rules (``targets.check_access``), the injected faults, and ``reply.compose``,
+``model_rules``), the account rules (``targets.check_access``), the injected faults, and ``engine.answer``,
 exactly as InvokeModel's does. This module only adapts the wire: ``model`` and ``stream`` in the body, the
 ``anthropic-version``/``anthropic-beta`` headers, SSE instead of AWS event-stream, and Bedrock's errors
 rendered in Anthropic's shape (``{"type":"error","error":{"type":…,"message":…},"request_id":…}``) with the
@@ -22,13 +22,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .. import catalog
-from . import anthropic_body, documents, errors, targets
+from . import anthropic_body, encode_anthropic, errors, targets
+from .answer import Answer
 from .anthropic_body import Request
 from .auth import AuthError
 from .errors import BedrockError
-from .reply import Reply, text_deltas
 from .routing import Call, Response, StreamResponse, json_bytes, route
-from .runtime import _composed, _fault_and_latency, _is_heavy, _message, _off_loop, _usage  # InvokeModel's steps
+from .runtime import _composed, _fault_and_latency, _is_heavy, _off_loop  # InvokeModel's steps
 from .state import Fault
 
 RUNTIME, MANTLE = "runtime-messages", "mantle"  # the catalog's endpoint names
@@ -282,41 +282,29 @@ async def _answer(call: Call, target: catalog.Resolved, body: dict[str, Any], st
     request = await _off_loop(_is_heavy(call), lambda: anthropic_body.validate(body, target.model))
     targets.check_access(target, _arn(call), call.state, operation)
     fault = await _fault_and_latency(call, allow_mid_stream=stream)
-    reply = await _composed(request)
+    answer = await _composed(call, request)
     if not stream:
-        return Response.json(_message(request, reply))
-    return StreamResponse(_frames(request, reply, fault), [("content-type", SSE_CONTENT_TYPE),
-                                                           ("cache-control", "no-cache")],
+        return Response.json(encode_anthropic.message(request, answer))
+    return StreamResponse(_frames(request, answer, fault), [("content-type", SSE_CONTENT_TYPE),
+                                                            ("cache-control", "no-cache")],
                           error_frame=sse_error_frame)
 
 
-async def _frames(request: Request, reply: Reply, fault: Fault | None) -> AsyncIterator[bytes]:
+async def _frames(request: Request, answer: Answer, fault: Fault | None) -> AsyncIterator[bytes]:
     """Anthropic's event order (G-facts Q4, M): message_start, then per block content_block_start, deltas and
     content_block_stop, then message_delta (stop reason, usage) and message_stop. One ``ping`` after the first
     block starts, as Anthropic's API sends it (whether mantle sends pings was not found; the SDKs skip them)."""
-    message = {**_message(request, reply), "content": [], "stop_reason": None, "stop_sequence": None,
-               "usage": _usage(request, 1)}
-    yield sse("message_start", {"type": "message_start", "message": message})
-    for index, segment in enumerate(reply.segments):
-        yield sse("content_block_start", {"type": "content_block_start", "index": index,
-                                          "content_block": {"type": "text", "text": ""}})
-        if index == 0:
+    pinged = False
+    for event in encode_anthropic.events(request, answer):
+        if event["type"] == "message_delta" and fault:  # a reply with no text to interrupt
+            yield sse_error_frame(fault.error)
+            return
+        yield sse(event["type"], event)
+        if event["type"] == "content_block_start" and not pinged:
+            pinged = True
             yield sse("ping", {"type": "ping"})
-        if segment.passage:
-            yield sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {
-                "type": "citations_delta", "citation": documents.citation(segment.passage)}})
-        for delta in text_deltas(segment.text):
-            yield sse("content_block_delta", {"type": "content_block_delta", "index": index,
-                                              "delta": {"type": "text_delta", "text": delta}})
+        if event["type"] == "content_block_delta" and event["delta"]["type"] in encode_anthropic.CONTENT_DELTAS:
             if fault:  # a mid-stream fault arrives after the first text
                 yield sse_error_frame(fault.error)
                 return
             await asyncio.sleep(0)
-        yield sse("content_block_stop", {"type": "content_block_stop", "index": index})
-    if fault:
-        yield sse_error_frame(fault.error)
-        return
-    yield sse("message_delta", {"type": "message_delta",
-                                "delta": {"stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence},
-                                "usage": {"output_tokens": reply.output_tokens}})
-    yield sse("message_stop", {"type": "message_stop"})

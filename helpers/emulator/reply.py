@@ -19,6 +19,7 @@ from .documents import Passage
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _WORDS = re.compile(r"\S+\s*")
 PREVIEW_CHARS = 120
+SYSTEM_PREVIEW_WORDS = 8  # the system prompt's opening words quoted in the stand-in reply
 # A user message at least this long that ends with a question is answered from its own text, as a document is
 # (a needle-in-a-haystack prompt: notebook 05). Shorter prompts get the stand-in reply. [emulator choice]
 LONG_PROMPT_CHARS = 4_000
@@ -46,11 +47,20 @@ class Reply:
 
 
 def compose(request: Request) -> Reply:
-    """The reply to ``request``, cut at the first stop sequence or at ``max_tokens``."""
+    """The stand-in reply to ``request``, cut at the first stop sequence or at ``max_tokens``."""
+    return finish(request, stand_in(request))
+
+
+def stand_in(request: Request) -> list[Segment]:
+    """What the emulator says when no tool is called: an extractive answer from documents or a long prompt, else
+    the stand-in text."""
     if request.documents:
-        segments = document_answer(request)
-    else:
-        segments = prompt_answer(request) or [Segment(full_text(request))]
+        return document_answer(request)
+    return prompt_answer(request) or [Segment(full_text(request))]
+
+
+def finish(request: Request, segments: list[Segment]) -> Reply:
+    """``segments`` cut at the first stop sequence or at ``max_tokens``, as Claude honours them."""
     text = "".join(s.text for s in segments)
     stop_reason, stop_sequence = "end_turn", None
     hits = [(text.find(s), s) for s in request.stop_sequences if s and s in text]
@@ -61,7 +71,7 @@ def compose(request: Request) -> Reply:
     if tokens > request.max_tokens:
         text, stop_reason, stop_sequence = truncate_to_tokens(text, request.max_tokens), "max_tokens", None
         tokens = estimate_tokens(text)
-    return Reply(_cut(segments, len(text)), stop_reason, stop_sequence, max(1, tokens))
+    return Reply(_merged(_cut(segments, len(text))), stop_reason, stop_sequence, max(1, tokens))
 
 
 def _cut(segments: list[Segment], length: int) -> tuple[Segment, ...]:
@@ -73,6 +83,18 @@ def _cut(segments: list[Segment], length: int) -> tuple[Segment, ...]:
         out.append(Segment(segment.text[: length - used], segment.passage))
         used += len(out[-1].text)
     return tuple(s for s in out if s.text)
+
+
+def _merged(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """Uncited runs joined: Claude splits its text into blocks only where a citation attaches, so an answer
+    without citations is one text block (code reads ``content[0]["text"]``)."""
+    out: list[Segment] = []
+    for segment in segments:
+        if out and segment.passage is None and out[-1].passage is None:
+            out[-1] = Segment(out[-1].text + segment.text)
+        else:
+            out.append(segment)
+    return tuple(out)
 
 
 def document_answer(request: Request) -> list[Segment]:
@@ -125,9 +147,26 @@ def full_text(request: Request) -> str:
     return (
         f"Hello from the offline Bedrock emulator: no model ran, so this is a stand-in for "
         f"{request.model.display_name}, not Claude's answer. Your request had {request.input_tokens} "
-        f'input tokens, and your last message was: "{said}". Run the same code with AWS '
+        f'input tokens, and your last message was: "{said}".{_received(request)} Run the same code with AWS '
         f"credentials to get a real reply from Claude."
     )
+
+
+def _received(request: Request) -> str:
+    """What else the request carried that a reader checks reached the model: the system prompt (its first
+    words) and the images (count and media types). [emulator wording]"""
+    out = ""
+    system = " ".join(" ".join(b["text"] for b in request.system)[: PREVIEW_CHARS * 2].split())
+    if system:
+        words = system.split()
+        opening = " ".join(words[:SYSTEM_PREVIEW_WORDS]) + ("..." if len(words) > SYSTEM_PREVIEW_WORDS else "")
+        out += f' The system prompt was given: "{opening}".'
+    media = [b["source"].get("media_type", "image") for m in request.messages if m["role"] == "user"
+             for b in m["content"] if b.get("type") == "image" and isinstance(b.get("source"), dict)]
+    if media:
+        kinds = ", ".join(dict.fromkeys(media))
+        out += f" You sent {len(media)} image{'s' if len(media) != 1 else ''} ({kinds})."
+    return out
 
 
 def text_deltas(text: str, words_per_delta: int = 3) -> list[str]:

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from .. import catalog
-from . import anthropic_body, converse, documents, errors, eventstream, targets
+from . import anthropic_body, converse, encode_anthropic, encode_converse, engine, errors, eventstream, targets
+from .answer import Answer
 from .anthropic_body import Request
-from .reply import Reply, Segment, compose, new_id, text_deltas
 from .routing import Call, Response, StreamResponse, route
 from .state import Fault
 
@@ -52,10 +52,10 @@ async def _validated_converse(call: Call, model: Any) -> tuple[dict[str, Any], R
     return await _off_loop(_is_heavy(call), work)
 
 
-async def _composed(request: Request) -> Reply:
+async def _composed(call: Call, request: Request) -> Answer:
     # Documents and long prompts get an extractive answer (a search through the text): off the loop.
     heavy = bool(request.documents) or request.input_tokens > _SMALL_BODY // 4
-    return await _off_loop(heavy, lambda: compose(request))
+    return await _off_loop(heavy, lambda: engine.answer(request, call.state))
 
 
 def _target(call: Call, operation: str) -> catalog.Resolved:
@@ -84,30 +84,6 @@ async def _fault_and_latency(call: Call, *, allow_mid_stream: bool) -> Fault | N
     return fault
 
 
-def _message(request: Request, reply: Reply) -> dict[str, Any]:
-    return {
-        "id": new_id("msg_bdrk_01"), "type": "message", "role": "assistant",
-        "model": request.model.api_name,
-        "content": [_text_block(segment) for segment in reply.segments],
-        "stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence,
-        "usage": _usage(request, reply.output_tokens),
-    }
-
-
-def _text_block(segment: Segment) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "text", "text": segment.text}
-    if segment.passage:
-        block["citations"] = [documents.citation(segment.passage)]
-    return block
-
-
-def _usage(request: Request, output_tokens: int) -> dict[str, Any]:
-    return {"input_tokens": request.input_tokens, "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-            "output_tokens": output_tokens}
-
-
 # --- InvokeModel --------------------------------------------------------------------------
 
 @route("POST", "/model/{modelId}/invoke", "InvokeModel")
@@ -116,15 +92,16 @@ async def invoke_model(call: Call) -> Response:
     request = await _validated_anthropic(call, target.model)
     _check_access(call, target, "InvokeModel")
     await _fault_and_latency(call, allow_mid_stream=False)
-    reply = await _composed(request)
+    answer = await _composed(call, request)
+    usage = answer.usage
     headers = [
         ("x-amzn-bedrock-invocation-latency", str(call.elapsed_ms())),
-        ("x-amzn-bedrock-output-token-count", str(reply.output_tokens)),
-        ("x-amzn-bedrock-input-token-count", str(request.input_tokens)),
-        ("x-amzn-bedrock-cache-read-input-token-count", "0"),
-        ("x-amzn-bedrock-cache-write-input-token-count", "0"),
+        ("x-amzn-bedrock-output-token-count", str(usage.output_tokens)),
+        ("x-amzn-bedrock-input-token-count", str(usage.input_tokens)),
+        ("x-amzn-bedrock-cache-read-input-token-count", str(usage.cache_read)),
+        ("x-amzn-bedrock-cache-write-input-token-count", str(usage.cache_write)),
     ] + [(h, call.headers[h]) for h in _ECHOED if h in call.headers]
-    return Response.json(_message(request, reply), headers=headers)
+    return Response.json(encode_anthropic.message(request, answer), headers=headers)
 
 
 @route("POST", "/model/{modelId}/invoke-with-response-stream", "InvokeModelWithResponseStream")
@@ -133,42 +110,39 @@ async def invoke_model_with_response_stream(call: Call) -> StreamResponse:
     request = await _validated_anthropic(call, target.model)
     _check_access(call, target, "InvokeModelWithResponseStream")
     fault = await _fault_and_latency(call, allow_mid_stream=True)
-    reply = await _composed(request)
+    answer = await _composed(call, request)
     headers = [("content-type", eventstream.CONTENT_TYPE),
                ("x-amzn-bedrock-content-type", "application/json")]
     headers += [(h, call.headers[h]) for h in _ECHOED if h in call.headers]
-    return StreamResponse(_anthropic_frames(call, request, reply, fault), headers)
+    return StreamResponse(_anthropic_frames(call, request, answer, fault), headers)
 
 
-async def _anthropic_frames(call: Call, request: Request, reply: Reply, fault: Fault | None
+def _pad(event: dict[str, Any]) -> int:
+    """Padding for an Anthropic stream event: a length that varies with the event, as Bedrock's does."""
+    delta = event.get("delta") or {}
+    return 3 + len(event["type"]) + len(str(delta.get("text") or delta.get("partial_json") or ""))
+
+
+async def _anthropic_frames(call: Call, request: Request, answer: Answer, fault: Fault | None
                             ) -> AsyncIterator[bytes]:
+    """The Anthropic events as event-stream chunks; the last (message_stop) carries Bedrock's invocation metrics."""
     first_byte = call.elapsed_ms()
-    message = {**_message(request, reply), "content": [], "stop_reason": None, "stop_sequence": None,
-               "usage": _usage(request, 1)}
-    yield eventstream.chunk({"type": "message_start", "message": message}, pad=len(message["id"]))
-    for index, segment in enumerate(reply.segments):
-        yield eventstream.chunk({"type": "content_block_start", "index": index,
-                                 "content_block": {"type": "text", "text": ""}}, pad=7)
-        if segment.passage:
-            yield eventstream.chunk({"type": "content_block_delta", "index": index, "delta": {
-                "type": "citations_delta", "citation": documents.citation(segment.passage)}}, pad=9)
-        for delta in text_deltas(segment.text):
-            yield eventstream.chunk({"type": "content_block_delta", "index": index,
-                                     "delta": {"type": "text_delta", "text": delta}}, pad=len(delta))
+    for event in encode_anthropic.events(request, answer):
+        if event["type"] == "message_delta" and fault:  # a reply with no text to interrupt
+            yield eventstream.exception(fault.error)
+            return
+        if event["type"] == "message_stop":
+            usage = answer.usage
+            event = {**event, "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": usage.input_tokens, "outputTokenCount": usage.output_tokens,
+                "invocationLatency": call.elapsed_ms(), "firstByteLatency": first_byte,
+                "cacheReadInputTokenCount": usage.cache_read, "cacheWriteInputTokenCount": usage.cache_write}}
+        yield eventstream.chunk(event, pad=_pad(event))
+        if event["type"] == "content_block_delta" and event["delta"]["type"] in encode_anthropic.CONTENT_DELTAS:
             if fault:  # a mid-stream fault arrives after the first text
                 yield eventstream.exception(fault.error)
                 return
             await asyncio.sleep(0)
-        yield eventstream.chunk({"type": "content_block_stop", "index": index}, pad=3)
-    if fault:  # a reply with no text to interrupt
-        yield eventstream.exception(fault.error)
-        return
-    yield eventstream.chunk({"type": "message_delta",
-                             "delta": {"stop_reason": reply.stop_reason, "stop_sequence": reply.stop_sequence},
-                             "usage": {"output_tokens": reply.output_tokens}}, pad=11)
-    yield eventstream.chunk({"type": "message_stop", "amazon-bedrock-invocationMetrics": {
-        "inputTokenCount": request.input_tokens, "outputTokenCount": reply.output_tokens,
-        "invocationLatency": call.elapsed_ms(), "firstByteLatency": first_byte}}, pad=5)
 
 
 # --- Converse -----------------------------------------------------------------------------
@@ -179,8 +153,8 @@ async def converse_op(call: Call) -> Response:
     body, request = await _validated_converse(call, target.model)
     _check_access(call, target, "Converse")
     await _fault_and_latency(call, allow_mid_stream=False)
-    reply = await _composed(request)
-    return Response.json(converse.response(request, reply, call.elapsed_ms(), body))
+    answer = await _composed(call, request)
+    return Response.json(encode_converse.response(request, answer, call.elapsed_ms(), body))
 
 
 @route("POST", "/model/{modelId}/converse-stream", "ConverseStream")
@@ -191,36 +165,26 @@ async def converse_stream(call: Call) -> StreamResponse:
     fault = await _fault_and_latency(call, allow_mid_stream=True)
     if fault and fault.error.code == "ModelTimeoutException":
         raise fault.error  # ConverseStream's event union has no modelTimeoutException member
-    reply = await _composed(request)
-    return StreamResponse(_converse_frames(call, request, reply, fault, body),
+    answer = await _composed(call, request)
+    return StreamResponse(_converse_frames(call, request, answer, fault, body),
                           [("content-type", eventstream.CONTENT_TYPE)])
 
 
-async def _converse_frames(call: Call, request: Request, reply: Reply, fault: Fault | None,
+async def _converse_frames(call: Call, request: Request, answer: Answer, fault: Fault | None,
                            body: dict[str, Any]) -> AsyncIterator[bytes]:
-    yield eventstream.event("messageStart", {"role": "assistant"}, pad=36)
-    for index, segment in enumerate(reply.segments):
-        if segment.passage:
-            yield eventstream.event("contentBlockDelta", {"contentBlockIndex": index, "delta": {
-                "citation": documents.converse_citation(segment.passage)}}, pad=9)
-        for delta in text_deltas(segment.text):
-            yield eventstream.event("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": delta}},
-                                    pad=len(delta))
+    for kind, payload in encode_converse.events(request, answer, body):
+        if kind == "messageStop" and fault:  # a reply with no text to interrupt
+            yield eventstream.exception(fault.error)
+            return
+        if kind == "metadata":
+            payload = {**payload, "metrics": {"latencyMs": call.elapsed_ms()}}
+        delta = payload.get("delta") or {}
+        yield eventstream.event(kind, payload, pad=3 + len(kind) + len(str(delta.get("text", ""))))
+        if kind == "contentBlockDelta" and not encode_converse.CONTENT_DELTAS.isdisjoint(delta):
             if fault:  # a mid-stream fault arrives after the first text
                 yield eventstream.exception(fault.error)
                 return
             await asyncio.sleep(0)
-        yield eventstream.event("contentBlockStop", {"contentBlockIndex": index}, pad=4)
-    if fault:
-        yield eventstream.exception(fault.error)
-        return
-    stop: dict[str, Any] = {"stopReason": reply.stop_reason}
-    extra = converse.additional_response_fields(reply, body)
-    if extra:
-        stop["additionalModelResponseFields"] = extra
-    yield eventstream.event("messageStop", stop, pad=9)
-    yield eventstream.event("metadata", {"usage": converse.usage(request, reply),
-                                         "metrics": {"latencyMs": call.elapsed_ms()}}, pad=17)
 
 
 # --- CountTokens --------------------------------------------------------------------------

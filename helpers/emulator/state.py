@@ -14,6 +14,8 @@ import math
 import random
 import tempfile
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from .. import catalog
 from . import errors
 
 CONTROLS = ("revoke_access", "grant_access", "account", "throttle", "timeout", "latency", "set_date",
-            "revoke_api_keys", "restore_api_keys", "reset")
+            "advance_clock", "revoke_api_keys", "restore_api_keys", "reset")
 MAX_LATENCY_MS = 60_000       # a minute: enough to teach read timeouts, short enough to shut down
 MAX_FAULT_COUNT = 100_000     # throttle/timeout ``next``
 MAX_MESSAGE_CHARS = 1_000     # throttle ``message``
@@ -30,6 +32,8 @@ MAX_SEED = 2**64
 MAX_MODEL_CHARS = 300         # longer than any model id or ARN
 MAX_INVITED = 100             # account ``invited``: more entries than the catalog has models
 MAX_API_KEY_CHARS = 16_384    # revoke_api_keys ``key``: a short-term key with a long session token fits
+MAX_ADVANCE_SECONDS = 366 * 86_400  # advance_clock ``seconds``: a year is far past any cache TTL
+MAX_PROMPT_CACHE_ENTRIES = 100_000  # [emulator limit]: each request stores at most 4 prefix keys
 
 
 class UnknownModel(ValueError, LookupError):
@@ -130,7 +134,8 @@ class EmulatorState:
     # --- controls -------------------------------------------------------------------------
 
     def reset(self) -> dict:
-        """Grant every model, restore the default account, clear faults and latency (logging configuration is kept)."""
+        """Grant every model, restore the default account, clear faults and latency, return the clock to the real
+        time and empty the prompt cache (logging configuration is kept)."""
         with self._lock:
             self._revoked: set[str] = set()
             self.persona = Account()
@@ -144,6 +149,9 @@ class EmulatorState:
             self._date: dt.date | None = None
             self._keys_revoked: set[str] = set()  # sha256 of revoked keys (the keys themselves are not kept)
             self._all_keys_revoked = False
+            self._clock_offset = 0          # seconds advance_clock() added to the real time
+            # prefix key (see caching.py) -> (when it expires on now()'s clock, its TTL in seconds)
+            self._prompt_cache: dict[str, tuple[float, int]] = {}
         return self.snapshot()
 
     def revoke_access(self, model: str = "all") -> dict:
@@ -223,6 +231,14 @@ class EmulatorState:
             self._date = day
         return self.snapshot()
 
+    def advance_clock(self, seconds: int = 0) -> dict:
+        """Move the emulator's clock ``seconds`` ahead (0 to a year): prompt-cache entries whose TTL has passed
+        expire, as they would after that wait on AWS. ``reset()`` returns to the real time."""
+        step = whole_number("advance_clock", "seconds", seconds, 0, MAX_ADVANCE_SECONDS)
+        with self._lock:
+            self._clock_offset += step
+        return self.snapshot()
+
     def revoke_api_keys(self, key: str = "all") -> dict:
         """Refuse Bedrock API keys: ``"all"`` (every key, long-term and short-term, until restore_api_keys()),
         or one key string. On AWS: deactivate or delete a long-term key (aws iam update-service-specific-credential
@@ -254,6 +270,10 @@ class EmulatorState:
     def today(self) -> dt.date:
         return self._date or dt.date.today()
 
+    def now(self) -> float:
+        """The emulator's clock (Unix seconds): the real time plus what advance_clock() added."""
+        return time.time() + self._clock_offset
+
     def snapshot(self) -> dict:
         """The current controls as plain data."""
         return {
@@ -266,6 +286,8 @@ class EmulatorState:
             "mid_stream": self._mid_stream,
             "latency_ms": self.latency_ms,
             "date": self._date.isoformat() if self._date else None,
+            "clock_offset_seconds": self._clock_offset,
+            "prompt_cache_entries": len(self._prompt_cache),
             "api_keys_revoked": "all" if self._all_keys_revoked else len(self._keys_revoked),
             "logging_configured": self.logging_config is not None,
             "log_dir": str(self._log_dir) if self._log_dir else None,
@@ -275,6 +297,32 @@ class EmulatorState:
 
     def has_access(self, model: catalog.Model) -> bool:
         return model.key not in self._revoked
+
+    def use_prompt_cache(self, lookups: Sequence[str], stores: Sequence[tuple[str, int]]) -> list[bool]:
+        """One request's prompt-cache step: which ``lookups`` (prefix keys, see caching.py) are live, then
+        ``stores`` (key, TTL seconds) written. A live lookup is refreshed for its own TTL (Anthropic: the cache
+        "is refreshed for no additional cost each time the cached content is used"); a stored entry lives at
+        least as long as it already did."""
+        with self._lock:
+            now = self.now()
+            cache = self._prompt_cache
+            live = []
+            for key in lookups:
+                entry = cache.get(key)
+                if entry is not None and entry[0] <= now:  # expired
+                    del cache[key]
+                    entry = None
+                live.append(entry is not None)
+                if entry is not None:
+                    cache[key] = (now + entry[1], entry[1])
+            for key, ttl in stores:
+                until, kept_ttl = cache.get(key, (0.0, 0))
+                kept_ttl = kept_ttl if until > now else 0
+                cache[key] = (max(until, now + ttl), max(ttl, kept_ttl))
+            if len(cache) > MAX_PROMPT_CACHE_ENTRIES:  # a bound on memory: drop what expires first
+                for key, _ in sorted(cache.items(), key=lambda item: item[1][0])[:len(cache) // 4]:
+                    del cache[key]
+        return live
 
     def draw_fault(self) -> Fault | None:
         """Consume the next injected fault for one invocation, if any."""

@@ -45,7 +45,8 @@ from fuzz_shapes import dumps as dumps_escaped
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from helpers.emulator import Emulator, auth, start
+from helpers import catalog
+from helpers.emulator import Emulator, auth, start, thinking
 
 # EMULATOR_FUZZ_EXAMPLES=2000 runs a longer, randomized search; by default the 150 examples per
 # test are derandomized, so every run (and CI) sends the same requests.
@@ -56,6 +57,8 @@ FUZZ = settings(
                            HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 OPERATIONS = ("invoke", "invoke-with-response-stream", "converse", "converse-stream", "count-tokens")
+# A thinking block passed back must carry the emulator's signature for its text (a made-up one is a 400).
+SIGNED_HMM = thinking.sign(catalog.resolve(MODEL_US).model, "Hmm", "Hmm")
 SESSION = Credentials(auth.SESSION_ACCESS_KEY_ID, auth.SESSION_SECRET_ACCESS_KEY, auth.SESSION_TOKEN)
 
 # --- checking a reply ------------------------------------------------------------------------
@@ -342,7 +345,7 @@ ANTHROPIC_TEMPLATES: tuple[dict[str, Any], ...] = (
     {"anthropic_version": V, "max_tokens": 4096, "thinking": {"type": "enabled", "budget_tokens": 1024},
      "anthropic_beta": ["interleaved-thinking-2025-05-14"],
      "messages": [{"role": "user", "content": "Think."},
-                  {"role": "assistant", "content": [{"type": "thinking", "thinking": "Hmm", "signature": "sig"},
+                  {"role": "assistant", "content": [{"type": "thinking", "thinking": "Hmm", "signature": SIGNED_HMM},
                                                     {"type": "text", "text": "Done"}]},
                   {"role": "user", "content": "Go on"}]},
 )
@@ -372,7 +375,7 @@ CONVERSE_TEMPLATES: tuple[dict[str, Any], ...] = (
         {"text": "Describe these."}]}]},
     {"messages": [{"role": "user", "content": [{"text": "Think"}]},
                   {"role": "assistant", "content": [
-                      {"reasoningContent": {"reasoningText": {"text": "Hmm", "signature": "sig"}}},
+                      {"reasoningContent": {"reasoningText": {"text": "Hmm", "signature": SIGNED_HMM}}},
                       {"text": "Done"}]},
                   {"role": "user", "content": [{"text": "Go on"}]}],
      "inferenceConfig": {"maxTokens": 4096},

@@ -74,6 +74,22 @@ def create(client: Any, model: str, **extra: Any) -> Any:
     return client.messages.create(model=model, max_tokens=256, messages=HELLO, **extra)
 
 
+def text_of(message: Any) -> str:
+    """The answer's text: models that think by default (Sonnet 5, the adaptive-only ones) open with a thinking
+    block, so the text is not always ``content[0]``."""
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
+def assert_thinks_as_the_model_does(message: Any, model: catalog.Model) -> None:
+    """A model that thinks unasked opens with a signed thinking block, empty where its display is "omitted"."""
+    if model.thinks_by_default:
+        first = message.content[0]
+        assert first.type == "thinking" and first.signature
+        assert (first.thinking == "") == (model.thinking_display == "omitted")
+    else:
+        assert message.content[0].type == "text"
+
+
 def error_body(excinfo: pytest.ExceptionInfo) -> dict[str, Any]:
     return excinfo.value.body
 
@@ -96,7 +112,8 @@ def test_mantle_serves_the_catalogs_models(emulator: Emulator, mantle: Any, mode
     emulator.account(**ALL_ACCESS)
     message = create(mantle, model.mantle_model_id)
     assert message.type == "message" and message.role == "assistant" and message.stop_reason == "end_turn"
-    assert model.display_name in message.content[0].text and message.model == model.api_name
+    assert model.display_name in text_of(message) and message.model == model.api_name
+    assert_thinks_as_the_model_does(message, model)
     assert message.usage.input_tokens > 0 and message.usage.output_tokens > 0
 
 
@@ -117,7 +134,8 @@ def test_mantle_stream(mantle: Any) -> None:
         final = stream.get_final_message()
         assert stream.response.headers["content-type"].startswith("text/event-stream")
     assert kinds[0] == "message_start" and kinds[-1] == "message_stop" and "message_delta" in kinds
-    assert final.content[0].text == create(mantle, MANTLE_ID).content[0].text
+    assert text_of(final) == text_of(create(mantle, MANTLE_ID))
+    assert [b.type for b in final.content] == [b.type for b in create(mantle, MANTLE_ID).content]
     assert final.usage.output_tokens > 1 and final.stop_reason == "end_turn"
 
 
@@ -126,11 +144,12 @@ def test_mantle_async(env: dict[str, str]) -> None:
         client = anthropic.AsyncAnthropicBedrockMantle(max_retries=0)
         message = await client.messages.create(model=MANTLE_ID, max_tokens=256, messages=HELLO)
         stream = await client.messages.create(model=MANTLE_ID, max_tokens=256, messages=HELLO, stream=True)
-        text = "".join([e.delta.text async for e in stream if e.type == "content_block_delta"])
+        text = "".join([e.delta.text async for e in stream
+                        if e.type == "content_block_delta" and e.delta.type == "text_delta"])
         return message, text
 
     message, streamed = asyncio.run(ask())
-    assert message.content[0].text == streamed and CURRENT.display_name in streamed
+    assert text_of(message) == streamed and CURRENT.display_name in streamed
 
 
 def test_mantle_with_an_api_key(keyed_mantle: Any) -> None:
@@ -168,7 +187,7 @@ def test_plain_client_with_a_key(emulator: Emulator, env: dict[str, str], auth_k
     client = plain(emulator, path, **{auth_kind: KEY})
     assert create(client, model).stop_reason == "end_turn"
     with client.messages.stream(model=model, max_tokens=256, messages=HELLO) as stream:
-        assert CURRENT.display_name in stream.get_final_message().content[0].text
+        assert CURRENT.display_name in text_of(stream.get_final_message())
     with pytest.raises(anthropic.PermissionDeniedError) as e:
         create(plain(emulator, path, **{auth_kind: "ABSKwrong"}), model)
     assert error_body(e) == KEY_REFUSED
@@ -186,7 +205,8 @@ def test_runtime_serves_the_catalogs_models(emulator: Emulator, env: dict[str, s
                                             model_id: str) -> None:
     emulator.account(**ALL_ACCESS)
     message = create(plain(emulator, "", api_key=KEY), model_id)
-    assert model.display_name in message.content[0].text
+    assert model.display_name in text_of(message)
+    assert_thinks_as_the_model_does(message, model)
 
 
 @pytest.mark.parametrize("model_id", NOT_ON_RUNTIME)
@@ -257,13 +277,18 @@ def test_raw_sse(emulator: Emulator, path: str, model: str, service: str) -> Non
     names = [e.event for e in events]
     assert all(e.event == e.json()["type"] for e in events)  # each event names its data's type
     squashed = [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
-    assert squashed == ["message_start", "content_block_start", "ping", "content_block_delta", "content_block_stop",
-                        "message_delta", "message_stop"]
+    # Sonnet 5 thinks unasked: a thinking block (its display "omitted": only a signature_delta), then the text.
+    block = ["content_block_start", "content_block_delta", "content_block_stop"]
+    assert squashed == ["message_start", "content_block_start", "ping", *block[1:], *block, "message_delta",
+                        "message_stop"]
+    deltas = [e.json()["delta"] for e in events if e.event == "content_block_delta"]
+    assert deltas[0]["type"] == "signature_delta" and deltas[0]["signature"]
     start, delta = events[0].json()["message"], events[-2].json()
     assert start["usage"]["input_tokens"] > 0 and start["content"] == [] and start["stop_reason"] is None
     assert delta["delta"]["stop_reason"] == "max_tokens" and delta["usage"]["output_tokens"] == 64
-    text = "".join(e.json()["delta"]["text"] for e in events if e.event == "content_block_delta")
-    assert text.startswith("Hello from the offline Bedrock emulator")
+    text = "".join(d["text"] for d in deltas if d["type"] == "text_delta")
+    stand_in = "Hello from the offline Bedrock emulator"  # what the thinking leaves of the 64 tokens starts it
+    assert text and (text.startswith(stand_in) or stand_in.startswith(text))
 
 
 # --- the request: version header, body rules, the shared model rules ------------------------------------------------
