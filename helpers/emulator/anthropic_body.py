@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, caching, errors, model_rules, thinking
+from . import blocks, caching, context_management, errors, model_rules, structured, thinking
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -24,12 +24,6 @@ ALLOWED = frozenset((
     "tool_choice", "thinking", "metadata", "output_config", "output_format", "context_management",
     "container", "mcp_servers", "service_tier", "user_profile_id", "amazon-bedrock-guardrailConfig",
 ))
-KNOWN_BETAS = frozenset({
-    catalog.CONTEXT_1M_BETA, "interleaved-thinking-2025-05-14", "token-efficient-tools-2025-02-19",
-    "computer-use-2025-01-24", "computer-use-2025-11-24", "output-128k-2025-02-19",
-    "fine-grained-tool-streaming-2025-05-14", "context-management-2025-06-27",
-    "tool-search-tool-2025-10-19", "effort-2025-11-24", "tool-examples-2025-10-29",
-})
 # Deeper bodies are malformed [emulator limit]: real requests nest a few dozen levels, and the bound keeps
 # every recursive step after parsing (checks, token estimates, encoding the reply and the log) far from
 # Python's recursion limit.
@@ -162,12 +156,14 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     model_rules.check_api_version(body, model)
     model_rules.check_new_version_rules(body)
     betas = list(body.get("anthropic_beta", []))
-    model_rules.check_betas(betas, KNOWN_BETAS, model)
+    model_rules.check_betas(betas, model)
     thinking.check_history(body, model)  # before the shape checks: a missing signature is Claude's wrapped 400
     messages = _messages(body["messages"])
     system = _system(body.get("system"))
     blocks.check_tools(body.get("tools") or [])
     blocks.check_options(body)
+    structured.check(body, model)
+    context_management.check(body)
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
     thinking.check(body, model)

@@ -118,6 +118,8 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
             _attach_cache_point(tools, tool["cachePoint"], f"toolConfig.tools.{k}")
     if tools:
         body["tools"] = tools
+    if request.get("outputConfig") is not None:
+        body["output_config"] = output_config(request["outputConfig"])
     paths = _typed(request.get("additionalModelResponseFieldPaths") or [], list, "additionalModelResponseFieldPaths")
     for k, path in enumerate(paths):
         _typed(path, str, f"additionalModelResponseFieldPaths.{k}")
@@ -149,6 +151,45 @@ def _inference_config(raw: Any, model: catalog.Model) -> dict[str, Any]:
         stops = _typed(config["stopSequences"], list, "inferenceConfig.stopSequences")
         out["stop_sequences"] = [_typed(s, str, f"inferenceConfig.stopSequences.{k}") for k, s in enumerate(stops)]
     return out
+
+
+OUTPUT_FORMAT_TYPES = ("json_schema",)   # OutputFormatType
+OUTPUT_STRUCTURES = ("jsonSchema",)      # the OutputFormatStructure union's members
+
+
+def output_config(raw: Any) -> dict[str, Any]:
+    """``outputConfig`` as Claude's ``output_config`` (botocore's shapes, H-facts 4a, H): ``effort`` as it is, and
+    ``textFormat{type, structure{jsonSchema{schema, name?, description?}}}`` as ``format{type, schema}``. The
+    schema arrives as a JSON string: Bedrock parses it; name and description have no place in Claude's body."""
+    config = _typed(raw, dict, "outputConfig")
+    out: dict[str, Any] = {}
+    if "effort" in config:
+        out["effort"] = _typed(config["effort"], str, "outputConfig.effort")
+    if config.get("textFormat") is None:
+        return out
+    where = "outputConfig.textFormat"
+    text_format = _typed(config["textFormat"], dict, where)
+    kind = _enum(text_format.get("type"), OUTPUT_FORMAT_TYPES, f"{where}.type")
+    structure = _typed(text_format.get("structure"), dict, f"{where}.structure")
+    members = [k for k in structure if k in OUTPUT_STRUCTURES]
+    if len(members) != 1 or len(structure) != 1:
+        raise errors.validation(f"The OutputFormatStructure object at {where}.structure must set exactly one of "
+                                "its members (jsonSchema).")  # [emulator wording], as the ContentBlock one
+    at = f"{where}.structure.jsonSchema"
+    definition = _typed(structure["jsonSchema"], dict, at)
+    for key in ("name", "description"):
+        _optional(definition, key, str, at)
+    text = _typed(definition.get("schema"), str, f"{at}.schema")
+    try:
+        schema = json.loads(text, parse_constant=_not_json_constant)
+    except (ValueError, RecursionError) as e:
+        raise errors.converse_schema_not_json(f"{at}.schema", str(e)) from None
+    out["format"] = {"type": kind, "schema": schema}
+    return out
+
+
+def _not_json_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def validate(request: Any, model: catalog.Model, *, check_context: bool = True) -> anthropic_body.Request:

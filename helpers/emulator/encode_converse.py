@@ -59,7 +59,7 @@ def content_block(block: Block) -> dict[str, Any]:
 
 def additional_response_fields(answer: Answer, converse_request: dict[str, Any]) -> dict[str, Any]:
     """The Claude response fields the caller asked for with ``additionalModelResponseFieldPaths``."""
-    fields = {"stop_sequence": answer.stop_sequence}
+    fields = {"stop_sequence": answer.stop_sequence, **answer.extra}
     paths = converse_request.get("additionalModelResponseFieldPaths") or []
     return {p.strip("/"): fields[p.strip("/")] for p in paths if p.strip("/") in fields}
 

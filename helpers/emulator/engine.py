@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from ..tokens import estimate_tokens, truncate_to_tokens
-from . import caching, reply, thinking, tools
+from . import caching, context_management, reply, structured, thinking, tools
 from .answer import Answer, Block, RedactedThinking, Text, Thinking, ToolCall, Usage
 from .anthropic_body import Request
 
@@ -64,8 +64,8 @@ def thinking_blocks(request: Request) -> list[Thinking | RedactedThinking]:
 
 
 def structured_text(request: Request) -> str | None:
-    """The JSON text of a structured-output request (structured.py, helper C): none yet."""
-    return None
+    """The JSON text of a structured-output request (structured.py), or None for free text."""
+    return structured.json_text(request)
 
 
 def usage(request: Request, state: Any, output_tokens: int) -> Usage:
@@ -77,5 +77,5 @@ def usage(request: Request, state: Any, output_tokens: int) -> Usage:
 
 
 def extra(request: Request) -> dict[str, Any]:
-    """Response fields some betas add (e.g. ``context_management``): none yet."""
-    return {}
+    """Response fields some betas add (``context_management``)."""
+    return context_management.response_fields(request)

@@ -343,3 +343,31 @@ def bearer_invalid() -> BedrockError:
 
 def not_found(message: str) -> BedrockError:
     return BedrockError("ResourceNotFoundException", message)
+
+
+# --- structured outputs and betas (issue H) ----------------------------------------------------------
+
+def structured_outputs_unsupported(where: str) -> BedrockError:
+    # H-facts 1e/4c (M): "Extra inputs are not permitted" measured on Claude 5-generation models on InvokeModel,
+    # Converse and runtime /anthropic (ADR-026); the field path in front is Claude's pydantic form, as
+    # extra_input words it. Unwrapped on InvokeModel as extra_input is (Converse adds the model's wrapper).
+    return validation(f"{where}: Extra inputs are not permitted")
+
+
+def output_format_twice() -> BedrockError:
+    return validation(  # [emulator wording]: no capture of both forms in one request
+        "output_format is deprecated and cannot be used together with output_config.format: send the schema in "
+        "output_config.format only.")
+
+
+def converse_schema_not_json(where: str, problem: str) -> BedrockError:
+    return validation(  # [emulator wording]: no capture; the service model types the schema as a JSON string
+        f"The JSON schema at {where} is not valid JSON ({problem}). Send the schema as a JSON document serialized "
+        "to a string, e.g. json.dumps(schema).")
+
+
+def context_management_edit(where: str, kind: object, known: tuple[str, ...]) -> BedrockError:
+    shown = kind if isinstance(kind, str) else type(kind).__name__
+    return validation(  # [emulator wording] in Claude's pydantic form for a tagged union (as blocks.py words it)
+        f"{where}: Input tag '{shown}' found using 'type' does not match any of the expected tags: "
+        f"{', '.join(repr(k) for k in known)}")

@@ -74,10 +74,12 @@ def check_thinking(body: dict[str, Any], model: catalog.Model) -> None:
         raise errors.thinking_unsupported(kind, model.thinking_modes)
 
 
-def check_betas(betas: list[str], known: frozenset[str], model: catalog.Model) -> None:
-    """Unknown betas are refused; the 1M beta only where it ever meant something (widening, native, retired)."""
+def check_betas(betas: list[str], model: catalog.Model) -> None:
+    """Betas the model does not accept on Bedrock (the catalog's ``accepted_betas``: a per-family list) are
+    refused; the 1M beta only where it ever meant something (widening, native, retired)."""
+    accepted = model.accepted_betas
     for beta in betas:
-        if beta not in known or (beta == catalog.CONTEXT_1M_BETA and not takes_1m_beta(model)):
+        if beta not in accepted or (beta == catalog.CONTEXT_1M_BETA and not takes_1m_beta(model)):
             raise errors.invalid_beta()
 
 
