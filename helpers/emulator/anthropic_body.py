@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalog
 from ..pdf import pages_allowed
 from ..tokens import estimate_tokens
-from . import blocks, caching, context_management, errors, model_rules, structured, thinking
+from . import blocks, caching, context_management, errors, model_rules, structured, thinking, tools
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
@@ -164,6 +164,8 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     blocks.check_options(body)
     structured.check(body, model)
     context_management.check(body)
+    tools.check(body, model, betas)
+    tools.check_history(messages)
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
     thinking.check(body, model)

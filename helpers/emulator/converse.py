@@ -108,16 +108,8 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
             _attach_cache_point(system, block["cachePoint"], f"system.{k}")
     if system:
         body["system"] = system
-    tool_config = _typed(request.get("toolConfig") or {}, dict, "toolConfig")
-    _optional(tool_config, "toolChoice", dict, "toolConfig")
-    tools = []
-    for k, tool in enumerate(_typed(tool_config.get("tools", []), list, "toolConfig.tools")):
-        if "toolSpec" in _typed(tool, dict, f"toolConfig.tools.{k}"):
-            tools.append(_tool(_typed(tool["toolSpec"], dict, f"toolConfig.tools.{k}.toolSpec"), k))
-        elif "cachePoint" in tool:
-            _attach_cache_point(tools, tool["cachePoint"], f"toolConfig.tools.{k}")
-    if tools:
-        body["tools"] = tools
+    body.update(_tool_config(request.get("toolConfig")))
+    _check_tool_blocks(out_messages, request.get("toolConfig") is not None)
     if request.get("outputConfig") is not None:
         body["output_config"] = output_config(request["outputConfig"])
     paths = _typed(request.get("additionalModelResponseFieldPaths") or [], list, "additionalModelResponseFieldPaths")
@@ -260,8 +252,11 @@ def _tool_result(result: dict[str, Any], where: str, documents: set[str]) -> dic
     tool_use_id = _pattern(result.get("toolUseId"), TOOL_USE_ID, f"{where}.toolUseId")
     if "status" in result:
         _enum(result["status"], TOOL_RESULT_STATUSES, f"{where}.status")
+    items = _typed(result.get("content", []), list, f"{where}.content")
+    if not items and result.get("status") == "error":  # H-facts 1c (M, sample-multi-agent-orchestration…#15)
+        raise errors.validation(f"The content field at {where} cannot be empty when status value is error.")
     content = []
-    for k, item in enumerate(_typed(result.get("content", []), list, f"{where}.content")):
+    for k, item in enumerate(items):
         at = f"{where}.content.{k}"
         keys = [key for key in _typed(item, dict, at) if key in TOOL_RESULT_KINDS]
         if len(keys) != 1:
@@ -327,14 +322,72 @@ def _document(doc: dict[str, Any], names: set[str], where: str) -> dict[str, Any
     return out
 
 
+def _tool_config(raw: Any) -> dict[str, Any]:
+    """``toolConfig`` as Claude's ``tools`` and ``tool_choice`` (H-facts 1a: botocore's shapes, H)."""
+    if raw is None:
+        return {}
+    config = _typed(raw, dict, "toolConfig")
+    entries = _typed(config.get("tools", []), list, "toolConfig.tools")
+    if not entries:  # H-facts 1c (M, Portkey-AI/gateway#1124)
+        raise _invalid("toolConfig.tools", "Member must have length greater than or equal to 1")
+    tools = []
+    for k, entry in enumerate(entries):
+        entry = _typed(entry, dict, f"toolConfig.tools.{k}")
+        if "toolSpec" in entry:
+            tools.append(_tool(_typed(entry["toolSpec"], dict, f"toolConfig.tools.{k}.toolSpec"), k))
+        elif "systemTool" in entry:  # [emulator wording]: Claude's client tools go through InvokeModel or /anthropic
+            raise errors.validation(f"The system tool at toolConfig.tools.{k}.systemTool isn't supported by this "
+                                    "model.")
+        elif "cachePoint" in entry:
+            _attach_cache_point(tools, entry["cachePoint"], f"toolConfig.tools.{k}")
+    out: dict[str, Any] = {"tools": tools} if tools else {}
+    if "toolChoice" in config:
+        out["tool_choice"] = _tool_choice(_typed(config["toolChoice"], dict, "toolConfig.toolChoice"))
+    return out
+
+
+def _tool_choice(choice: dict[str, Any]) -> dict[str, Any]:
+    """``{auto: {}}`` | ``{any: {}}`` | ``{tool: {name}}`` (Converse has no ``none``: H-facts 1a, H)."""
+    members = [k for k in ("auto", "any", "tool") if k in choice]
+    if len(members) != 1:  # [emulator wording], as the other union checks of this module
+        raise errors.validation("The ToolChoice object at toolConfig.toolChoice must set exactly one of its members "
+                                "(auto, any, tool).")
+    kind = members[0]
+    value = _typed(choice[kind], dict, f"toolConfig.toolChoice.{kind}")
+    if kind == "tool":
+        return {"type": "tool", "name": _pattern(value.get("name"), TOOL_NAME, "toolConfig.toolChoice.tool.name")}
+    return {"type": kind}
+
+
 def _tool(spec: dict[str, Any], k: int) -> dict[str, Any]:
     where = f"toolConfig.tools.{k}.toolSpec"
     schema = _typed(spec.get("inputSchema"), dict, f"{where}.inputSchema")
-    tool = {"name": _pattern(spec.get("name"), TOOL_NAME, f"{where}.name"),
-            "input_schema": _typed(schema.get("json"), dict, f"{where}.inputSchema.json")}
+    json_schema = _typed(schema.get("json"), dict, f"{where}.inputSchema.json")
+    if json_schema.get("type") != "object":  # H-facts 1c (M, goose#5064, pi#8804)
+        raise errors.validation(f"The value at {where}.inputSchema.json.type must be one of the following: object.")
+    tool = {"name": _pattern(spec.get("name"), TOOL_NAME, f"{where}.name"), "input_schema": json_schema}
     if "description" in spec:
         tool["description"] = _typed(spec["description"], str, f"{where}.description")
+    if "strict" in spec:
+        tool["strict"] = _typed(spec["strict"], bool, f"{where}.strict")
     return tool
+
+
+def _check_tool_blocks(messages: list[dict[str, Any]], has_tool_config: bool) -> None:
+    """Converse's own checks of tool blocks in the history, before Claude's (tools.check_history)."""
+    if not has_tool_config and any(b["type"] in ("tool_use", "tool_result") for m in messages for b in m["content"]):
+        # H-facts 1c (M: pentagi#196, dify#16421 …)
+        raise errors.validation("The toolConfig field must be defined when using toolUse and toolResult content "
+                                "blocks.")
+    for i, message in enumerate(messages[:-1]):
+        asked = [b["id"] for b in message["content"] if b["type"] == "tool_use"]
+        results = {b["tool_use_id"] for b in messages[i + 1]["content"] if b["type"] == "tool_result"}
+        missing = [x for x in asked if x not in results]
+        if asked and results and missing:
+            # H-facts 1c (M, agno#6698). Which check answers when the next message has *no* result is not captured
+            # (both texts are seen on Converse): here Claude's (tools.unanswered) then, Converse's for a partial one.
+            raise errors.validation(f"Expected toolResult blocks at messages.{i + 1}.content for the following Ids: "
+                                    f"{', '.join(missing)}")
 
 
 # --- prompt caching and reasoning (request side) ----------------------------------------------

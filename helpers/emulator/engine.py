@@ -32,10 +32,10 @@ def answer(request: Request, state: Any = None) -> Answer:
         blocks, stop_reason, output_tokens = _tool_turn(rest, decision)
         stop_sequence = None
     else:
-        segments = tools.final_answer(request)
-        if segments is None:
-            structured = structured_text(request)
-            segments = [reply.Segment(structured)] if structured is not None else reply.stand_in(request)
+        text = tools.final_answer(request)
+        if text is None:
+            text = structured_text(request)
+        segments = [reply.Segment(text)] if text is not None else reply.stand_in(request)
         finished = reply.finish(rest, segments)
         blocks = [Text(s.text, s.passage) for s in finished.segments]
         stop_reason, stop_sequence, output_tokens = finished.stop_reason, finished.stop_sequence, finished.output_tokens
