@@ -16,6 +16,11 @@ import re
 from typing import Any
 
 MAX_DEPTH = 8           # recursive schemas: past this depth, the smallest valid value
+# A few hundred bytes of schema can ask for millions of values (six required properties that each $ref the root,
+# eight levels deep) or a gigabyte string (minLength): past these bounds the filler gives the smallest value and
+# stops growing, so one request cannot stall the emulator (Claude would stop at max_tokens anyway).
+MAX_VALUES = 5_000
+MAX_SIZE = 10_000       # items of an array, characters of a string
 _QUESTION_WORDS = frozenset((
     "a", "an", "and", "are", "at", "can", "could", "did", "do", "does", "for", "from", "get", "give", "how", "i",
     "if", "in", "is", "it", "list", "me", "my", "of", "on", "or", "please", "show", "tell", "the", "to", "what",
@@ -44,6 +49,7 @@ class _Filler:
         self.names = [n for _, _, n in sorted(found)
                       if re.sub(r"'s$", "", n.split()[0].lower()) not in _QUESTION_WORDS]
         self.numbers = [float(n) for n in _NUMBER.findall(text)]
+        self.made = 0
 
     def resolve(self, schema: Any) -> dict[str, Any]:
         seen = 0
@@ -63,6 +69,9 @@ class _Filler:
         return node if isinstance(node, dict) else {}
 
     def value(self, schema: Any, name: str = "", depth: int = 0) -> Any:
+        self.made += 1
+        if self.made > MAX_VALUES:
+            return self._smallest(schema)
         schema = self.resolve(schema)
         if "const" in schema:
             return schema["const"]
@@ -111,7 +120,8 @@ class _Filler:
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        count = max(int(schema.get("minItems") or 0), 1 if depth < MAX_DEPTH else 0)
+        least = schema.get("minItems")
+        count = min(max(least if _is_int(least) else 0, 1 if depth < MAX_DEPTH else 0), MAX_SIZE)
         if isinstance(schema.get("maxItems"), int):
             count = min(count, schema["maxItems"])
         prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
@@ -132,8 +142,8 @@ class _Filler:
         low, high = schema.get("minLength"), schema.get("maxLength")
         if isinstance(high, int) and len(value) > high:
             value = value[:high]
-        if isinstance(low, int) and len(value) < low:
-            value = value.ljust(low, "x")
+        if _is_int(low) and len(value) < low:
+            value = value.ljust(min(low, MAX_SIZE), "x")
         return value
 
     def _number_from_text(self, schema: dict[str, Any], integer: bool) -> float | None:
@@ -198,6 +208,10 @@ class _Filler:
         value = r"[\"“']?([A-Z0-9][\w.@/-]*(?:\s+[A-Z][\w-]*)*)"
         found = re.search(rf"(?i)\b{spoken}\b\s*(?:[:=]|\bis\b|\bof\b)?\s*{value}", self.text)
         return found.group(1) if found else None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def instance(schema: Any, text: str = "") -> Any:

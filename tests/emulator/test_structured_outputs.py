@@ -117,6 +117,12 @@ class TestRules:
         request = validate(self.body(output_config={"format": {"type": "json_schema", "schema": WEATHER}}), MODEL)
         assert json.loads(structured.json_text(request)) == {"city": "Paris", "unit": "fahrenheit", "days": 3}
 
+    def test_effort_passes_through(self) -> None:
+        config = {"effort": "high", "format": {"type": "json_schema", "schema": WEATHER}}
+        request = validate(self.body(output_config=config), MODEL)
+        assert request.body["output_config"]["effort"] == "high"
+        valid(structured.json_text(request), WEATHER)
+
     def test_deprecated_output_format_is_an_alias(self) -> None:
         request = validate(self.body(output_format={"type": "json_schema", "schema": WEATHER}), MODEL)
         valid(structured.json_text(request), WEATHER)
@@ -188,6 +194,18 @@ class TestInvokeModel:
         assert message["stop_reason"] == "max_tokens"
         with pytest.raises(json.JSONDecodeError):
             json.loads(message["content"][0]["text"])
+
+    @pytest.mark.parametrize("schema", [
+        {"type": "object", "additionalProperties": False, "required": list("abcdef"),
+         "properties": {k: {"$ref": "#"} for k in "abcdef"}},             # millions of values, eight levels deep
+        {"minLength": 10**9},                                             # a gigabyte string (no type: not refused)
+        {"items": {"type": "string"}, "minItems": 10**9},
+    ], ids=["fan-out", "min-length", "min-items"])
+    def test_a_huge_schema_answers_promptly(self, runtime: Any, schema: dict[str, Any]) -> None:
+        body = json.loads(invoke_body(schema))
+        message = json.loads(runtime.invoke_model(modelId=MODEL_ID, body=json.dumps({**body, "max_tokens": 64_000})
+                                                  )["body"].read())
+        assert message["stop_reason"] in ("end_turn", "max_tokens") and message["content"][0]["text"]
 
     @pytest.mark.parametrize(("schema", "message"), UNSUPPORTED, ids=[m.split(",")[0] for _, m in UNSUPPORTED])
     def test_unsupported_schema(self, runtime: Any, schema: dict[str, Any], message: str) -> None:
