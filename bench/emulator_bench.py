@@ -2,13 +2,14 @@
 
 Prints figures; asserts nothing (performance targets live here, not in unit tests). Each server
 runs in its own process; the load comes from one asyncio process replaying requests signed with
-botocore's SigV4 signer (valid for 15 minutes), over persistent HTTP/1.1 connections, so the
-emulator verifies every signature while the client spends almost nothing per request.
+botocore's SigV4 signer (valid for 15 minutes), over persistent HTTP/1.1 connections, and over
+HTTP/2 (cleartext, prior knowledge: several connections, several concurrent streams each, with the
+``h2`` library), so the emulator verifies every signature while the client spends almost nothing per request.
 
     make bench                      # or: .venv/bin/python bench/emulator_bench.py --seconds 5
     MINISTACK=/path/to/ministack make bench   # adds MiniStack side by side when it is installed
 
-Rows: the emulator (InvokeModel, Converse), a bare "floor" ASGI app on the same uvicorn stack
+Rows: the emulator (InvokeModel, Converse), a bare "floor" ASGI app on the same granian stack
 that answers without reading anything, and MiniStack's InvokeModel if found. Then the warm round
 trip of 4.5 MB long-context requests through boto3.
 """
@@ -27,6 +28,9 @@ import time
 from pathlib import Path
 
 import boto3
+import h2.config
+import h2.connection
+import h2.events
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -40,6 +44,7 @@ from helpers.emulator import auth  # noqa: E402
 
 SMALL_BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
                          "messages": [{"role": "user", "content": "Hello, world"}]})
+FLOOR = "floor (bare ASGI, same stack)"
 CONVERSE_BODY = json.dumps({"messages": [{"role": "user", "content": [{"text": "Hello, world"}]}],
                             "inferenceConfig": {"maxTokens": 64}})
 
@@ -82,13 +87,77 @@ async def _worker(port: int, request: bytes, until: float, latencies: list[float
         writer.close()
 
 
-def load(port: int, request: bytes, seconds: float, connections: int) -> dict:
-    """Drive ``connections`` keep-alive clients for ``seconds`` (after a short warm-up)."""
+def signed_h2(port: int, path: str, body: str, credentials: Credentials,
+              region: str = "us-east-1") -> tuple[list[tuple[str, str]], bytes]:
+    """The HTTP/2 headers (pseudo-headers first) and body of a request signed by botocore."""
+    request = AWSRequest("POST", f"http://127.0.0.1:{port}{path}", data=body.encode(),
+                         headers={"Content-Type": "application/json", "Accept": "application/json"})
+    SigV4Auth(credentials, "bedrock", region).add_auth(request)
+    prepared = request.prepare()
+    headers = [(":method", "POST"), (":scheme", "http"), (":authority", f"127.0.0.1:{port}"), (":path", path)]
+    headers += [(k.lower(), v) for k, v in prepared.headers.items() if k.lower() not in ("host", "content-length")]
+    return [*headers, ("content-length", str(len(prepared.body)))], prepared.body
+
+
+async def _h2_worker(port: int, request: tuple[list, bytes], until: float, latencies: list[float], statuses: dict,
+                     streams: int) -> None:
+    """An HTTP/2 connection keeping ``streams`` requests in flight until ``until`` (a new one if the server
+    ends it, as hypercorn does after 1,000 requests)."""
+    while time.perf_counter() < until:
+        await _h2_connection(port, request, until, latencies, statuses, streams)
+
+
+async def _h2_connection(port: int, request: tuple[list, bytes], until: float, latencies: list[float],
+                         statuses: dict, streams: int) -> None:
+    headers, body = request
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding=None))
+    conn.initiate_connection()
+    started: dict[int, float] = {}
+    status: dict[int, int] = {}
+
+    def send() -> None:
+        stream = conn.get_next_available_stream_id()
+        conn.send_headers(stream, headers)
+        conn.send_data(stream, body, end_stream=True)
+        started[stream] = time.perf_counter()
+
+    for _ in range(streams):
+        send()
+    writer.write(conn.data_to_send())
+    try:
+        while started:
+            data = await reader.read(65536)
+            if not data:
+                break
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status[event.stream_id] = int(dict(event.headers)[b":status"])
+                elif isinstance(event, h2.events.DataReceived):
+                    conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                elif isinstance(event, h2.events.StreamEnded):
+                    latencies.append(time.perf_counter() - started.pop(event.stream_id))
+                    code = status.pop(event.stream_id)
+                    statuses[code] = statuses.get(code, 0) + 1
+                    if time.perf_counter() < until:
+                        send()
+            writer.write(conn.data_to_send())
+    finally:
+        writer.close()
+
+
+def load(port: int, request: bytes | tuple[list, bytes], seconds: float, connections: int, streams: int = 1) -> dict:
+    """Drive ``connections`` keep-alive clients for ``seconds`` (after a short warm-up): HTTP/1.1 for a
+    ``request`` of bytes, HTTP/2 with ``streams`` concurrent streams per connection for (headers, body)."""
     async def run(duration: float) -> tuple[list[float], dict]:
         latencies: list[float] = []
         statuses: dict[int, int] = {}
         until = time.perf_counter() + duration
-        await asyncio.gather(*(_worker(port, request, until, latencies, statuses) for _ in range(connections)))
+        if isinstance(request, bytes):
+            workers = (_worker(port, request, until, latencies, statuses) for _ in range(connections))
+        else:
+            workers = (_h2_worker(port, request, until, latencies, statuses, streams) for _ in range(connections))
+        await asyncio.gather(*workers)
         return latencies, statuses
 
     asyncio.run(run(min(1.0, seconds / 3)))
@@ -134,53 +203,62 @@ def sequential_boto3(port: int, calls: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive clients")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="concurrent keep-alive HTTP/1.1 clients (and HTTP/2 streams in flight)")
+    parser.add_argument("--h2-connections", type=int, default=4, help="HTTP/2 connections carrying those streams")
     parser.add_argument("--ministack", default=os.environ.get("MINISTACK") or shutil.which("ministack"),
                         help="MiniStack's command, to measure it side by side (default: on PATH)")
     args = parser.parse_args()
     creds = Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
     rows: list[tuple[str, dict]] = []
     procs: list[subprocess.Popen] = []
+    invoke_path = f"/model/{PROFILE.replace(':', '%3A')}/invoke"
+    converse_path = f"/model/{PROFILE.replace(':', '%3A')}/converse"
+
+    def measure(name: str, port: int, path: str, body: str) -> None:
+        """A row on HTTP/1.1 (``--connections`` clients) and one on HTTP/2 (the same number of streams)."""
+        rows.append((f"{name} (HTTP/1.1)", load(port, signed_bytes(port, path, body, creds),
+                                               args.seconds, args.connections)))
+        rows.append((f"{name} (HTTP/2)", load(port, signed_h2(port, path, body, creds), args.seconds,
+                                             args.h2_connections, args.connections // args.h2_connections)))
+
     try:
         port = free_port()
         procs.append(start_server([sys.executable, "-m", "helpers.emulator", "--port", str(port)], port))
-        invoke_path = f"/model/{PROFILE.replace(':', '%3A')}/invoke"
-        rows.append(("emulator InvokeModel", load(port, signed_bytes(port, invoke_path, SMALL_BODY, creds),
-                                                  args.seconds, args.connections)))
-        converse_path = f"/model/{PROFILE.replace(':', '%3A')}/converse"
-        rows.append(("emulator Converse", load(port, signed_bytes(port, converse_path, CONVERSE_BODY, creds),
-                                               args.seconds, args.connections)))
+        measure("emulator InvokeModel", port, invoke_path, SMALL_BODY)
+        measure("emulator Converse", port, converse_path, CONVERSE_BODY)
         big = [round_trip(port, chars, 5) for chars in (3_900_000, 4_500_000)]
         single = {"emulator": sequential_boto3(port, 300)}
 
         floor = free_port()
         procs.append(start_server([sys.executable, str(ROOT / "bench" / "floor_server.py"), str(floor)], floor))
-        rows.append(("floor (bare ASGI, same stack)", load(floor, signed_bytes(floor, invoke_path, SMALL_BODY, creds),
-                                                           args.seconds, args.connections)))
+        measure(FLOOR, floor, invoke_path, SMALL_BODY)
         single["floor"] = sequential_boto3(floor, 300)
         if args.ministack:
             mini = free_port()
             procs.append(start_server([args.ministack], mini, {"GATEWAY_PORT": str(mini), "LOG_LEVEL": "ERROR"}))
-            rows.append(("MiniStack InvokeModel", load(mini, signed_bytes(mini, invoke_path, SMALL_BODY, creds),
-                                                       args.seconds, args.connections)))
+            measure("MiniStack InvokeModel", mini, invoke_path, SMALL_BODY)
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
 
-    print(f"\n{args.connections} signed keep-alive clients, {args.seconds:.0f} s per row, {os.cpu_count()} cores\n")
-    print(f"| {'server / operation':<30} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | statuses |")
-    print(f"|{'-' * 32}|{'-' * 10}|{'-' * 9}|{'-' * 9}|----------|")
+    print(f"\nHTTP/1.1: {args.connections} signed keep-alive clients; HTTP/2: {args.h2_connections} connections x "
+          f"{args.connections // args.h2_connections} streams; {args.seconds:.0f} s per row, {os.cpu_count()} cores\n")
+    print(f"| {'server / operation':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | statuses |")
+    print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|----------|")
     for name, r in rows:
-        print(f"| {name:<30} | {r['rps']:8.0f} | {r['p50']:7.2f} | {r['p99']:7.2f} | {r['statuses']} |")
+        print(f"| {name:<40} | {r['rps']:8.0f} | {r['p50']:7.2f} | {r['p99']:7.2f} | {r['statuses']} |")
     by_name = dict(rows)
-    emu, floor_row = by_name["emulator InvokeModel"], by_name["floor (bare ASGI, same stack)"]
+    emu, floor_row = by_name["emulator InvokeModel (HTTP/1.1)"], by_name[f"{FLOOR} (HTTP/1.1)"]
     print(f"\nunder load: emulator p50 / floor p50 = {emu['p50'] / floor_row['p50']:.2f} (target <= 1.3)")
     print(f"one boto3 client, one request at a time: emulator p50 {single['emulator']:.2f} ms, "
           f"floor p50 {single['floor']:.2f} ms, ratio {single['emulator'] / single['floor']:.2f} (target <= 1.3)")
-    if "MiniStack InvokeModel" in by_name:
-        print(f"emulator / MiniStack InvokeModel req/s = {emu['rps'] / by_name['MiniStack InvokeModel']['rps']:.2f}"
-              " (target >= 2)")
+    if "MiniStack InvokeModel (HTTP/1.1)" in by_name:
+        for protocol in ("HTTP/1.1", "HTTP/2"):
+            emulator_rps = by_name[f"emulator InvokeModel ({protocol})"]["rps"]
+            ratio = emulator_rps / by_name[f"MiniStack InvokeModel ({protocol})"]["rps"]
+            print(f"emulator / MiniStack InvokeModel req/s on {protocol} = {ratio:.2f} (target >= 3)")
     else:
         print("MiniStack not found: install it elsewhere and pass --ministack or MINISTACK=… to compare.")
     print("\nLong-context InvokeModel through boto3 (context-1m beta), median of 5 warm runs:")

@@ -1,10 +1,13 @@
-"""The benchmark's floor: a bare ASGI app on the emulator's uvicorn stack that answers at once."""
+"""The benchmark's floor: a bare ASGI app on the emulator's granian stack that answers at once."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-import uvicorn
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from helpers.emulator import bind, serve
+from helpers.emulator.listeners import Listener
 
 BODY = b'{"id":"msg_floor","type":"message","content":[]}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
@@ -22,5 +25,4 @@ async def app(scope: dict, receive, send) -> None:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), lifespan="off", log_level="warning",
-                access_log=False, server_header=False)
+    serve(Listener(app), bind("127.0.0.1", int(sys.argv[1])), None, None)  # the emulator's server, loop and stop

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import json
 import os
+import signal
 import socket
 import ssl
 import threading
@@ -27,6 +28,7 @@ from typing import Any
 from . import auth, tls
 from . import tls as _tls  # start()'s `tls` argument shadows the module
 from .guard import TOKEN_ENV, Guard
+from .listeners import SHUTDOWN_GRACE_SECONDS, Listener, serve_all
 from .server import EmulatorApp
 from .state import EmulatorState
 
@@ -34,9 +36,6 @@ DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION = "127.0.0.1", 8787, "us-east-1"
 # Variables that would send clients elsewhere or authenticate them differently.
 CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK",
                    "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_STS")
-# Seconds that stopping waits for requests in flight (a latency sleep, an open stream, a slow
-# client) before uvicorn cancels them: stop() and Ctrl-C/SIGTERM finish within a few seconds.
-SHUTDOWN_GRACE_SECONDS = 2.0
 
 
 class PortInUseError(OSError):
@@ -79,7 +78,10 @@ def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket, or a PortInUseError that says what to do."""
+    """A socket bound to the address (the checked claim on it), or a PortInUseError that says what to do.
+
+    Not listening: the server binds the address itself once this socket is closed (listeners.py), and a
+    client connecting in between is refused (and retries) rather than queued on a socket about to close."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -93,53 +95,42 @@ def bind(host: str, port: int) -> socket.socket:
                 f"Stop it (Ctrl-C in its terminal), or choose another port: "
                 f"python -m helpers.emulator --port {port + 1}") from None
         raise
-    sock.listen(2048)
-    sock.setblocking(False)
     return sock
 
 
-def server_config(app: EmulatorApp, tls_files: tls.TlsFiles | None = None) -> Any:
-    import uvicorn
-
-    certificate = {"ssl_certfile": str(tls_files.cert), "ssl_keyfile": str(tls_files.key)} if tls_files else {}
-    return uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
-                          timeout_keep_alive=30, server_header=False,
-                          timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS, **certificate)
+def servers(app: EmulatorApp, tls_files: tls.TlsFiles | None) -> tuple[Listener, Listener | None]:
+    """The plain-HTTP listener and, with ``tls_files``, the TLS one, on the same app and state; both
+    serve HTTP/1.1 and HTTP/2 (see listeners.py). ``serve()`` gives them their sockets' addresses."""
+    return Listener(app), (Listener(app, tls_files) if tls_files else None)
 
 
-def servers(app: EmulatorApp, tls_files: tls.TlsFiles | None) -> tuple[Any, Any]:
-    """The plain-HTTP server and, with ``tls_files``, the TLS one, on the same app and state.
+def serve(plain: Listener, plain_sock: socket.socket, secure: Listener | None,
+          secure_sock: socket.socket | None) -> None:
+    """Run both listeners in one event loop (one thread: the app's async state stays on one loop).
 
-    The TLS server follows the plain one: it stops when the plain one is told to (stop(), Ctrl-C), at
-    the same moment, so shutting down still takes SHUTDOWN_GRACE_SECONDS at most; it leaves the signal
-    handlers to the plain one (two servers installing them in one thread would steal each other's).
+    Stopping one stops both at the same moment, so shutting down takes SHUTDOWN_GRACE_SECONDS at most.
+    In the main thread (the CLI), Ctrl-C and SIGTERM stop them the same way.
     """
-    import uvicorn
+    listeners = [plain.bind_to(plain_sock)] + ([secure.bind_to(secure_sock)] if secure and secure_sock else [])
 
-    class Follower(uvicorn.Server):
-        def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
-            return contextlib.nullcontext()
+    async def run() -> None:
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: Ctrl-C stays KeyboardInterrupt
+                    loop.add_signal_handler(stop_signal, plain.stop)
+        await serve_all(listeners)
 
-        async def on_tick(self, counter: int) -> bool:
-            return await super().on_tick(counter) or plain.should_exit
-
-    plain = uvicorn.Server(server_config(app))
-    return plain, (Follower(server_config(app, tls_files)) if tls_files else None)
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(run())
 
 
-def serve(plain: Any, plain_sock: socket.socket, secure: Any, secure_sock: socket.socket | None) -> None:
-    """Run both servers in one event loop (one thread: the app's async state stays on one loop)."""
-    async def both() -> None:
-        follower = asyncio.ensure_future(secure.serve(sockets=[secure_sock])) if secure else None
-        try:
-            await plain.serve(sockets=[plain_sock])
-        finally:
-            if follower is not None:
-                secure.should_exit = True
-                await follower
-
-    with asyncio.Runner(loop_factory=plain.config.get_loop_factory()) as runner:
-        runner.run(both())
+def _loop_factory() -> Any:
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        return None
+    return uvloop.new_event_loop
 
 
 class Controls:
@@ -276,7 +267,7 @@ class Emulator(Controls):
         cancelled. The TLS files go with it."""
         for server in (self._server, self._tls_server):
             if server is not None:
-                server.should_exit = True
+                server.stop()
         self._thread.join(timeout)
         if self.tls_files is not None and not self.running:
             self.tls_files.remove()
@@ -345,8 +336,8 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
         sock.close()
         raise
     tls_files = _tls.create(host) if tls else None
-    real_tls_port = tls_sock.getsockname()[1] if tls_sock else None
-    guard = Guard.for_bind(host, sock.getsockname()[1], admin=admin, tls_port=real_tls_port)
+    real_port, real_tls_port = sock.getsockname()[1], (tls_sock.getsockname()[1] if tls_sock else None)
+    guard = Guard.for_bind(host, real_port, admin=admin, tls_port=real_tls_port)
     state = EmulatorState(region, log_dir)
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     thread = threading.Thread(target=serve, args=(server, sock, tls_server, tls_sock),
@@ -357,5 +348,5 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("The Bedrock emulator did not start; see the log above.")
         time.sleep(0.01)
-    return Emulator(host, sock.getsockname()[1], region, state, server, thread, guard.token,
+    return Emulator(host, real_port, region, state, server, thread, guard.token,
                     real_tls_port, tls_files, tls_server)

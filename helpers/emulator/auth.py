@@ -163,7 +163,9 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     amz_date = headers.get("x-amz-date") or signed_at.strftime("%Y%m%dT%H%M%SZ")
     _check_skew(signed_at, now or dt.datetime.now(dt.UTC))
     signed = m["signed"].split(";")
-    if "host" not in signed or amz_date[:8] != m["date"]:
+    # The host must be signed: as "host", or over HTTP/2 as ":authority" (the AWS SDK for JavaScript v3 does).
+    host_signed = "host" in signed or (":authority" in signed and ":authority" in headers)
+    if not host_signed or amz_date[:8] != m["date"]:
         raise AuthError(errors.invalid_signature(), "signature")
     declared = headers.get("x-amz-content-sha256")
     if declared and declared != "UNSIGNED-PAYLOAD" and declared != hashlib.sha256(body).hexdigest():

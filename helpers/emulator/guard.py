@@ -71,7 +71,8 @@ class Guard:
         """A 403 unless the Host header names this emulator (runs on every request: keep it cheap)."""
         if self.hosts is None:
             return None
-        host = headers.get("host")
+        # Over HTTP/2 the server passes the :authority pseudo-header as "host"; an absent one arrives empty.
+        host = headers.get("host") or None
         if host is not None and host.lower() in self.hosts:
             return None
         shown = "no Host header" if host is None else f"Host {host[:100]!a}"

@@ -8,7 +8,7 @@ boto3 and the AWS CLI ``AWS_CA_BUNDLE``; the Anthropic Python SDK (httpx2) ``SSL
 *replaces* its store; Node ``NODE_EXTRA_CA_CERTS``. So one bundle serves all three: public roots
 (certifi) + any CA bundle the learner had configured + the emulator's CA, and public HTTPS keeps working.
 
-The CA's private key never touches the disk; the leaf's key does (uvicorn loads it from a file), mode
+The CA's private key never touches the disk; the leaf's key does (the server loads it from a file), mode
 0600 in a folder only the user can read (0700), removed when the emulator stops or the process exits.
 """
 

@@ -97,8 +97,9 @@ def check(body: dict[str, Any], model: catalog.Model, betas: list[str]) -> None:
 
 def _check_custom(tool: dict[str, Any], at: str, model: catalog.Model) -> None:
     schema = tool["input_schema"]
-    if schema.get("type") != "object":
-        raise errors.validation(f"{at}.input_schema.type: Input should be 'object'")  # [emulator wording]
+    if schema.get("type") != "object":  # the SDK types it Required[Literal["object"]]; pydantic's wording [emulator]
+        problem = "Field required" if "type" not in schema else "Input should be 'object'"
+        raise errors.validation(f"{at}.input_schema.type: {problem}")
     strict = field(tool, "strict", bool, at, required=False, nullable=True)
     if strict and not model.structured_outputs:
         # H-facts 1e (M): strict tools are refused on the Claude 5 generation with this text.

@@ -7,6 +7,7 @@ malformed tool histories (H-facts Q1)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -397,3 +398,40 @@ class TestErrors:
                                    messages=[{"role": "user", "content": QUESTION}],
                                    tools=[{"type": "web_search_20250305", "name": "web_search"}])
         assert excinfo.value.body["error"]["message"] == "tool type 'web_search_20250305' is not supported"
+
+
+class TestResults:
+    """Tool results of every kind reach the final answer (Converse's json/text/image/document members)."""
+
+    def test_converse_result_kinds(self, runtime: Any) -> None:
+        png = base64.b64decode(PNG)
+        calls = [{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Rome"}}}]
+        history = [{"role": "user", "content": [{"text": QUESTION}]}, {"role": "assistant", "content": calls},
+                   {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_1", "status": "success",
+                                                                "content": [
+                       {"json": {"temperature": 18}}, {"text": "cloudy"},
+                       {"image": {"format": "png", "source": {"bytes": png}}},
+                       {"document": {"name": "forecast", "format": "txt", "source": {"bytes": b"Rain later."}}}]}}]}]
+        final = runtime.converse(modelId=MODEL_ID, messages=history, toolConfig=converse_tools(WEATHER))
+        text = final["output"]["message"]["content"][0]["text"]
+        assert '{"temperature": 18} cloudy [image] [document]' in text
+
+    def test_anthropic_result_list(self, runtime: Any) -> None:
+        history = [user(QUESTION), {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Rome"}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True,
+                                          "content": [{"type": "text", "text": "service down"}]}]}]
+        text = invoke(runtime, history, tools=[WEATHER])["content"][0]["text"]
+        assert "The tool get_weather reported an error: service down" in text
+
+    @pytest.mark.parametrize(("extra", "expected"), [
+        ({"tool_choice": {"type": "tool", "name": "nope"}}, "tool_choice.tool.name: no tool named 'nope' in tools"),
+        ({"tools": [{**WEATHER, "input_schema": {"properties": {}}}]},
+         "tools.0.custom.input_schema.type: Field required"),
+        ({"tools": [{"type": "bash_20250124", "name": "shell"}]}, "tools.0.bash_20250124.name: Input should be 'bash'"),
+    ])
+    def test_definition_errors(self, runtime: Any, extra: dict[str, Any], expected: str) -> None:
+        assert invoke_error(runtime, [user(QUESTION)], **{"tools": [WEATHER], **extra}) == expected
+
+
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
