@@ -8,6 +8,7 @@ turns each into one :class:`Summary`; :class:`Comparison` lays several side by s
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,3 +179,58 @@ class Comparison:
             f"<td style='text-align:left'>{cites(s)}</td></tr>" for label, s, e in self.rows)
         return ("<table><tr><th>request</th><th>input tokens</th><th>output tokens</th><th>cost</th>"
                 f"<th style='text-align:left'>citations</th></tr>{body}</table>")
+
+
+# --- the content blocks of one turn, for agent loops --------------------------------------------------
+
+def _preview(text: str, width: int = 48) -> str:
+    flat = " ".join(text.split())
+    return json.dumps(flat if len(flat) <= width else flat[: width - 1] + "…", ensure_ascii=False)
+
+
+def _thinking(kind: str, text: str, signature: str | None) -> str:
+    shown = f"{len(text):,} characters" if text else "empty"
+    return f"{kind} ({shown}{', signed' if signature else ', no signature'})"
+
+
+def _anthropic_block(block: Any) -> str:
+    kind = _get(block, "type")
+    if kind == "text":
+        return f"text {_preview(_get(block, 'text', ''))}"
+    if kind in ("tool_use", "server_tool_use"):
+        return f"{kind} {_get(block, 'name')} {json.dumps(_get(block, 'input'), ensure_ascii=False)}"
+    if kind == "thinking":
+        return _thinking("thinking", _get(block, "thinking", ""), _get(block, "signature"))
+    return str(kind)  # redacted_thinking and any block type added later
+
+
+def _converse_block(block: dict[str, Any]) -> str:
+    if "text" in block:
+        return f"text {_preview(block['text'])}"
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return f"toolUse {use['name']} {json.dumps(use.get('input'), ensure_ascii=False)}"
+    if "reasoningContent" in block:
+        reasoning = block["reasoningContent"]
+        if "reasoningText" in reasoning:
+            text = reasoning["reasoningText"]
+            return _thinking("reasoningContent", text.get("text", ""), text.get("signature"))
+        return "reasoningContent (redacted)"
+    return next(iter(block), "?")
+
+
+def blocks(response: Any) -> str:
+    """One line naming the content blocks of a reply, in each API's own words: what one turn of an agent loop
+    holds (``thinking (…, signed) · text "I'll look…" · tool_use lookup {"quarter": "Q3 2026"}``).
+
+    Takes an AnthropicBedrock/Anthropic ``Message``, an ``invoke_model`` body (dict) or a Converse response.
+    Tool ids and signatures are left out: they change from call to call.
+    """
+    if isinstance(response, dict) and "output" in response:  # Converse
+        parts = [_converse_block(b) for b in response["output"]["message"]["content"]]
+    else:
+        content = _get(response, "content")
+        if content is None:
+            raise TypeError("blocks() takes a Message, the JSON body of invoke_model or a Converse response")
+        parts = [_anthropic_block(b) for b in content]
+    return " · ".join(parts) or "(no blocks)"
