@@ -241,7 +241,7 @@ class Model:
 
     def usable_geographies(self, region: str) -> list[str]:
         """Geographies whose profile of this model a caller in ``region`` may use."""
-        return [g for g in self.geographies if region in geography(g).source_regions]
+        return list(_usable_geographies(self.geographies, region))
 
     def on_demand_in(self, region: str) -> bool:
         return region in self.on_demand_regions
@@ -446,6 +446,11 @@ def models() -> tuple[Model, ...]:
 
 def geography(key: str) -> Geography:
     return load().geographies[key]
+
+
+@cache
+def _usable_geographies(geos: tuple[str, ...], region: str) -> tuple[str, ...]:
+    return tuple(g for g in geos if region in geography(g).source_regions)
 
 
 def geographies() -> dict[str, Geography]:

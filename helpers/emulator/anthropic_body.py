@@ -50,6 +50,7 @@ class Request:
     input_tokens: int
     body: dict[str, Any] = field(repr=False)
     documents: list[docs.Document] = field(default_factory=list)
+    cache_marks: tuple[Any, ...] = ()  # caching.Mark: the body's cache_control breakpoints, in prompt order
 
     @property
     def last_user_text(self) -> str:
@@ -116,17 +117,19 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+_EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
+    "anthropic_version": str, "max_tokens": int, "messages": list, "anthropic_beta": list, "stop_sequences": list,
+    "temperature": (int, float), "top_p": (int, float), "top_k": int, "tools": list, "tool_choice": dict,
+    "thinking": dict, "metadata": dict, "system": (str, list)}
+
+
 def schema_violations(body: Any) -> list[str]:
     """Bedrock's closed-schema check, in its ``#: …`` / ``#/key: …`` wording [3p]."""
     if not isinstance(body, dict):
         return [f"#: expected type: JSONObject, found: {_type_name(body)}"]
     out = [f"#: required key [{k}] not found" for k in REQUIRED if k not in body]
     out += [f"#: extraneous key [{k}] is not permitted" for k in body if k not in ALLOWED]
-    expect = {"anthropic_version": str, "max_tokens": int, "messages": list, "anthropic_beta": list,
-              "stop_sequences": list, "temperature": (int, float), "top_p": (int, float),
-              "top_k": int, "tools": list, "tool_choice": dict, "thinking": dict, "metadata": dict,
-              "system": (str, list)}
-    for key, kind in expect.items():
+    for key, kind in _EXPECTED_TYPES.items():
         if key in body and (not isinstance(body[key], kind) or isinstance(body[key], bool)):
             wanted = kind if isinstance(kind, type) else kind[0]
             out.append(f"#/{key}: expected type: {_TYPE_NAMES[wanted]}, found: {_type_name(body[key])}")
@@ -169,7 +172,7 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     model_rules.check_sampling(body, model)
     model_rules.check_thinking(body, model)
     thinking.check(body, model)
-    caching.check(body, model)
+    cache_marks = caching.check(body, model)
     max_tokens = body["max_tokens"]
     if max_tokens > model.max_output_tokens:
         raise errors.max_tokens_too_large(max_tokens, model.max_output_tokens, model.api_name)
@@ -191,7 +194,7 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
     if check_context and input_tokens > window:
         raise errors.prompt_too_long(input_tokens, window)
     return Request(model, messages, system, max_tokens, list(body.get("stop_sequences", [])), betas,
-                   input_tokens, body, documents)
+                   input_tokens, body, documents, cache_marks)
 
 
 def _messages(raw: list[Any]) -> list[dict[str, Any]]:

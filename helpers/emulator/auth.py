@@ -337,15 +337,26 @@ def _check_skew(signed_at: dt.datetime, now: dt.datetime) -> None:
 def canonical_request(method: str, raw_path: str, query: str, signed: list[str],
                       headers: dict[str, str], body: bytes) -> str:
     """SigV4's canonical request for non-S3 services: the received path is encoded once more."""
-    path = quote(_remove_dot_segments(raw_path) or "/", safe="/~")
+    path = _canonical_path(raw_path)
     pairs = []
     for part in query.split("&") if query else ():
         k, _, v = part.partition("=")
         pairs.append((quote(unquote(k), safe="-_.~"), quote(unquote(v), safe="-_.~")))
     canonical_query = "&".join(f"{k}={v}" for k, v in sorted(pairs))
-    canonical_headers = "".join(f"{h}:{_SPACES.sub(' ', headers.get(h, '').strip())}\n" for h in signed)
+    canonical_headers = "".join(f"{h}:{_trimmed(headers.get(h, ''))}\n" for h in signed)
     payload_hash = headers.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
     return "\n".join((method, path, canonical_query, canonical_headers, ";".join(signed), payload_hash))
+
+
+@lru_cache(maxsize=1024)
+def _canonical_path(raw_path: str) -> str:
+    return quote(_remove_dot_segments(raw_path) or "/", safe="/~")
+
+
+def _trimmed(value: str) -> str:
+    """A header value as SigV4 canonicalises it: trimmed, inner runs of spaces squeezed to one."""
+    value = value.strip()
+    return _SPACES.sub(" ", value) if "  " in value or not value.isprintable() else value
 
 
 def _remove_dot_segments(path: str) -> str:

@@ -85,8 +85,9 @@ def ttl_of(mark: Mark) -> str:
     return mark.cache_control.get("ttl") or DEFAULT_TTL
 
 
-def check(body: dict[str, Any], model: catalog.Model) -> None:
-    """Claude's rules for ``cache_control`` (its texts, passed on by Bedrock with its wrapper)."""
+def check(body: dict[str, Any], model: catalog.Model) -> tuple[Mark, ...]:
+    """Claude's rules for ``cache_control`` (its texts, passed on by Bedrock with its wrapper); the breakpoints,
+    which the Request keeps so the usage step does not walk the body again."""
     found = marks(body)
     for mark in found:
         where = f"{mark.where}.cache_control"
@@ -118,6 +119,7 @@ def check(body: dict[str, Any], model: catalog.Model) -> None:
                 f"{mark.where}.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' "
                 "cache_control block. Note that blocks are processed in the following order: `tools`, `system`, "
                 "`messages`.")
+    return tuple(found)
 
 
 # --- the cache -------------------------------------------------------------------------------------------------
@@ -185,7 +187,7 @@ def _without_cache_control(item: Any) -> Any:
 
 def usage(request: Any, store: CacheStore, output_tokens: int) -> Usage:
     """The usage figures of ``request`` (an ``anthropic_body.Request``), reading and writing ``store``."""
-    found = marks(request.body)
+    found = request.cache_marks
     if not found:
         return Usage(request.input_tokens, output_tokens)
     prompt = units(request)

@@ -177,6 +177,9 @@ def text_deltas(text: str, words_per_delta: int = 3) -> list[str]:
     return ["".join(words[i:i + words_per_delta]) for i in range(0, len(words), words_per_delta)]
 
 
+_ID_TABLE = bytes(ord(_ID_ALPHABET[b % len(_ID_ALPHABET)]) for b in range(256))  # random byte -> id character
+
+
 def new_id(prefix: str, length: int = 22) -> str:
     """A random id with Bedrock's prefix, e.g. ``msg_bdrk_01…``."""
-    return prefix + "".join([_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in secrets.token_bytes(length)])
+    return prefix + secrets.token_bytes(length).translate(_ID_TABLE).decode("ascii")

@@ -268,7 +268,7 @@ class EmulatorState:
         return self._all_keys_revoked or (bool(self._keys_revoked) and _key_digest(key) in self._keys_revoked)
 
     def today(self) -> dt.date:
-        return self._date or dt.date.today()
+        return self._date or _today()
 
     def now(self) -> float:
         """The emulator's clock (Unix seconds): the real time plus what advance_clock() added."""
@@ -385,3 +385,15 @@ def _iso_date(date: object) -> dt.date | None:
         except ValueError:
             pass
     raise ValueError(f"set_date: date must be an ISO date such as \"2026-06-01\", got {_shown(date)}.")
+
+
+_today_cache: tuple[int, dt.date] = (-1, dt.date.min)
+
+
+def _today() -> dt.date:
+    """Today's date, looked up at most once a second (``date.today()`` costs microseconds on every request)."""
+    global _today_cache
+    second = int(time.monotonic())
+    if _today_cache[0] != second:
+        _today_cache = (second, dt.date.today())
+    return _today_cache[1]

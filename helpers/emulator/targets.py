@@ -10,9 +10,10 @@ a model can never take (the 2026-10-21 version on Sonnet 4.5) is a 400 even to a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import catalog
 from . import errors
@@ -46,6 +47,13 @@ def check_id_syntax(model_id: str, operation: str) -> None:
 
 def resolve(model_id: str, region: str, state: EmulatorState, operation: str) -> catalog.Resolved:
     """The model ``model_id`` names for a caller in ``region``, or the error Bedrock returns."""
+    return _resolve(model_id, region, state.today(), operation)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(model_id: str, region: str, today: dt.date, operation: str) -> catalog.Resolved:
+    """Pure in its arguments (the catalog is fixed for the process), so remembered: a refusal raises each time,
+    since lru_cache keeps only results."""
     check_id_syntax(model_id, operation)
     counting = operation == "CountTokens"  # takes foundation-model ids only
     try:
@@ -57,7 +65,7 @@ def resolve(model_id: str, region: str, state: EmulatorState, operation: str) ->
         raise errors.invalid_model_identifier()
     if not model.offered_in(region):
         raise errors.invalid_model_identifier()
-    if model.lifecycle(state.today()) == catalog.END_OF_LIFE:
+    if model.lifecycle(today) == catalog.END_OF_LIFE:
         raise errors.end_of_life()
     if counting and (target.geography or not model.count_tokens):
         raise errors.count_tokens_unsupported()

@@ -38,6 +38,7 @@ DEFAULT_EFFORT = "high"  # Anthropic: effort defaults to high (effort docs, H)
 REDACTED_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253"
 FORCED_CHOICES = ("any", "tool")
 QUESTION_WORDS = 16
+ADAPTIVE_WORDS_PER_STEP = 25  # adaptive thinking: one more step per this many words of question [emulator choice]
 # The emulator's reasoning steps [emulator wording]; the effort takes the first 1 (low) to 5 (max).
 STEPS = (
     "Read the question and what the system prompt asks for.",
@@ -140,6 +141,8 @@ def full_text(request: Any, chosen: Mode) -> str:
     words = request.last_user_text.split()
     question = " ".join(words[:QUESTION_WORDS]) + (" …" if len(words) > QUESTION_WORDS else "")
     steps = STEPS[: EFFORTS.index(chosen.effort) + 1]
+    if chosen.kind == "adaptive":  # Claude decides how much: a short, simple question gets a short thought
+        steps = steps[: 1 + len(words) // ADAPTIVE_WORDS_PER_STEP]
     text = (f"Offline emulator: no model ran, so this is not Claude's reasoning. Thinking about: "
             f"\"{question or 'the conversation so far'}\". "
             + " ".join(f"{n}. {step}" for n, step in enumerate(steps, start=1)))

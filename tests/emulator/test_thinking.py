@@ -135,11 +135,18 @@ class TestAdaptive:
         assert invoke(runtime, body(thinking={"type": "disabled"}), CURRENT_ID)["content"][0]["type"] == "text"
 
     def test_effort_shapes_the_length(self, runtime: Any) -> None:
-        def length(effort: str) -> int:
-            request = body(thinking={"type": "adaptive", "display": "summarized"}, output_config={"effort": effort})
+        """On a long question the effort sets how far adaptive thinking goes; a short one is thought about briefly
+        whatever the effort (adaptive: Claude decides how much)."""
+        long_question = " ".join(["Compare the trade-offs of these designs in detail"] * 20) + "?"
+
+        def length(effort: str, question: str = long_question) -> int:
+            request = body(question, thinking={"type": "adaptive", "display": "summarized"},
+                           output_config={"effort": effort})
             return len(invoke(runtime, request, CURRENT_ID)["content"][0]["thinking"])
 
         assert length("low") < length("medium") < length("high") < length("max")
+        short = [length(effort, "Why is the sky blue?") for effort in ("low", "high", "max")]
+        assert short[0] == short[1] == short[2] < length("max")
 
     def test_display_must_be_known(self, runtime: Any) -> None:
         assert refused(runtime, body(thinking={"type": "adaptive", "display": "full"})) == (
