@@ -3,8 +3,11 @@
 Prints figures; asserts nothing (performance targets live here, not in unit tests). Each server
 runs in its own process; the load comes from one asyncio process replaying requests signed with
 botocore's SigV4 signer (valid for 15 minutes), over persistent HTTP/1.1 connections, and over
-HTTP/2 (cleartext, prior knowledge: several connections, several concurrent streams each, with the
-``h2`` library), so the emulator verifies every signature while the client spends almost nothing per request.
+HTTP/2 (cleartext, prior knowledge: several connections, several concurrent streams each), so the emulator
+verifies every signature while the client spends almost nothing per request. HTTP/2 load comes from nghttp2's
+``h2load`` when it is installed (Debian/Ubuntu: ``apt install nghttp2-client``; macOS: ``brew install
+nghttp2``), else from the ``h2`` library, whose per-request cost in Python then limits the HTTP/2 rows on a
+small machine (``--python-h2`` forces it).
 
     make bench                      # or: .venv/bin/python bench/emulator_bench.py --seconds 5
     MINISTACK=/path/to/ministack make bench   # adds MiniStack side by side when it is installed
@@ -20,10 +23,12 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -169,6 +174,29 @@ def load(port: int, request: bytes | tuple[list, bytes], seconds: float, connect
             "p99": latencies[int(len(latencies) * 0.99)] * 1000, "statuses": statuses}
 
 
+def h2load(port: int, request: tuple[list, bytes], seconds: float, connections: int, streams: int) -> dict:
+    """The HTTP/2 load from nghttp2's ``h2load`` (C), when installed: the Python h2 client spends more CPU per
+    request than the emulator does, so on 2 cores it, not the server, sets the HTTP/2 figures."""
+    headers, body = request
+    with tempfile.NamedTemporaryFile(suffix=".json") as data:
+        data.write(body)
+        data.flush()
+        argv = ["h2load", "-D", str(max(1, round(seconds))), "--warm-up-time", "1", "-c", str(connections),
+                "-m", str(streams), "-d", data.name]
+        argv += [a for name, value in headers if not name.startswith(":") and name != "content-length"
+                 for a in ("-H", f"{name}: {value}")]
+        argv.append(f"http://127.0.0.1:{port}{dict(headers)[':path']}")
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)[1])
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out).groups()
+    statuses = {kind: int(n) for kind, n in zip(("2xx", "3xx", "4xx", "5xx"), codes, strict=True) if int(n)}
+    # h2load's per-request times: "time for request:  min  max  mean  sd" (mean, not percentiles).
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", out)
+    mean_ms = float(mean[1]) * unit[mean[2]] if mean else float("nan")
+    return {"rps": rps, "p50": mean_ms, "p99": float("nan"), "statuses": statuses}
+
+
 def round_trip(port: int, text_chars: int, repeats: int) -> tuple[float, int, int]:
     """Median warm round trip (ms) of a long-context InvokeModel through boto3, its body size and status."""
     client = boto3.client("bedrock-runtime", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
@@ -206,6 +234,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16,
                         help="concurrent keep-alive HTTP/1.1 clients (and HTTP/2 streams in flight)")
     parser.add_argument("--h2-connections", type=int, default=4, help="HTTP/2 connections carrying those streams")
+    parser.add_argument("--python-h2", action="store_true",
+                        help="drive HTTP/2 with the Python h2 client even when h2load (nghttp2) is installed")
     parser.add_argument("--ministack", default=os.environ.get("MINISTACK") or shutil.which("ministack"),
                         help="MiniStack's command, to measure it side by side (default: on PATH)")
     args = parser.parse_args()
@@ -219,8 +249,10 @@ def main() -> int:
         """A row on HTTP/1.1 (``--connections`` clients) and one on HTTP/2 (the same number of streams)."""
         rows.append((f"{name} (HTTP/1.1)", load(port, signed_bytes(port, path, body, creds),
                                                args.seconds, args.connections)))
-        rows.append((f"{name} (HTTP/2)", load(port, signed_h2(port, path, body, creds), args.seconds,
-                                             args.h2_connections, args.connections // args.h2_connections)))
+        h2_request = signed_h2(port, path, body, creds)
+        h2_driver = h2load if shutil.which("h2load") and not args.python_h2 else load
+        rows.append((f"{name} (HTTP/2)", h2_driver(port, h2_request, args.seconds, args.h2_connections,
+                                                   args.connections // args.h2_connections)))
 
     try:
         port = free_port()
@@ -243,8 +275,11 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=10)
 
+    h2_driver_name = ("h2load (nghttp2; its p50 column is the mean)" if shutil.which("h2load") and not args.python_h2
+                      else "the Python h2 client")
     print(f"\nHTTP/1.1: {args.connections} signed keep-alive clients; HTTP/2: {args.h2_connections} connections x "
-          f"{args.connections // args.h2_connections} streams; {args.seconds:.0f} s per row, {os.cpu_count()} cores\n")
+          f"{args.connections // args.h2_connections} streams, driven by {h2_driver_name}; "
+          f"{args.seconds:.0f} s per row, {os.cpu_count()} cores\n")
     print(f"| {'server / operation':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | statuses |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|----------|")
     for name, r in rows:
