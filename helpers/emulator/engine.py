@@ -35,9 +35,9 @@ def answer(request: Request, state: Any = None) -> Answer:
         text = tools.final_answer(request)
         if text is None:
             text = structured_text(request)
-        segments = [reply.Segment(text)] if text is not None else reply.stand_in(request)
+        segments = [Text(text)] if text is not None else reply.stand_in(request)
         finished = reply.finish(rest, segments)
-        blocks = [Text(s.text, s.passage) for s in finished.segments]
+        blocks = list(finished.segments)
         stop_reason, stop_sequence, output_tokens = finished.stop_reason, finished.stop_sequence, finished.output_tokens
     output_tokens += thought_tokens
     return Answer(tuple(thoughts) + tuple(blocks), stop_reason, stop_sequence,

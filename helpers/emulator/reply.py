@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from .. import pdf
 from ..tokens import estimate_tokens, truncate_to_tokens
 from . import documents
+from .answer import Text
 from .anthropic_body import Request
-from .documents import Passage
 
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _WORDS = re.compile(r"\S+\s*")
@@ -27,16 +27,8 @@ _QUESTION_AT_END = re.compile(r"(?:^|\n)([^\n]{1,2000}\?)\s*$")
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A run of reply text: one content block, cited when ``passage`` is set."""
-
-    text: str
-    passage: Passage | None = None
-
-
-@dataclass(frozen=True)
 class Reply:
-    segments: tuple[Segment, ...]
+    segments: tuple[Text, ...]
     stop_reason: str  # end_turn | max_tokens | stop_sequence
     stop_sequence: str | None
     output_tokens: int
@@ -51,15 +43,15 @@ def compose(request: Request) -> Reply:
     return finish(request, stand_in(request))
 
 
-def stand_in(request: Request) -> list[Segment]:
+def stand_in(request: Request) -> list[Text]:
     """What the emulator says when no tool is called: an extractive answer from documents or a long prompt, else
     the stand-in text."""
     if request.documents:
         return document_answer(request)
-    return prompt_answer(request) or [Segment(full_text(request))]
+    return prompt_answer(request) or [Text(full_text(request))]
 
 
-def finish(request: Request, segments: list[Segment]) -> Reply:
+def finish(request: Request, segments: list[Text]) -> Reply:
     """``segments`` cut at the first stop sequence or at ``max_tokens``, as Claude honours them."""
     text = "".join(s.text for s in segments)
     stop_reason, stop_sequence = "end_turn", None
@@ -74,30 +66,30 @@ def finish(request: Request, segments: list[Segment]) -> Reply:
     return Reply(_merged(_cut(segments, len(text))), stop_reason, stop_sequence, max(1, tokens))
 
 
-def _cut(segments: list[Segment], length: int) -> tuple[Segment, ...]:
+def _cut(segments: list[Text], length: int) -> tuple[Text, ...]:
     """The segments holding the first ``length`` characters (a cut cited sentence keeps its citation)."""
     out, used = [], 0
     for segment in segments:
         if used >= length:
             break
-        out.append(Segment(segment.text[: length - used], segment.passage))
+        out.append(Text(segment.text[: length - used], segment.passage))
         used += len(out[-1].text)
     return tuple(s for s in out if s.text)
 
 
-def _merged(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+def _merged(segments: tuple[Text, ...]) -> tuple[Text, ...]:
     """Uncited runs joined: Claude splits its text into blocks only where a citation attaches, so an answer
     without citations is one text block (code reads ``content[0]["text"]``)."""
-    out: list[Segment] = []
+    out: list[Text] = []
     for segment in segments:
         if out and segment.passage is None and out[-1].passage is None:
-            out[-1] = Segment(out[-1].text + segment.text)
+            out[-1] = Text(out[-1].text + segment.text)
         else:
             out.append(segment)
     return tuple(out)
 
 
-def document_answer(request: Request) -> list[Segment]:
+def document_answer(request: Request) -> list[Text]:
     """An extractive answer: the best-matching sentence(s), cited when the document asks for citations."""
     docs = request.documents
     passages = documents.best_passages(request.last_user_text, docs)
@@ -109,19 +101,19 @@ def document_answer(request: Request) -> list[Segment]:
                   "images), " + (f"so I could not see its {unseen} image{'s' if unseen != 1 else ''}. " if unseen
                                  else "which loses nothing here: it has no images. "))
     if not passages:
-        return [Segment(intro + "No sentence in the document matches the words of your question. Ask about "
+        return [Text(intro + "No sentence in the document matches the words of your question. Ask about "
                         "something the document mentions.")]
-    segments = [Segment(intro + "The passage that best matches your question is from "
+    segments = [Text(intro + "The passage that best matches your question is from "
                         + " and ".join(dict.fromkeys(documents.where_found(p) for p in passages)) + ": ")]
     for n, passage in enumerate(passages):
         cited = passage.document.citations
-        segments.append(Segment(passage.text, passage if cited else None))
+        segments.append(Text(passage.text, passage if cited else None))
         if n < len(passages) - 1:
-            segments.append(Segment(" "))
+            segments.append(Text(" "))
     return segments
 
 
-def prompt_answer(request: Request) -> list[Segment] | None:
+def prompt_answer(request: Request) -> list[Text] | None:
     """For a long prompt that ends with a question: the line of the prompt that best answers it (extractive,
     like :func:`document_answer`), or None to use the stand-in reply."""
     said = request.last_user_text
@@ -136,7 +128,7 @@ def prompt_answer(request: Request) -> list[Segment] | None:
     if not passages:
         return None
     found = passages[0].text.strip()
-    return [Segment(f"Offline emulator, no model ran. Best match for your question in your message: {found} "
+    return [Text(f"Offline emulator, no model ran. Best match for your question in your message: {found} "
                     f"(the sentence that shares most words with it, out of {estimate_tokens(body):,} tokens)")]
 
 
