@@ -469,8 +469,8 @@ RULES: tuple[Rule, ...] = (
          f"This model does not accept API version {catalog.NEW_API_VERSION}.", _new_api_version),
     # tools, prompt caching, thinking, structured outputs (issue H)
     Rule(("ValidationException",), r"tool type '(?P<type>[\w.-]+)' is not supported", None,
-         "Bedrock does not offer this server tool: web search, web fetch and code execution run on Anthropic's "
-         "servers, not on Bedrock.",
+         "Bedrock does not know this tool type: a server tool it does not offer (web search, web fetch and code "
+         "execution run on Anthropic's servers, not on Bedrock), or a misspelt type.",
          "Remove it from tools. Write it as a client tool instead: your code runs the search or fetch and sends "
          "the result back as a tool_result.\nClient tools Bedrock does document: bash, text editor, memory, "
          "computer use (with its beta)."),

@@ -19,6 +19,7 @@ from . import blocks, caching, context_management, errors, model_rules, structur
 from . import documents as docs
 
 REQUIRED = ("anthropic_version", "max_tokens", "messages")
+INTERLEAVED_THINKING_BETA = "interleaved-thinking-2025-05-14"
 ALLOWED = frozenset((
     *REQUIRED, "anthropic_beta", "system", "stop_sequences", "temperature", "top_p", "top_k", "tools",
     "tool_choice", "thinking", "metadata", "output_config", "output_format", "context_management",
@@ -30,7 +31,7 @@ ALLOWED = frozenset((
 MAX_NESTING = 256
 
 # Usage estimates for what is not plain text ([emulator] figures, documented in the README).
-MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOLS_OVERHEAD = 3, 4, 300
+MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOLS_OVERHEAD, TOOL_CALL_OVERHEAD = 3, 4, 300, 10
 IMAGE_TOKENS = 1600            # a ~1.2-megapixel image; Claude bills about width*height/750
 
 _TYPE_NAMES = {bool: "Boolean", int: "Integer", float: "Number", str: "String", list: "JSONArray",
@@ -178,7 +179,9 @@ def validate(body: Any, model: catalog.Model, *, check_context: bool = True, api
         raise errors.max_tokens_too_large(max_tokens, model.max_output_tokens, model.api_name)
     thinking_config = body.get("thinking") or {}
     budget = thinking_config.get("budget_tokens")
-    if thinking_config.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens:
+    interleaved = INTERLEAVED_THINKING_BETA in betas  # with it the budget may exceed max_tokens (H-facts 3a, M)
+    if thinking_config.get("type") == "enabled" and isinstance(budget, int) and budget >= max_tokens \
+            and not interleaved:
         raise errors.validation("`max_tokens` must be greater than `thinking.budget_tokens`. Please "
                                 "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
     window = model_rules.window(model, betas)
@@ -249,6 +252,11 @@ def count_input_tokens(messages: list[dict[str, Any]], system: list[dict[str, An
     return total
 
 
+def tool_call_tokens(tool_input: Any) -> int:
+    """A tool_use block's tokens, the same whether Claude writes it (output) or it comes back (input)."""
+    return TOOL_CALL_OVERHEAD + estimate_tokens(json.dumps(tool_input, ensure_ascii=False))
+
+
 def block_tokens(block: dict[str, Any]) -> int:
     kind = block.get("type")
     if kind == "text":
@@ -258,7 +266,7 @@ def block_tokens(block: dict[str, Any]) -> int:
     if kind == "document":
         return document_tokens(block)
     if kind == "tool_use":
-        return 10 + estimate_tokens(json.dumps(block.get("input", {}), ensure_ascii=False))
+        return tool_call_tokens(block.get("input", {}))
     if kind == "tool_result":
         content = block.get("content", "")
         if isinstance(content, list):

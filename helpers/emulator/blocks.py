@@ -26,6 +26,9 @@ DOCUMENT_SOURCES = ("base64", "content", "file", "text", "url")
 IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 TOOL_CHOICES = ("any", "auto", "none", "tool")
 THINKING_TYPES = ("adaptive", "disabled", "enabled")
+# The fields of each thinking type (the installed SDK's ThinkingConfig*Param types, H).
+THINKING_FIELDS = {"enabled": ("type", "budget_tokens", "display"), "adaptive": ("type", "display"),
+                   "disabled": ("type",)}
 MIN_THINKING_BUDGET = catalog.general("thinking_min_budget").value
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 
@@ -205,5 +208,10 @@ def check_options(body: dict[str, Any]) -> None:
             if budget < MIN_THINKING_BUDGET:
                 raise _error("thinking.enabled.budget_tokens",
                              f"Input should be greater than or equal to {MIN_THINKING_BUDGET}")
+        allowed = THINKING_FIELDS[kind]
+        for key in body["thinking"]:
+            if key not in allowed:
+                # Claude's pydantic wording for an unknown key of a tagged union member ([emulator wording] here).
+                raise _error(f"thinking.{kind}.{key}", "Extra inputs are not permitted")
     if "metadata" in body:
         field(body["metadata"], "user_id", str, "metadata", required=False, nullable=True)

@@ -26,7 +26,7 @@ from ..tokens import estimate_tokens
 from . import errors
 from .answer import Usage
 
-TTLS = ("5m", "1h")
+TTLS = catalog.CACHE_TTLS
 TTL_SECONDS = {"5m": 300, "1h": 3600}
 DEFAULT_TTL = "5m"
 # Anthropic: "the system automatically checks for cache hits at all previous content block boundaries (up to
@@ -92,7 +92,8 @@ def check(body: dict[str, Any], model: catalog.Model) -> tuple[Mark, ...]:
     for mark in found:
         where = f"{mark.where}.cache_control"
         control = mark.cache_control
-        # Claude's pydantic wording; the path without the block's type, as the ttl-order capture writes it.
+        # [emulator wording] in Claude's pydantic style (no capture of these three); the path without the
+        # block's type, as the ttl-order capture writes it.
         if not isinstance(control, dict):  # (blocks.py has already refused a non-object on a content block)
             raise errors.validation(f"{where}: Input should be a valid dictionary")
         if control.get("type") != "ephemeral":

@@ -25,6 +25,9 @@ DOC_FORMATS = {"pdf": "application/pdf", "csv": "text/csv", "doc": "application/
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "html": "text/html", "txt": "text/plain", "md": "text/markdown"}
 TEXT_FORMATS = ("csv", "html", "txt", "md")
+SYSTEM_KINDS = ("text", "guardContent", "cachePoint")   # SystemContentBlock members Claude's path takes
+TOOL_KINDS = ("toolSpec", "systemTool", "cachePoint")   # Tool union members (botocore, H-facts 1a)
+ASSISTANT_KINDS = ("toolUse", "reasoningContent")       # blocks only the assistant writes
 MAX_DOCUMENTS = pdf.CONVERSE_MAX_DOCUMENTS
 DOCUMENT_NAME = pdf.CONVERSE_NAME  # tabs, dots, apostrophes and non-ASCII are rejected [3p]
 _START_WITH_USER = ("A conversation must start with a user message. Try again with a conversation "
@@ -102,9 +105,10 @@ def to_anthropic(request: Any, model: catalog.Model) -> dict[str, Any]:
     body.update(_inference_config(request.get("inferenceConfig") or {}, model))
     system: list[dict[str, Any]] = []
     for k, block in enumerate(_typed(request.get("system") or [], list, "system")):
-        if "text" in _typed(block, dict, f"system.{k}"):
+        member = _one_member(block, SYSTEM_KINDS, "SystemContentBlock", f"system.{k}")
+        if member == "text":
             system.append({"type": "text", "text": _typed(block["text"], str, f"system.{k}.text")})
-        elif "cachePoint" in block:
+        elif member == "cachePoint":
             _attach_cache_point(system, block["cachePoint"], f"system.{k}")
     if system:
         body["system"] = system
@@ -195,6 +199,16 @@ def validate(request: Any, model: catalog.Model, *, check_context: bool = True) 
         raise errors.model_error(e.message) from None
 
 
+def _one_member(value: Any, members: tuple[str, ...], shape: str, where: str) -> str:
+    """The one member a union structure sets (botocore's unions take exactly one), else Bedrock's 400."""
+    keys = [k for k in _typed(value, dict, where) if k in members]
+    if len(keys) != 1 or len(value) != 1:
+        # The wording Bedrock uses for ContentBlock (kept in _content), applied to every union [emulator wording].
+        raise errors.validation(f"The {shape} object at {where} must set exactly one of its members "
+                                f"({', '.join(members)}).")
+    return keys[0]
+
+
 def _content(blocks: list[Any], i: int, role: str, documents: set[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     has_document = has_text = False
@@ -222,6 +236,9 @@ def _content(blocks: list[Any], i: int, role: str, documents: set[str]) -> list[
                 out.append(_image(value, f"{where}.image"))
             else:
                 raise errors.validation(f"This model doesn't support the {kind} content block.")
+        elif kind in ASSISTANT_KINDS and role != "assistant":
+            # [emulator wording]: Claude refuses a tool_use or thinking block in a user turn.
+            raise errors.validation(f"The {kind} content block at {where} is only allowed in an assistant message.")
         elif kind == "toolUse":
             out.append({"type": "tool_use",
                         "id": _pattern(value.get("toolUseId"), TOOL_USE_ID, f"{where}.toolUse.toolUseId"),
@@ -332,13 +349,13 @@ def _tool_config(raw: Any) -> dict[str, Any]:
         raise _invalid("toolConfig.tools", "Member must have length greater than or equal to 1")
     tools = []
     for k, entry in enumerate(entries):
-        entry = _typed(entry, dict, f"toolConfig.tools.{k}")
-        if "toolSpec" in entry:
+        member = _one_member(entry, TOOL_KINDS, "Tool", f"toolConfig.tools.{k}")
+        if member == "toolSpec":
             tools.append(_tool(_typed(entry["toolSpec"], dict, f"toolConfig.tools.{k}.toolSpec"), k))
-        elif "systemTool" in entry:  # [emulator wording]: Claude's client tools go through InvokeModel or /anthropic
+        elif member == "systemTool":  # [emulator wording]: Claude's client tools go through InvokeModel or /anthropic
             raise errors.validation(f"The system tool at toolConfig.tools.{k}.systemTool isn't supported by this "
                                     "model.")
-        elif "cachePoint" in entry:
+        else:
             _attach_cache_point(tools, entry["cachePoint"], f"toolConfig.tools.{k}")
     out: dict[str, Any] = {"tools": tools} if tools else {}
     if "toolChoice" in config:
@@ -393,7 +410,7 @@ def _check_tool_blocks(messages: list[dict[str, Any]], has_tool_config: bool) ->
 # --- prompt caching and reasoning (request side) ----------------------------------------------
 
 CACHE_POINT_TYPES = ("default",)   # CachePointType in the service model
-CACHE_TTLS = ("5m", "1h")          # CacheTTL
+CACHE_TTLS = catalog.CACHE_TTLS     # CacheTTL (botocore's enum: the same two values)
 
 
 def _cache_control(point: Any, where: str) -> dict[str, Any]:

@@ -10,15 +10,12 @@ stand-in text of :mod:`.reply`. Stop sequences and ``max_tokens`` cut text; tool
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from ..tokens import estimate_tokens, truncate_to_tokens
 from . import caching, context_management, reply, structured, thinking, tools
 from .answer import Answer, Block, RedactedThinking, Text, Thinking, ToolCall, Usage
-from .anthropic_body import Request
-
-TOOL_CALL_TOKENS = 10  # a tool_use block's own tokens besides its input ([emulator] figure, as block_tokens counts)
+from .anthropic_body import Request, tool_call_tokens
 
 
 def answer(request: Request, state: Any = None) -> Answer:
@@ -49,7 +46,7 @@ def _tool_turn(request: Request, decision: tools.Decision) -> tuple[list[Block],
     there, with what fits of the preface and no call (a cut tool call would be unusable)."""
     calls = [ToolCall(reply.new_id("toolu_bdrk_01"), name, value) for name, value in decision.calls]
     preface = decision.preface or ""
-    tokens = estimate_tokens(preface) + sum(TOOL_CALL_TOKENS + estimate_tokens(json.dumps(c.input)) for c in calls)
+    tokens = estimate_tokens(preface) + sum(tool_call_tokens(c.input) for c in calls)
     if tokens > request.max_tokens:
         text = truncate_to_tokens(preface, request.max_tokens)
         return ([Text(text)] if text else []), "max_tokens", max(1, estimate_tokens(text))

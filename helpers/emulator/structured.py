@@ -17,12 +17,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .. import catalog
-from . import blocks, errors, json_schema
+from . import blocks, errors, json_schema, thinking
 
 if TYPE_CHECKING:  # anthropic_body calls check(): a runtime import would be circular
     from .anthropic_body import Request
 
 FORMAT = "output_config.format"
+OUTPUT_CONFIG_KEYS = ("effort", "format")  # the installed SDK's OutputConfigParam (H-facts 3a, H)
 DEPRECATED_FORMAT = "output_format"
 FORMAT_TYPES = ("json_schema",)
 # The question's words the values are drawn from; documents add theirs up to this many characters (the filler
@@ -47,6 +48,16 @@ def check(body: dict[str, Any], model: catalog.Model) -> None:
     if "output_config" in body and body["output_config"] is not None and not isinstance(body["output_config"], dict):
         raise errors.validation("output_config: Input should be a valid dictionary")  # pydantic wording, as blocks.py
     config = body.get("output_config") or {}
+    for key in config:
+        if key not in OUTPUT_CONFIG_KEYS:
+            # Claude's pydantic wording for an unknown key, as for the others ([emulator wording] for this path).
+            raise errors.validation(f"output_config.{key}: Extra inputs are not permitted")
+    effort = config.get("effort")
+    if effort is not None and effort not in thinking.EFFORTS:
+        # Claude's pydantic wording for a literal, as blocks.py words the others ([emulator wording]).
+        raise errors.validation("output_config.effort: Input should be "
+                                + ", ".join(f"'{e}'" for e in thinking.EFFORTS[:-1])
+                                + f" or '{thinking.EFFORTS[-1]}'")
     if config.get("format") is not None and body.get(DEPRECATED_FORMAT) is not None:
         raise errors.output_format_twice()
     found = requested_format(body)

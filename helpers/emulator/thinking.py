@@ -30,13 +30,15 @@ from .answer import RedactedThinking, Thinking
 SIGNING_KEY = b"bedrock-emulator/thinking-signature/v1: a tamper check, not a secret"
 _DIGEST_BYTES = 16
 _REDACTED_TAG = b"emulator-redacted-thinking\0"
-DISPLAYS = ("summarized", "omitted")
+DISPLAYS = catalog.THINKING_DISPLAY
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
 DEFAULT_EFFORT = "high"  # Anthropic: effort defaults to high (effort docs, H)
 # Anthropic's documented test string: a request containing it gets a redacted_thinking block (extended-thinking
 # docs, "Thinking redaction", H).
 REDACTED_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253"
 FORCED_CHOICES = ("any", "tool")
+# H-facts 1c/1d (M): captured on Bedrock (Sonnet 4.6), wrapped as Claude's other errors.
+FORCED_WITH_THINKING = "Thinking may not be enabled when tool_choice forces tool use."
 QUESTION_WORDS = 16
 ADAPTIVE_WORDS_PER_STEP = 25  # adaptive thinking: one more step per this many words of question [emulator choice]
 # The emulator's reasoning steps [emulator wording]; the effort takes the first 1 (low) to 5 (max).
@@ -91,8 +93,7 @@ def check(body: dict[str, Any], model: catalog.Model) -> None:
         return
     choice = body.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") in FORCED_CHOICES:
-        # H-facts 1c/1d (M): captured on Bedrock (Sonnet 4.6), wrapped.
-        raise errors.model_error("Thinking may not be enabled when tool_choice forces tool use.")
+        raise errors.model_error(FORCED_WITH_THINKING)
     temperature = body.get("temperature")
     if isinstance(temperature, (int, float)) and temperature != 1:
         # First-party text, many captures (e.g. MartialBE/one-hub#529, M); Bedrock's wrapper as for Claude's others.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import catalog
-from . import errors, json_schema
+from . import errors, json_schema, thinking
 from .blocks import field
 
 if TYPE_CHECKING:  # anthropic_body calls this module's checks
@@ -39,9 +39,16 @@ CLIENT_TOOLS: dict[str, tuple[str, dict[str, type], tuple[str, ...]]] = {
                                        "enable_zoom": bool}, ("display_width_px", "display_height_px")),
     "computer_20250124": ("computer", {"display_width_px": int, "display_height_px": int, "display_number": int},
                           ("display_width_px", "display_height_px")),
+    # The first computer-use release (beta computer-use-2024-10-22): its own bash and text editor versions.
+    "computer_20241022": ("computer", {"display_width_px": int, "display_height_px": int, "display_number": int},
+                          ("display_width_px", "display_height_px")),
+    "bash_20241022": ("bash", {}, ()),
+    "text_editor_20241022": ("str_replace_editor", {}, ()),
 }
 # The computer tool exists only with its beta (Anthropic's computer-use docs, H-facts 1e, M).
-TOOL_BETAS = {"computer_20251124": "computer-use-2025-11-24", "computer_20250124": "computer-use-2025-01-24"}
+TOOL_BETAS = {"computer_20251124": "computer-use-2025-11-24", "computer_20250124": "computer-use-2025-01-24",
+              "computer_20241022": "computer-use-2024-10-22", "bash_20241022": "computer-use-2024-10-22",
+              "text_editor_20241022": "computer-use-2024-10-22"}
 COMMON_TOOL_FIELDS = ("type", "name", "cache_control")
 # What a client tool is for, in words a question uses (the decision matches them like a description).
 CLIENT_TOOL_WORDS = {
@@ -58,7 +65,7 @@ CLIENT_TOOL_INPUTS: dict[str, dict[str, Any]] = {
     "str_replace_based_edit_tool": {"command": "view", "path": "README.md"},
     "str_replace_editor": {"command": "view", "path": "README.md"},
 }
-FORCED = ("any", "tool")
+FORCED = thinking.FORCED_CHOICES  # tool_choice types that force a call
 _WORD = re.compile(r"[a-z0-9]+")
 # Words too common to say a question is about a tool ([emulator choice]).
 _STOP_WORDS = frozenset((
@@ -140,12 +147,10 @@ def _check_choice(body: dict[str, Any], tools: list[dict[str, Any]], model: cata
         raise errors.validation(f"{at}: tool_choice.type '{kind}' requires at least one tool in tools")
     if kind == "tool" and choice["name"] not in {t["name"] for t in tools}:
         raise errors.validation(f"{at}.name: no tool named '{choice['name']}' in tools")  # [emulator wording]
-    thinking = (body.get("thinking") or {}).get("type")
-    thinks = thinking in ("enabled", "adaptive") or (thinking is None and model.thinks_by_default)
-    if thinks or not model.forced_tool_choice:
-        # H-facts 1c/1d (M, Bedrock capture on Sonnet 4.6): thinking and a forced choice cannot be combined. Models
-        # whose catalog says forced_tool_choice = false always think, so they get the same text (L for Sonnet 5.5).
-        raise errors.model_error("Thinking may not be enabled when tool_choice forces tool use.")
+    if not model.forced_tool_choice:
+        # Models that cannot be forced always think, so they answer with the forced-choice-and-thinking text
+        # (thinking.check words it for the others; H-facts 1d, L for Sonnet 5.5).
+        raise errors.model_error(thinking.FORCED_WITH_THINKING)
 
 
 # --- the history ---------------------------------------------------------------------------------------------
@@ -157,7 +162,15 @@ def check_history(messages: list[dict[str, Any]]) -> None:
             asked = [b["id"] for b in message["content"] if b.get("type") == "tool_use"]
             following = messages[i + 1]["content"] if i + 1 < len(messages) else None
             if asked and following is not None:
-                answered = {b["tool_use_id"] for b in following if b.get("type") == "tool_result"}
+                # The results must open the next message: Claude reads only the leading tool_result blocks
+                # (its older wording said so: "Did not find N tool_result block(s) at the beginning of this
+                # message", H-facts 1c, M); a result after a text block counts as missing.
+                leading = []
+                for block in following:
+                    if block.get("type") != "tool_result":
+                        break
+                    leading.append(block["tool_use_id"])
+                answered = set(leading)
                 missing = [x for x in asked if x not in answered]
                 if missing:
                     raise errors.model_error(unanswered(i, missing))
@@ -215,9 +228,9 @@ def _question(message: dict[str, Any]) -> str:
     return " ".join(b["text"] for b in message["content"] if b.get("type") == "text")
 
 
-def _is_results_only(message: dict[str, Any]) -> bool:
-    kinds = {b.get("type") for b in message["content"]}
-    return "tool_result" in kinds and "text" not in kinds
+def _has_results(message: dict[str, Any]) -> bool:
+    """A message answering tool calls (results first, maybe with a text after them, e.g. "now summarise")."""
+    return any(b.get("type") == "tool_result" for b in message["content"])
 
 
 def tool_input(tool: dict[str, Any], question: str) -> dict[str, Any]:
@@ -239,7 +252,7 @@ def decide(request: Request) -> Decision | None:
     if not tools or last is None or choice["type"] == "none":
         return None
     forced = choice["type"] in FORCED
-    if _is_results_only(last) and not forced:
+    if _has_results(last) and not forced:
         return None  # the final answer (final_answer) quotes the results
     question = _question(last) or request.last_user_text
     if choice["type"] == "tool":
@@ -263,7 +276,7 @@ def decide(request: Request) -> Decision | None:
 def final_answer(request: Request) -> str | None:
     """The answer once tool results came back, quoting them; None when the last message is not tool results."""
     last = _last_user(request)
-    if last is None or not _is_results_only(last) or len(request.messages) < 2:
+    if last is None or not _has_results(last) or len(request.messages) < 2:
         return None
     names = {b["id"]: b["name"] for b in request.messages[-2]["content"] if b.get("type") == "tool_use"}
     parts = []

@@ -155,9 +155,15 @@ class TestAdaptive:
     def test_adaptive_only_models(self, runtime: Any) -> None:
         model_id = ADAPTIVE_ONLY.profile_id("us")
         assert invoke(runtime, body(), model_id)["content"][0]["type"] == "thinking"
-        for kind in ("enabled", "disabled"):
-            message = refused(runtime, body(thinking={"type": kind, "budget_tokens": MIN_BUDGET}), model_id)
-            assert message.startswith(f'{WRAPPER}"thinking.type.{kind}" is not supported for this model.')
+        for config in ({"type": "enabled", "budget_tokens": MIN_BUDGET}, {"type": "disabled"}):
+            message = refused(runtime, body(thinking=config), model_id)
+            assert message.startswith(f'{WRAPPER}"thinking.type.{config["type"]}" is not supported for this model.')
+
+    def test_each_thinking_type_takes_only_its_fields(self, runtime: Any) -> None:
+        """A budget on adaptive or disabled thinking is an extra input (the SDK's ThinkingConfig types)."""
+        for config in ({"type": "adaptive", "budget_tokens": MIN_BUDGET}, {"type": "disabled", "budget_tokens": 0}):
+            assert refused(runtime, body(thinking=config), BUDGET_ID) == (
+                f"thinking.{config['type']}.budget_tokens: Extra inputs are not permitted")
 
 
 # --- forced tool choice ---------------------------------------------------------------------------------------
@@ -335,3 +341,21 @@ class TestPassedBack:
                                            message, {"role": "user", "content": [{"text": "Go on."}]}],
                                  additionalModelRequestFields={"thinking": ENABLED})
         assert again["stopReason"] == "end_turn"
+
+
+class TestOptionEdges:
+    def test_effort_is_one_of_the_documented_levels(self, runtime: Any) -> None:
+        assert refused(runtime, body(output_config={"effort": "ultra"}), CURRENT_ID) == (
+            "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")
+
+    def test_output_config_takes_only_its_keys(self, runtime: Any) -> None:
+        assert refused(runtime, body(output_config={"effort": "low", "verbosity": 2}), CURRENT_ID) == (
+            "output_config.verbosity: Extra inputs are not permitted")
+
+    def test_interleaved_thinking_lets_the_budget_pass_max_tokens(self, runtime: Any) -> None:
+        thinking = {"type": "enabled", "budget_tokens": 4096}
+        assert "must be greater than `thinking.budget_tokens`" in refused(runtime, body(max_tokens=2048,
+                                                                                         thinking=thinking))
+        message = invoke(runtime, body(max_tokens=2048, thinking=thinking,
+                                       anthropic_beta=["interleaved-thinking-2025-05-14"]))
+        assert message["content"][0]["type"] == "thinking"

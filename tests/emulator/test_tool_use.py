@@ -13,12 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 import anthropic
+import boto3
 import jsonschema
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import error_of
 
 from helpers import catalog
+from helpers.emulator import auth
 
 MODEL = catalog.lesson("09_tools_caching_thinking")          # InvokeModel and Converse in notebook 09
 MODEL_ID = MODEL.profile_id("global")
@@ -437,3 +440,76 @@ class TestResults:
 
 
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
+
+
+# --- edges a review found ---------------------------------------------------------------------------------------
+
+CALLED = {"role": "assistant", "content": [
+    {"type": "tool_use", "id": "toolu_bdrk_01A", "name": "get_weather", "input": {"city": "Paris"}}]}
+RESULT = {"type": "tool_result", "tool_use_id": "toolu_bdrk_01A", "content": '{"temperature": 18}'}
+
+
+class TestHistoryEdges:
+    def test_results_must_open_the_next_message(self, runtime: Any) -> None:
+        """A tool_result after a text block does not answer the call (Claude reads the leading results)."""
+        history = [user(QUESTION), CALLED, {"role": "user", "content": [{"type": "text", "text": "Here:"}, RESULT]}]
+        assert "`tool_use` ids were found without `tool_result` blocks immediately after: toolu_bdrk_01A" in (
+            invoke_error(runtime, history, tools=[WEATHER]))
+
+    def test_results_followed_by_a_question_are_still_quoted(self, runtime: Any) -> None:
+        history = [user(QUESTION), CALLED, {"role": "user", "content": [
+            RESULT, {"type": "text", "text": "Now summarise it in one line."}]}]
+        message = invoke(runtime, history, tools=[WEATHER])
+        assert message["stop_reason"] == "end_turn"
+        assert '{"temperature": 18}' in message["content"][0]["text"]
+
+    def test_first_computer_use_release_with_its_beta(self, runtime: Any) -> None:
+        tools = [{"type": "computer_20241022", "name": "computer", "display_width_px": 1024,
+                  "display_height_px": 768}, {"type": "bash_20241022", "name": "bash"},
+                 {"type": "text_editor_20241022", "name": "str_replace_editor"}]
+        assert "computer-use-2024-10-22" in MODEL.accepted_betas
+        message = invoke(runtime, [user("Take a screenshot of the screen")], tools=tools,
+                         anthropic_beta=["computer-use-2024-10-22"])
+        assert message["stop_reason"] == "tool_use"
+        assert "computer_20241022" in invoke_error(runtime, [user("Take a screenshot")], tools=tools[:1])
+
+    def test_models_that_always_think_cannot_be_forced(self, runtime: Any) -> None:
+        for model in (m for m in catalog.models() if m.always_thinks and m.lifecycle() == catalog.ACTIVE
+                      and "global" in m.geographies and m.access == "open" and not m.opt_in):
+            assert not model.forced_tool_choice, model.key
+            assert "Thinking may not be enabled" in invoke_error(
+                runtime, [user(QUESTION)], model.profile_id("global"), tools=[WEATHER], tool_choice={"type": "any"})
+
+
+class TestConverseUnions:
+    """What boto3 checks on the client (one member per union) the emulator checks too: other clients (raw HTTP,
+    SDKs without that check) must meet the same 400, not a silently dropped block."""
+
+    def converse_error(self, runtime: Any, **request: Any) -> str:
+        client = boto3.session.Session().client(
+            "bedrock-runtime", endpoint_url=runtime.meta.endpoint_url, region_name=runtime.meta.region_name,
+            aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY,
+            config=Config(retries={"total_max_attempts": 1}, parameter_validation=False))
+        with pytest.raises(ClientError) as excinfo:
+            client.converse(modelId=MODEL_ID, **request)
+        code, message, status = error_of(excinfo)
+        assert (code, status) == ("ValidationException", 400)
+        return message
+
+    def test_a_system_block_sets_one_member(self, runtime: Any) -> None:
+        message = self.converse_error(runtime, messages=[{"role": "user", "content": [{"text": "Hi"}]}],
+                                      system=[{"text": "Be brief.", "cachePoint": {"type": "default"}}])
+        assert message.startswith("The SystemContentBlock object at system.0 must set exactly one of its members")
+
+    def test_a_tool_entry_sets_one_member(self, runtime: Any) -> None:
+        config = converse_tools(WEATHER)
+        config["tools"][0]["cachePoint"] = {"type": "default"}
+        message = self.converse_error(runtime, messages=[{"role": "user", "content": [{"text": QUESTION}]}],
+                                      toolConfig=config)
+        assert message.startswith("The Tool object at toolConfig.tools.0 must set exactly one of its members")
+
+    def test_tool_use_only_in_assistant_turns(self, runtime: Any) -> None:
+        content = [{"text": QUESTION}, {"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]
+        message = self.converse_error(runtime, toolConfig=converse_tools(WEATHER),
+                                      messages=[{"role": "user", "content": content}])
+        assert message == "The toolUse content block at messages.0.content.1 is only allowed in an assistant message."
