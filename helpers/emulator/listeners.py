@@ -91,6 +91,7 @@ async def serve_all(listeners: list[Listener], grace: float = SHUTDOWN_GRACE_SEC
         await asyncio.wait([*serving, told], return_when=asyncio.FIRST_COMPLETED)
     finally:
         told.cancel()
+        _quiet_shutdown_race(asyncio.get_running_loop())
         for listener in listeners:
             listener.should_exit = True
             listener._server.stop()
@@ -108,3 +109,20 @@ async def serve_all(listeners: list[Listener], grace: float = SHUTDOWN_GRACE_SEC
             for task in late:
                 task.cancel()
             await asyncio.wait(late, timeout=0.5)
+
+
+def _quiet_shutdown_race(loop: asyncio.AbstractEventLoop) -> None:
+    """From now until the loop closes, drop one known-harmless error: granian's embedded server sets a result on
+    its worker's future from a thread-safe callback, which can run after our shutdown cancelled that future
+    (InvalidStateError, printed as a traceback on stderr). Every other error still goes to the usual handler."""
+    previous = loop.get_exception_handler()
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.InvalidStateError):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
