@@ -28,6 +28,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
 
 from helpers.emulator import (
@@ -479,12 +480,10 @@ class TestShutdown:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HANDSON_EMULATOR"))}
-        proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # --tls-port 0: the default, --port + 1, may be taken by another process (a CI run hung on that).
+        proc = start_cli("--port", str(port), "--tls-port", "0", env=env)
         try:
-            lines = list(iter(proc.stdout.readline, "\n"))
-            exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
-                           if line.startswith("export "))
+            exports = exports_of(printed_lines(proc))
             url, ca_bundle = exports["AWS_ENDPOINT_URL"], exports["AWS_CA_BUNDLE"]  # the TLS listener
             remote = RemoteEmulator(url, token=exports["HANDSON_EMULATOR_TOKEN"], ca_bundle=ca_bundle)
             deadline = time.monotonic() + 15

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
+from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 
 from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, auth, bind, start
@@ -176,13 +177,10 @@ class TestStarting:
             s2.bind(("127.0.0.1", 0))
             port, tls_port = s.getsockname()[1], s2.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port),
-                                 "--tls-port", str(tls_port)], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_cli("--port", str(port), "--tls-port", str(tls_port), env=env)
         try:
-            lines = list(iter(proc.stdout.readline, "\n"))  # up to the blank line after the exports
-            exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines
-                           if line.startswith("export "))
+            lines = printed_lines(proc)  # up to the blank line after the exports
+            exports = exports_of(lines)
             assert exports["AWS_ENDPOINT_URL"] == f"https://127.0.0.1:{tls_port}"
             assert set(exports) >= {"AWS_ENDPOINT_URL", "ANTHROPIC_BEDROCK_BASE_URL", "AWS_ACCESS_KEY_ID",
                                     "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HANDSON_EMULATOR_TOKEN",
@@ -231,3 +229,12 @@ def test_an_abandoned_slow_request_does_not_take_a_later_fault(emulator: Emulato
     with pytest.raises(ClientError) as e:
         patient.invoke_model(modelId=MODEL_US, body=claude_body())
     assert e.value.response["Error"]["Code"] == "ThrottlingException"
+
+
+def test_a_command_line_that_fails_early_fails_its_test_fast() -> None:
+    """The export lines never come: the test helper says why within seconds instead of waiting on EOF forever."""
+    started = time.monotonic()
+    proc = start_cli("--port", "0", "--region", "zz-nowhere-9")
+    with pytest.raises(AssertionError, match="--region"):
+        printed_lines(proc)
+    assert time.monotonic() - started < 15 and proc.returncode == 2

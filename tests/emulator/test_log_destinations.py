@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
+from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL_US, claude_body, client_of, error_of, signed_request
 
 from helpers import invocation_logs
@@ -440,13 +439,9 @@ def test_failure_reported_on_stderr(tmp_path: Path) -> None:
     log_dir = tmp_path / "logs"
     (log_dir / "s3").mkdir(parents=True)
     (log_dir / "s3" / "blocked-bucket").write_text("a file where the bucket's folder would be")
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", "0", "--log-dir", str(log_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    proc = start_cli("--port", "0", "--log-dir", str(log_dir))
     try:
-        assert proc.stdout is not None
-        exports = dict(line.removeprefix("export ").strip().split("=", 1)
-                       for line in iter(proc.stdout.readline, "\n") if line.startswith("export "))
+        exports = exports_of(printed_lines(proc))
         url, ca_bundle = exports["AWS_ENDPOINT_URL"], exports["AWS_CA_BUNDLE"]
         deadline = time.monotonic() + 15
         session = boto3.session.Session(aws_access_key_id=auth.ACCESS_KEY_ID,
