@@ -67,15 +67,17 @@ class Guard:
                    frozenset(f"{scheme}://{h}" for h, scheme in hosts.items()), loopback or admin,
                    ", ".join(with_port[:-1]) + " or " + with_port[-1])
 
+    def accepts_host(self, host: str | None) -> bool:
+        """Whether a request with this Host header (None: none sent) may be served (keep it cheap)."""
+        return self.hosts is None or (host is not None and host.lower() in self.hosts)
+
     def host_refusal(self, headers: dict[str, str]) -> Response | None:
-        """A 403 unless the Host header names this emulator (runs on every request: keep it cheap)."""
-        if self.hosts is None:
-            return None
+        """A 403 unless the Host header names this emulator (runs on every request)."""
         # Over HTTP/2 the server passes the :authority pseudo-header as "host"; an absent one arrives empty.
         host = headers.get("host") or None
-        if host is not None and host.lower() in self.hosts:
+        if self.accepts_host(host):
             return None
-        shown = "no Host header" if host is None else f"Host {host[:100]!a}"
+        shown = describe_host(host)
         return _refuse(403, "AccessDeniedException",
                        f"Refused: {shown}. This emulator answers only requests addressed to "
                        f"{self.addresses} "
@@ -108,6 +110,11 @@ class Guard:
         origin = origin.lower()
         return origin in self.origins or (self.hosts is None and origin in (f"http://{host.lower()}",
                                                                              f"https://{host.lower()}"))
+
+
+def describe_host(host: str | None) -> str:
+    """A Host header as a refusal names it (shortened, ASCII-escaped: it is the caller's text)."""
+    return "no Host header" if host is None else f"Host {host[:100]!a}"
 
 
 def _refuse(status: int, code: str, message: str) -> Response:

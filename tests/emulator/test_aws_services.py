@@ -1,0 +1,210 @@
+"""The offline S3, CloudWatch Logs, IAM and STS (moto behind the emulator's guard), through real boto3 clients and
+the AWS CLI configured only by aws_services.environment() and the emulator's documented credentials."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from helpers.emulator import auth, aws_services
+
+pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
+
+BUCKET = "invocation-logs-123456789012"
+LOG_KEY = "bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/11/30/15/part-0001.json.gz"
+TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole",
+    "Condition": {"StringEquals": {"aws:SourceAccount": auth.ACCOUNT_ID}}}]}
+
+
+@pytest.fixture
+def services() -> Iterator[aws_services.AwsServices]:
+    running = aws_services.start()
+    yield running
+    if running.running:
+        running.reset()
+
+
+@pytest.fixture
+def env(services: aws_services.AwsServices, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> dict[str, str]:
+    """Only the services' endpoint variables and the emulator's credentials: nothing else points anywhere."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    variables = {"AWS_ACCESS_KEY_ID": auth.ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": auth.SECRET_ACCESS_KEY,
+                 "AWS_DEFAULT_REGION": "us-east-1", **services.environment()}
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return dict(os.environ)
+
+
+def client(name: str) -> Any:
+    """A client configured by the environment alone (no endpoint_url)."""
+    return boto3.Session().client(name)
+
+
+def raw(services: aws_services.AwsServices, method: str, path: str, headers: dict[str, str],
+        body: bytes | None = None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(services.host, services.port, timeout=10)
+    connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.putheader("Content-Length", str(len(body or b"")))
+    connection.endheaders(body)
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_environment_names_botocores_service_variables(services: aws_services.AwsServices) -> None:
+    assert services.environment() == {"AWS_ENDPOINT_URL_S3": services.url,
+                                      "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": services.url,
+                                      "AWS_ENDPOINT_URL_IAM": services.url}
+    assert services.environment(sts=True)["AWS_ENDPOINT_URL_STS"] == services.url
+    assert services.url.startswith("http://127.0.0.1:")
+
+
+def test_s3_objects_and_gzip_records_round_trip(env: dict[str, str], services: aws_services.AwsServices) -> None:
+    s3 = client("s3")
+    assert s3.meta.endpoint_url == services.url
+    s3.create_bucket(Bucket=BUCKET)
+    records = [{"operation": "Converse", "requestId": "r1"}, {"operation": "InvokeModel", "requestId": "r2"}]
+    body = gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode())
+    s3.put_object(Bucket=BUCKET, Key=LOG_KEY, Body=body, ContentType="application/json", ContentEncoding="gzip")
+    s3.put_object(Bucket=BUCKET, Key="elsewhere/readme.txt", Body=b"not a log")
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="bedrock/AWSLogs/")
+    assert [o["Key"] for o in listed["Contents"]] == [LOG_KEY] and listed["KeyCount"] == 1
+    got = s3.get_object(Bucket=BUCKET, Key=LOG_KEY)["Body"].read()
+    assert [json.loads(line) for line in gzip.decompress(got).decode().splitlines()] == records
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
+
+
+def test_logs_filter_log_events_with_a_plain_term(env: dict[str, str]) -> None:
+    logs = client("logs")
+    group, stream = "/aws/bedrock/modelinvocations", "aws/bedrock/modelinvocations"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+        {"timestamp": now, "message": json.dumps({"operation": "Converse", "requestId": "r1"})},
+        {"timestamp": now + 1, "message": json.dumps({"operation": "InvokeModel", "requestId": "r2"})}])
+    found = logs.filter_log_events(logGroupName=group, filterPattern="Converse")["events"]
+    assert [json.loads(e["message"])["requestId"] for e in found] == ["r1"]
+    assert [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]] == [group]
+
+
+def test_iam_role_with_a_trust_policy_and_an_inline_policy(env: dict[str, str]) -> None:
+    iam = client("iam")
+    role = iam.create_role(RoleName="BedrockLoggingRole", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
+    assert role["Arn"] == f"arn:aws:iam::{auth.ACCOUNT_ID}:role/BedrockLoggingRole"
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["logs:CreateLogStream",
+                                                                                     "logs:PutLogEvents"],
+                                                      "Resource": "*"}]}
+    iam.put_role_policy(RoleName="BedrockLoggingRole", PolicyName="write-logs", PolicyDocument=json.dumps(policy))
+    assert iam.get_role_policy(RoleName="BedrockLoggingRole", PolicyName="write-logs")["PolicyDocument"] == policy
+    trust = iam.get_role(RoleName="BedrockLoggingRole")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
+
+
+def test_sts_caller_identity_when_sts_is_sent_here(env: dict[str, str], services: aws_services.AwsServices,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "AWS_ENDPOINT_URL_STS" not in env  # by default STS stays with the Bedrock emulator
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", services.environment(sts=True)["AWS_ENDPOINT_URL_STS"])
+    sts = client("sts")
+    assert sts.meta.endpoint_url == services.url
+    assert sts.get_caller_identity()["Account"] == auth.ACCOUNT_ID
+
+
+def test_a_foreign_host_is_refused_and_no_cors_header_is_sent(services: aws_services.AwsServices) -> None:
+    for host in ("evil.example", f"evil.example:{services.port}"):
+        response = raw(services, "GET", "/", {"Host": host})
+        assert response.status == 403 and response.getheader("x-amzn-errortype") == "AccessDenied"
+        assert response.getheader("Access-Control-Allow-Origin") is None
+    assert raw(services, "GET", "/", {}).status == 403  # no Host at all
+
+
+def test_signed_responses_carry_no_cors_header(env: dict[str, str]) -> None:
+    """moto answers Access-Control-Allow-Origin: * to a request with an Origin; the guard strips it."""
+    s3 = client("s3")
+    s3.meta.events.register("before-sign.s3.ListBuckets",
+                            lambda request, **_: request.headers.__setitem__("Origin", "https://evil.example"))
+    headers = s3.list_buckets()["ResponseMetadata"]["HTTPHeaders"]
+    assert not [h for h in headers if h.lower().startswith("access-control-")]
+
+
+def test_unsigned_requests_are_refused(services: aws_services.AwsServices) -> None:
+    """What an HTML form on any page can send: a POST without a signature, or a CORS preflight."""
+    host = {"Host": f"127.0.0.1:{services.port}"}
+    form = raw(services, "POST", "/", {**host, "Content-Type": "application/x-www-form-urlencoded"},
+               b"Action=CreateRole&RoleName=pwned&AssumeRolePolicyDocument=%7B%7D")
+    assert form.status == 403 and form.getheader("x-amzn-errortype") == "MissingAuthenticationToken"
+    preflight = raw(services, "OPTIONS", f"/{BUCKET}", {**host, "Origin": "https://evil.example",
+                                                        "Access-Control-Request-Method": "PUT"})
+    assert preflight.status == 403 and preflight.getheader("Access-Control-Allow-Origin") is None
+
+
+def test_other_services_are_refused_clearly(env: dict[str, str], services: aws_services.AwsServices) -> None:
+    dynamodb = boto3.Session().client("dynamodb", endpoint_url=services.url)
+    with pytest.raises(ClientError) as caught:
+        dynamodb.list_tables()
+    assert caught.value.response["Error"]["Code"] == "UnsupportedService"
+    assert "serve only s3, logs, iam, sts, not 'dynamodb'" in caught.value.response["Error"]["Message"]
+
+
+def test_requests_leave_no_log_lines(env: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket=BUCKET, Key="missing")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_starting_again_returns_the_same_server(services: aws_services.AwsServices) -> None:
+    assert aws_services.start() is services and aws_services.environment() == services.environment()
+
+
+def test_reset_needs_the_token_and_empties_s3(env: dict[str, str], services: aws_services.AwsServices) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    host = {"Host": f"127.0.0.1:{services.port}", "Content-Type": "application/json"}
+    assert raw(services, "POST", "/moto-api/reset", host, b"{}").status == 403
+    assert raw(services, "GET", "/moto-api/data.json", {"Host": host["Host"]}).status == 403
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
+    services.reset()
+    assert s3.list_buckets()["Buckets"] == []
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
+def test_the_aws_cli_lists_the_bucket(env: dict[str, str]) -> None:
+    client("s3").create_bucket(Bucket=BUCKET)
+    proc = subprocess.run([str(shutil.which("aws")), "s3api", "list-buckets", "--query", "Buckets[].Name"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    if "Unknown options" in proc.stderr or "Invalid endpoint" in proc.stderr:
+        pytest.skip(f"this AWS CLI predates service-specific endpoints: {proc.stderr.strip()[:200]}")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [BUCKET]
+
+
+def test_stop_is_bounded_and_frees_the_port(services: aws_services.AwsServices) -> None:
+    began = time.monotonic()
+    services.stop()
+    assert time.monotonic() - began < aws_services.STOP_TIMEOUT_SECONDS and not services.running
+    with socket.socket() as probe:
+        assert probe.connect_ex((services.host, services.port)) != 0
+    again = aws_services.start()
+    assert again is not services and again.running
