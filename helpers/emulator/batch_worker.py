@@ -19,6 +19,8 @@ import threading
 import time
 from typing import Any, BinaryIO
 
+from botocore.exceptions import ClientError
+
 from .. import catalog
 from . import batch_input, batch_records
 from .batch_input import InputFile, JobFailed, S3Location
@@ -99,6 +101,11 @@ def _run(job: Job, state: Any) -> None:
         _finish_quietly(job, state, FAILED, e.message)
     except _Interrupted as e:
         _interrupted(job, state, writer, e.reason)
+    except ClientError as e:  # S3 or IAM refused a request (e.g. an input file deleted while the job ran)
+        error = e.response.get("Error", {})
+        # [emulator wording]
+        _finish_quietly(job, state, FAILED, f"The job could not read or write its data in Amazon S3 "
+                                            f"({error.get('Code', 'error')}: {error.get('Message', '')}).")
     except Exception:
         log.exception("batch job %s failed inside the emulator", job.id)
         _finish_quietly(job, state, FAILED, INTERNAL_FAILURE)

@@ -535,6 +535,18 @@ class TestLifecycle:
         assert len(lines_of(out["a.jsonl.out"])) == job["processedRecordCount"]
         assert json.loads(out["manifest.json.out"])["totalRecordCount"] == total
 
+    def test_input_deleted_while_running(self, batch: Batch) -> None:
+        """S3 refusing a read mid-job fails the job with S3's answer in its message, not an internal error."""
+        batch.put("in/two/part-1.jsonl", records(300))
+        batch.put("in/two/part-2.jsonl", records(10))
+        arn = batch.create(f"s3://{batch.bucket}/in/two/")
+        batch.emulator.advance_clock(5)
+        batch.wait_for(arn, lambda j: j["status"] == "InProgress")
+        batch.s3.delete_object(Bucket=batch.bucket, Key="in/two/part-2.jsonl")
+        job = batch.finish(arn)
+        assert job["status"] == "Failed"
+        assert job["message"].startswith("The job could not read or write its data in Amazon S3 (NoSuchKey: ")
+
     def test_timeout_before_it_begins_is_expired(self, batch: Batch) -> None:
         arn = batch.create(batch.put("in/a.jsonl", records(MIN_RECORDS)))
         batch.emulator.advance_clock(24 * 3600)
