@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
@@ -31,7 +32,13 @@ _CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, s3={"add
 def aws_client(emu: Emulator, service: str, region: str = "us-east-1") -> Any:
     """A boto3 client for the offline S3 / CloudWatch Logs / IAM, with the endpoint ``emu.env`` gives learners."""
     variable = {"s3": "AWS_ENDPOINT_URL_S3", "logs": "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "iam": "AWS_ENDPOINT_URL_IAM"}
-    return boto3.session.Session().client(service, endpoint_url=emu.env[variable[service]], region_name=region,
+    return _client(emu.env[variable[service]], service, region)
+
+
+@cache
+def _client(url: str, service: str, region: str) -> Any:
+    """One client per endpoint, service and region (making one takes a few hundred ms; they are thread-safe)."""
+    return boto3.session.Session().client(service, endpoint_url=url, region_name=region,
                                           aws_access_key_id=auth.ACCESS_KEY_ID,
                                           aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=_CONFIG)
 
@@ -93,6 +100,7 @@ class Destinations:
     region: str = "us-east-1"
     s3: Any = field(init=False, repr=False)
     logs: Any = field(init=False, repr=False)
+    cloudwatch_on: bool = field(init=False, default=True)  # whether the last config() named the log group
 
     def __post_init__(self) -> None:
         self.s3, self.logs = aws_client(self.emu, "s3", self.region), aws_client(self.emu, "logs", self.region)
@@ -106,6 +114,7 @@ class Destinations:
                 config["s3Config"]["keyPrefix"] = self.prefix
         if cloudwatch and self.group:
             config["cloudWatchConfig"] = {"logGroupName": self.group, "roleArn": self.role_arn}
+        self.cloudwatch_on = bool(cloudwatch and self.group)
         return config
 
     # --- S3 --------------------------------------------------------------------------------------------------
@@ -153,7 +162,7 @@ class Destinations:
     def record(self, request_id: str) -> dict[str, Any]:
         """The S3 record of one request, checked to be the very record CloudWatch got (when both are on)."""
         record = only_record(self.get(self.key_of(request_id)))
-        if self.group:
+        if self.cloudwatch_on:
             assert [r for r in self.cloudwatch() if r["requestId"] == request_id] == [record]
         return record
 
