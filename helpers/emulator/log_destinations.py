@@ -131,7 +131,12 @@ def _log_group_problem(aws: Any, cloudwatch: Mapping[str, Any], account: str, re
     group, role_arn = cloudwatch["logGroupName"], cloudwatch["roleArn"]
     if not aws.log_group_exists(group, region):
         return f"There is no log group {group} in {region}: create it (logs.create_log_group) first."
-    role = aws.role(role_arn)
+    try:
+        role_arn.encode("utf-8")
+    except UnicodeEncodeError:  # IAM names are UTF-8 text: no role has a lone surrogate in its name
+        role = None
+    else:
+        role = aws.role(role_arn)
     if role is None:
         parts = role_arn.split(":")
         if len(parts) > 4 and parts[4] != account:
@@ -161,7 +166,7 @@ def _asked(refused: Callable[[str], errors.BedrockError], question: Callable[[],
 
     try:
         problem = question()
-    except (BotoCoreError, ClientError, OSError) as e:
+    except (BotoCoreError, ClientError, OSError, ValueError) as e:
         problem = f"The offline AWS services did not answer the check: {type(e).__name__}: {e}"
     if problem is not None:
         raise refused(problem)

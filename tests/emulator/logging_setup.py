@@ -45,7 +45,7 @@ def _client(url: str, service: str, region: str) -> Any:
 
 def bucket_policy(bucket: str, prefix: str | None, account: str = ACCOUNT, region: str = "us-east-1") -> dict:
     """AWS's AmazonBedrockLogsWrite statement (model-invocation-logging.html), for ``bucket`` and ``prefix``."""
-    root = f"{prefix}/" if prefix else ""
+    root = f"{prefix.rstrip('/')}/" if prefix and prefix.rstrip("/") else ""  # a trailing "/" is not doubled
     return {"Version": "2012-10-17", "Statement": [{
         "Sid": "AmazonBedrockLogsWrite", "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"},
         "Action": ["s3:PutObject"],
@@ -122,16 +122,17 @@ class Destinations:
     @property
     def log_prefix(self) -> str:
         """Where Bedrock writes: ``{prefix}/AWSLogs/{account}/BedrockModelInvocationLogs/``."""
-        return f"{self.prefix + '/' if self.prefix else ''}AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/"
+        prefix = (self.prefix or "").rstrip("/")
+        return f"{prefix + '/' if prefix else ''}AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/"
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def object_keys(self, prefix: str = "") -> list[str]:
         """Every key in the bucket under ``prefix`` (list_objects_v2, all pages)."""
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
     def record_keys(self) -> list[str]:
         """The records' keys: every ``.json.gz`` under the log prefix (not the permission-check object)."""
-        return [k for k in self.keys(self.log_prefix) if k.endswith(".json.gz")]
+        return [k for k in self.object_keys(self.log_prefix) if k.endswith(".json.gz")]
 
     def get(self, key: str) -> bytes:
         return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()

@@ -282,7 +282,7 @@ class TestS3Layout:
         stamp = dt.datetime.strptime(match[1][:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
         assert before.replace(microsecond=0) <= stamp <= after  # UTC, not local time
         # The bucket holds that record and the object Bedrock writes when it accepts the configuration.
-        assert dest.keys() == sorted([dest.log_prefix + PERMISSION_CHECK, key])
+        assert dest.object_keys() == sorted([dest.log_prefix + PERMISSION_CHECK, key])
         assert dest.get(dest.log_prefix + PERMISSION_CHECK) == b""
 
     @pytest.mark.parametrize(("region", "model_id", "inference_regions"), [
@@ -595,7 +595,7 @@ def test_concurrent_invocations_each_logged_once(fresh: Emulator) -> None:
     assert len(sent) == total  # 1,000 distinct request ids
 
     keys = dest.record_keys()
-    assert len(keys) == total == len(dest.keys()) - 1  # and the permission-check object
+    assert len(keys) == total == len(dest.object_keys()) - 1  # and the permission-check object
     by_object = {}
     for key in keys:
         record = only_record(dest.get(key), key)
