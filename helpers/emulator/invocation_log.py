@@ -341,7 +341,8 @@ def _deliver(destination: str, write: Callable[[], None]) -> None:
 
 def _report(destination: str, error: BaseException) -> None:
     """A warning on the emulator's stderr, once per destination and kind of failure (not once per call)."""
-    code = getattr(error, "response", {}).get("Error", {}).get("Code", "") if hasattr(error, "response") else ""
+    response = getattr(error, "response", None)  # botocore's ClientError: the AWS error code tells causes apart
+    code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
     cause = (destination, type(error).__name__, str(getattr(error, "errno", "") or code))
     with _lock:
         if cause in _reported or len(_reported) >= _MAX_REPORTED:
