@@ -42,19 +42,16 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "emulator")]
+from cli_process import exports_of, printed_lines  # noqa: E402
 from fuzz_shapes import OPERATIONS, bodies, dumps  # noqa: E402
+from logging_setup import bucket_policy, role_policy, trust_policy  # noqa: E402
 from shared import FOUNDATION_MODEL, PROFILE, free_port, wait_for_port  # noqa: E402  (bench/shared.py: this folder is on sys.path)
 
 from helpers.emulator import auth  # noqa: E402
 
 PATHS = {"InvokeModel": "invoke", "InvokeModelWithResponseStream": "invoke-with-response-stream",
          "Converse": "converse", "ConverseStream": "converse-stream", "CountTokens": "count-tokens"}
-LOGGING_CONFIG = {
-    "s3Config": {"bucketName": "soak-invocation-logs", "keyPrefix": "runtime"},
-    "cloudWatchConfig": {"logGroupName": "/soak/invocations",
-                         "roleArn": "arn:aws:iam::123456789012:role/BedrockInvocationLogging"},
-    "textDataDeliveryEnabled": True,
-}
+BUCKET, PREFIX, GROUP, ROLE = "soak-invocation-logs", "runtime", "/soak/invocations", "BedrockInvocationLogging"
 CREDENTIALS = Credentials(auth.ACCESS_KEY_ID, auth.SECRET_ACCESS_KEY)
 SAVED_FAILURES = 20
 
@@ -150,6 +147,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else 0.0
 
 
+def configure_logging(url: str, exports: dict[str, str]) -> None:
+    """Invocation logging to S3 and CloudWatch, set up as AWS's documentation has a learner set it up."""
+    session = boto3.session.Session(aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY,
+                                    region_name="us-east-1")
+    s3 = session.client("s3", endpoint_url=exports["AWS_ENDPOINT_URL_S3"])
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(bucket_policy(BUCKET, PREFIX)))
+    logs = session.client("logs", endpoint_url=exports["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"])
+    logs.create_log_group(logGroupName=GROUP)
+    iam = session.client("iam", endpoint_url=exports["AWS_ENDPOINT_URL_IAM"])
+    role = iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust_policy()))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=ROLE, PolicyName="WriteInvocationLogs", PolicyDocument=json.dumps(role_policy(GROUP)))
+    session.client("bedrock", endpoint_url=url, config=Config(retries={"max_attempts": 1})
+                   ).put_model_invocation_logging_configuration(loggingConfig={
+                       "s3Config": {"bucketName": BUCKET, "keyPrefix": PREFIX},
+                       "cloudWatchConfig": {"logGroupName": GROUP, "roleArn": role}, "textDataDeliveryEnabled": True})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000, help="requests per operation (default 10,000)")
@@ -164,17 +179,16 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     stderr = (out / "emulator-stderr.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port),
-                               "--log-dir", str(out / "invocation-logs")], cwd=ROOT,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=stderr)
+    server = subprocess.Popen([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=stderr,
+                              text=True)
     url = f"http://127.0.0.1:{port}"
     failed = False
     try:
+        exports = exports_of(printed_lines(server))  # its offline S3, CloudWatch Logs and IAM are in that process
         wait_for_port(port)
         if not args.no_logging:
-            boto3.client("bedrock", endpoint_url=url, region_name="us-east-1", aws_access_key_id=auth.ACCESS_KEY_ID,
-                         aws_secret_access_key=auth.SECRET_ACCESS_KEY, config=Config(retries={"max_attempts": 1})
-                         ).put_model_invocation_logging_configuration(loggingConfig=LOGGING_CONFIG)
+            configure_logging(url, exports)
         print(f"fuzz soak: {args.requests} requests per operation, {args.connections} connections, seed {args.seed}, "
               f"invocation logging {'off' if args.no_logging else 'on'}; output in {out}\n")
         print("| operation                     | requests |    2xx |    4xx | 5xx | unreadable | p50 ms |  p99 ms "

@@ -265,11 +265,6 @@ class Emulator(Controls):
         return environment(self.https_url or self.url, self.region, self.ca_bundle, self.aws_url)
 
     @property
-    def log_dir(self) -> Path:
-        """Where invocation logs are written, laid out like their S3 and CloudWatch destinations."""
-        return self.state.log_dir
-
-    @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
@@ -334,12 +329,12 @@ class RemoteEmulator(Controls):
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
-          log_dir: str | Path | None = None, admin: bool = False, tls: bool = True, tls_port: int = 0) -> Emulator:
+          admin: bool = False, tls: bool = True, tls_port: int = 0) -> Emulator:
     """Start an emulator in a background thread; ``port=0`` (and ``tls_port=0``) pick free ports.
 
     ``region`` (an AWS region) is the one requests without a signature scope use (Bedrock API keys).
-    Invocation logs (once a logging configuration is set) go under ``log_dir``, a fresh temporary
-    folder by default: ``emulator.log_dir``. The admin routes (``/_emulator/*``, needing
+    Invocation logs (once a logging configuration is set) go to the offline S3 and CloudWatch Logs this
+    process runs beside it (``emulator.env`` points clients there). The admin routes (``/_emulator/*``, needing
     ``emulator.token``) are served on loopback, and on another ``host`` only with ``admin=True``.
     With ``tls`` (the default) it also listens with HTTPS on ``tls_port``, with a certificate made now.
     """
@@ -353,7 +348,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
     tls_files = _tls.create(host) if tls else None
     real_port, real_tls_port = sock.getsockname()[1], (tls_sock.getsockname()[1] if tls_sock else None)
     guard = Guard.for_bind(host, real_port, admin=admin, tls_port=real_tls_port)
-    state = EmulatorState(region, log_dir)
+    state = EmulatorState(region)
     aws_url = attach_aws(state)
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     thread = threading.Thread(target=serve, args=(server, sock, tls_server, tls_sock),

@@ -55,8 +55,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="region for requests that carry none, e.g. with a Bedrock API key")
     parser.add_argument("--shell", choices=("sh", "powershell"), default="sh",
                         help="syntax of the printed environment lines")
-    parser.add_argument("--log-dir", default=None,
-                        help="where invocation logs go once logging is configured (default: a new temporary folder)")
     parser.add_argument("--admin", action="store_true",
                         help="serve the admin routes (/_emulator/*, token required) on a non-loopback --host too")
     args = parser.parse_args(argv)
@@ -86,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     tls_files = tls.create(args.host) if tls_sock else None
     https_url = f"https://{host}:{tls_port}" if tls_port else None
     guard = Guard.for_bind(args.host, port, admin=args.admin, tls_port=tls_port)
-    state = EmulatorState(args.region, args.log_dir)
+    state = EmulatorState(args.region)
     aws_url = attach_aws(state)  # the offline S3, CloudWatch Logs and IAM, in this process too
     env = {**environment(https_url or url, args.region, tls_files.bundle if tls_files else None, aws_url),
            TOKEN_ENV: guard.token}
@@ -109,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
               f"({TOKEN_ENV} above; RemoteEmulator reads it)", file=sys.stderr, flush=True)
     if aws_url:
         print(f"Offline S3, CloudWatch Logs and IAM (moto) on {aws_url}", file=sys.stderr, flush=True)
-    print(f"Invocation logs (once configured) go to {state.log_dir}", file=sys.stderr, flush=True)
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     tune_gc()
     try:

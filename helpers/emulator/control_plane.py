@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -195,12 +196,28 @@ async def get_logging(call: Call) -> Response:
     return Response(200, body, [("content-type", "application/json")])
 
 
+# [emulator wording]: AWS has no such case. A configuration the emulator cannot deliver is never accepted.
+_NO_AWS_SERVICES = ("Invocation logging offline delivers to the offline S3 and CloudWatch Logs, which need moto: "
+                    "pip install 'moto[server]>=5.2.5' (or pip install -r requirements.txt), then restart the "
+                    "emulator.")
+
+
 @route("PUT", "/logging/modelinvocations", "PutModelInvocationLoggingConfiguration")
 async def put_logging(call: Call) -> Response:
-    """Checked as Bedrock checks it (see log_destinations.validate); a refused configuration changes nothing."""
+    """Checked as Bedrock checks it: the shapes (log_destinations.validate), then the destinations themselves in
+    the offline S3, CloudWatch Logs and IAM (log_destinations.check_access: network I/O, so in a worker thread).
+    A refused configuration changes nothing."""
     body = parse_json(call.body)
     config = body.get("loggingConfig") if isinstance(body, dict) else None
-    call.state.logging_config = log_destinations.validate(config)
+    config = log_destinations.validate(config)
+    aws = call.state.aws
+    if aws is None:
+        raise errors.validation(_NO_AWS_SERVICES)
+    region = call.caller.region
+    account = call.caller.identity.arn.split(":")[4]
+    await asyncio.to_thread(log_destinations.check_access, aws, config, account, region)
+    call.state.logging_region = region  # where the destinations are (AWS keeps one configuration per region)
+    call.state.logging_config = config
     return Response.json({})
 
 

@@ -1,20 +1,25 @@
-"""Model invocation logging: a record per invocation, written where Bedrock would deliver it (spec §4.4–4.5).
+"""Model invocation logging: a record per invocation, delivered where Bedrock delivers it (spec §4.4–4.5).
 
-With a logging configuration set (PutModelInvocationLoggingConfiguration), every invocation (InvokeModel,
-Converse and their streams) — successful or failed — becomes one record in Bedrock's schema, written under
-the emulator's log folder (names mapped to safe folder names by log_destinations):
+With a logging configuration set (PutModelInvocationLoggingConfiguration, whose destinations log_destinations
+checks first), every invocation (InvokeModel, Converse and their streams) — successful or failed — becomes one
+record in Bedrock's schema, delivered into the offline S3 and CloudWatch Logs (moto, through the emulator's own
+signed clients, ``state.aws``), where a learner's boto3 reads it as on AWS:
 
-- ``s3Config`` → ``s3/{bucket}/{keyPrefix}/AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/
-  {time}_{requestId}.json.gz`` (gzip, one JSON record per line), laid out like the S3 destination;
-- ``cloudWatchConfig`` → ``cloudwatch/{logGroupName}.jsonl``, one record per line, like the log group's events.
+- ``s3Config`` → the object ``{keyPrefix}/AWSLogs/{account}/BedrockModelInvocationLogs/{region}/YYYY/MM/DD/HH/
+  {time}_{requestId}.json.gz`` in the bucket (gzip of the one JSON line);
+- ``cloudWatchConfig`` → one event in the log group, stream ``aws/bedrock/modelinvocations``, whose message is the
+  record (without the line's newline).
 
-``textDataDeliveryEnabled: false`` leaves the request and response bodies out (token counts stay).
-Writes happen on the server's one event-loop thread, under a lock, so concurrent calls never interleave.
+``textDataDeliveryEnabled: false`` leaves the request and response bodies out (token counts stay). Records are
+built and delivered in worker threads, never on the event loop, and awaited: a client that reads its logs as
+soon as its call returns finds the record (on AWS, records arrive minutes later). Timestamps are the real time,
+not the emulator's clock (``advance_clock``): CloudWatch Logs drops events older than 14 days or more than 2 hours
+ahead, and the record, its key and its event must agree.
 
-As on AWS, a failed delivery is invisible to the caller: whatever goes wrong here (an unwritable destination,
-a body this module cannot represent) is reported once per cause on the emulator's stderr and never changes the
-answer. Records are ASCII JSON, one per line; the request body is spliced in as the caller sent it (never
-re-encoded, so no depth limit applies to writing it).
+As on AWS, a failed delivery is invisible to the caller: whatever goes wrong here (a bucket deleted since, a body
+this module cannot represent) is reported once per cause on the emulator's stderr and never changes the answer.
+Records are ASCII JSON, one line; the request body is spliced in as the caller sent it (never re-encoded, so no
+depth limit applies to writing it).
 """
 
 from __future__ import annotations
@@ -30,21 +35,25 @@ import struct
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .. import catalog
 from ..responses import summarize
 from . import messages_api
 from .anthropic_body import parse_json
+from .aws_backend import LOG_STREAM
 from .errors import BedrockError
-from .log_destinations import cloudwatch_file, inside, s3_folder
+from .log_destinations import record_key
 from .routing import Call, Response, StreamResponse
 
 OPERATIONS = frozenset({"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream"})
-_INLINE_BODY = 64_000  # bodies up to this size are logged on the event loop (microseconds of work)
 _MAX_REPORTED = 100  # distinct failure causes reported on stderr; later ones are dropped silently
-_lock = threading.Lock()
+# Deliveries get threads of their own: a slow delivery must not hold up the default executor's other work
+# (request parsing, token counting). Eight keep the offline services busy without crowding the GIL.
+_DELIVERY_THREADS = 8
+_deliveries = ThreadPoolExecutor(_DELIVERY_THREADS, thread_name_prefix="invocation-log")
+_lock = threading.Lock()  # guards _reported
 _reported: set[tuple[str, ...]] = set()
 _BODY_SLOT = f"inputBodyJson-{uuid.uuid4()}"  # stands for the body until it is spliced into the line
 log = logging.getLogger("helpers.emulator")
@@ -84,12 +93,9 @@ async def failed(call: Call, operation: str, error: BedrockError) -> None:
 
 
 async def _write_soon(call: Call, operation: str, output: Callable[[], Any], error: BedrockError | None) -> None:
-    """``_write``, in a thread when the body is large: a record of a 20 MB body takes seconds to build and
-    gzip, and the event loop must keep serving everyone else meanwhile (issue E). Small ones stay inline."""
-    if len(call.body) > _INLINE_BODY:
-        await asyncio.to_thread(_write, call, operation, output, error)
-    else:
-        _write(call, operation, output, error)
+    """``_write`` in a delivery thread: delivering is network I/O to the offline services, and a record of a
+    20 MB body takes seconds to build and gzip; the event loop keeps serving everyone else meanwhile (issue E)."""
+    await asyncio.get_running_loop().run_in_executor(_deliveries, _write, call, operation, output, error)
 
 
 def _logging(call: Call, operation: str) -> bool:
@@ -281,39 +287,49 @@ def account_of(call: Call) -> str:
 
 def _write(call: Call, operation: str, output: Callable[[], Any], error: BedrockError | None) -> None:
     """Build the record and deliver it to each destination; any failure is reported, never raised."""
-    config, now = call.state.logging_config, dt.datetime.now(dt.UTC)
+    state = call.state
+    config, region, aws = state.logging_config, state.logging_region, state.aws
+    now = dt.datetime.now(dt.UTC)  # the real time (see the module's docstring), whatever the emulator's clock says
     if config is None:
         return
     try:
         line = record(call, operation, output(), error, now)
-        log_dir = call.state.log_dir
+        account = account_of(call)
     except Exception as e:  # a record we cannot build is a failed delivery, not a failed call
         _report("record", e)
         return
-    with _lock:
-        if config.get("s3Config"):
-            name = f"{now.strftime('%Y%m%dT%H%M%S')}{now.microsecond // 1000:03d}Z_{call.request_id}.json.gz"
-            _deliver(f"S3 bucket {config['s3Config'].get('bucketName')!r}", lambda: _put_object(
-                log_dir, s3_folder(log_dir, config, account_of(call), call.caller.region).joinpath(
-                    *now.strftime("%Y/%m/%d/%H").split("/"), name), gzip.compress(line.encode(), mtime=0)))
-        if config.get("cloudWatchConfig"):
-            _deliver(f"CloudWatch log group {config['cloudWatchConfig'].get('logGroupName')!r}",
-                     lambda: _append(log_dir, cloudwatch_file(log_dir, config), line))
+    assert call.caller is not None
+    if s3 := config.get("s3Config"):
+        bucket = s3.get("bucketName") if isinstance(s3, dict) else None
+
+        def put_object() -> None:
+            key = record_key(s3, account, call.caller.region, now, call.request_id)
+            _services(aws).put_object(bucket, key, gzip.compress(line.encode("ascii"), mtime=0), region)
+
+        _deliver(f"S3 bucket {bucket!r}", put_object)
+    if cloudwatch := config.get("cloudWatchConfig"):
+        group = cloudwatch.get("logGroupName") if isinstance(cloudwatch, dict) else None
+        _deliver(f"CloudWatch log group {group!r}",
+                 lambda: _put_event(_services(aws), group, line.rstrip("\n"), int(now.timestamp() * 1000), region))
 
 
-def _put_object(log_dir: Path, path: Path, data: bytes) -> None:
-    target = inside(log_dir, path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    inside(log_dir, target)  # the folders just made did not lead elsewhere either
-    with target.open("xb") as f:  # a new object; never through a file that is already there
-        f.write(data)
+def _services(aws: Any) -> Any:
+    if aws is None:  # only a configuration stored behind PutModelInvocationLoggingConfiguration's back gets here
+        raise RuntimeError("the offline S3 and CloudWatch Logs are not running (moto is not installed)")
+    return aws
 
 
-def _append(log_dir: Path, path: Path, line: str) -> None:
-    target = inside(log_dir, path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with inside(log_dir, target).open("a", encoding="ascii") as f:
-        f.write(line)
+def _put_event(aws: Any, group: Any, message: str, timestamp_ms: int, region: str) -> None:
+    """One event in the group's stream; once more if the stream went missing (deleted, or the services reset:
+    the backend forgets the stream on that error and creates it again)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        aws.put_log_event(group, LOG_STREAM, message, timestamp_ms, region)
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        aws.put_log_event(group, LOG_STREAM, message, timestamp_ms, region)
 
 
 def _deliver(destination: str, write: Callable[[], None]) -> None:
@@ -325,10 +341,13 @@ def _deliver(destination: str, write: Callable[[], None]) -> None:
 
 def _report(destination: str, error: BaseException) -> None:
     """A warning on the emulator's stderr, once per destination and kind of failure (not once per call)."""
-    cause = (destination, type(error).__name__, str(getattr(error, "errno", "")))
-    if cause in _reported or len(_reported) >= _MAX_REPORTED:
-        return
-    _reported.add(cause)
+    response = getattr(error, "response", None)  # botocore's ClientError: the AWS error code tells causes apart
+    code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+    cause = (destination, type(error).__name__, str(getattr(error, "errno", "") or code))
+    with _lock:
+        if cause in _reported or len(_reported) >= _MAX_REPORTED:
+            return
+        _reported.add(cause)
     what = "could not be built" if destination == "record" else f"could not be delivered to {destination}"
     message = (f"Invocation log record {what}: {type(error).__name__}: {error}. The caller's answer is "
                "unaffected (on AWS a failed log delivery is invisible to the caller); further failures of this "

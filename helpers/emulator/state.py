@@ -12,12 +12,10 @@ import datetime as dt
 import hashlib
 import math
 import random
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from .. import catalog
@@ -117,24 +115,16 @@ class Fault:
 class EmulatorState:
     """Everything a running emulator remembers between requests. Thread-safe."""
 
-    def __init__(self, region: str = "us-east-1", log_dir: str | Path | None = None) -> None:
+    def __init__(self, region: str = "us-east-1") -> None:
         self.default_region = region
         self._lock = threading.Lock()
         self.logging_config: dict[str, Any] | None = None
+        self.logging_region = region  # the region the logging configuration was put in: its destinations' region
         # The emulator's client to the offline S3, CloudWatch Logs and IAM (aws_backend.py), set by whoever starts
         # the server; None when moto is not installed.
         self.aws: Any = None
-        self._log_dir = Path(log_dir) if log_dir else None
         self.batch_jobs = JobStore()  # batch inference jobs (batch.py); reset() forgets them
         self.reset()
-
-    @property
-    def log_dir(self) -> Path:
-        """Where invocation logs land (see invocation_log.py): a new temporary folder unless given."""
-        with self._lock:
-            if self._log_dir is None:
-                self._log_dir = Path(tempfile.mkdtemp(prefix="bedrock-emulator-logs-"))
-            return self._log_dir
 
     # --- controls -------------------------------------------------------------------------
 
@@ -296,7 +286,6 @@ class EmulatorState:
             "prompt_cache_entries": len(self._prompt_cache),
             "api_keys_revoked": "all" if self._all_keys_revoked else len(self._keys_revoked),
             "logging_configured": self.logging_config is not None,
-            "log_dir": str(self._log_dir) if self._log_dir else None,
         }
 
     # --- used by the service -------------------------------------------------------------

@@ -30,6 +30,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
+from logging_setup import destinations
 
 from helpers.emulator import (
     SHUTDOWN_GRACE_SECONDS,
@@ -551,17 +552,18 @@ class TestSigV4Region:
     def test_real_regions_accepted(self, emulator: Emulator, region: str) -> None:
         assert signed_request(emulator.url, "GET", "/foundation-models", region=region).status == 200
 
-    def test_with_invocation_logging_on(self, tmp_path: Path) -> None:
-        emu = start(log_dir=tmp_path)
+    def test_with_invocation_logging_on(self) -> None:
+        emu = start()
         try:
-            client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig={
-                "s3Config": {"bucketName": "region-logs"}, "textDataDeliveryEnabled": True})
+            dest = destinations(emu, cloudwatch=False)
+            client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=dest.config())
             for region in ("x" * 300, "..", "zz-nowhere-9", "a/b"):
                 r = signed_request(emu.url, "POST", INVOKE_PATH, claude_body().encode(), region=region,
                                    headers={"Content-Type": JSON})
                 assert r.status == 403, (region[:20], r.status, r.data)
             r = signed_request(emu.url, "POST", INVOKE_PATH, claude_body().encode(), headers={"Content-Type": JSON})
             assert r.status == 200
+            assert [key.split("/")[4] for key in dest.record_keys()] == ["us-east-1"]  # only that call was logged
         finally:
             emu.stop()
 

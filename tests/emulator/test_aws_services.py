@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers.emulator import auth, aws_services
+from helpers.emulator import Emulator, attach_aws, auth, aws_services
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
 
@@ -200,7 +200,7 @@ def test_the_aws_cli_lists_the_bucket(env: dict[str, str]) -> None:
     assert json.loads(proc.stdout) == [BUCKET]
 
 
-def test_stop_is_bounded_and_frees_the_port(services: aws_services.AwsServices) -> None:
+def test_stop_is_bounded_and_frees_the_port(services: aws_services.AwsServices, emulator: Emulator) -> None:
     began = time.monotonic()
     services.stop()
     assert time.monotonic() - began < aws_services.STOP_TIMEOUT_SECONDS and not services.running
@@ -208,3 +208,6 @@ def test_stop_is_bounded_and_frees_the_port(services: aws_services.AwsServices) 
         assert probe.connect_ex((services.host, services.port)) != 0
     again = aws_services.start()
     assert again is not services and again.running
+    # The session's emulator was attached to the stopped services: attach it to the new ones, as start() would,
+    # so that later tests (invocation logging) find its S3, CloudWatch Logs and IAM.
+    emulator.aws_url = attach_aws(emulator.state)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from conftest import MODEL, MODEL_BASE, NO_RETRY, SONNET_45_BASE, error_of
+from logging_setup import destinations
 
 from helpers import catalog
 from helpers.emulator import Emulator
@@ -146,16 +147,13 @@ class TestAvailability:
 class TestLoggingConfiguration:
     """Get/Put/DeleteModelInvocationLoggingConfiguration."""
 
-    CONFIG: ClassVar[dict[str, Any]] = {"s3Config": {"bucketName": "my-bucket", "keyPrefix": "bedrock"},
-              "cloudWatchConfig": {"logGroupName": "/aws/bedrock/modelinvocations",
-                                   "roleArn": "arn:aws:iam::123456789012:role/BedrockLogging"},
-              "textDataDeliveryEnabled": True, "imageDataDeliveryEnabled": False}
-
-    def test_round_trip(self, bedrock: Any) -> None:
+    def test_round_trip(self, emulator: Emulator, bedrock: Any) -> None:
+        # The destinations must exist and let Bedrock write (test_log_destinations.py); made as AWS's docs make them.
+        config = destinations(emulator).config()
         try:
             assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
-            bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
-            assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.CONFIG
+            bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+            assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
         finally:
             bedrock.delete_model_invocation_logging_configuration()
         assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()

@@ -44,6 +44,7 @@ from fuzz_shapes import Deep, bodies
 from fuzz_shapes import dumps as dumps_escaped
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from logging_setup import Destinations, destinations
 
 from helpers import catalog
 from helpers.emulator import Emulator, auth, start, thinking
@@ -535,21 +536,22 @@ class TestStructured:
 
 # Fewer examples than FUZZ: every example is one request per operation, and runs twice (logging off, on).
 SHAPES = settings(FUZZ, max_examples=_EXAMPLES or 40)
-LOGGING_CONFIG = {
-    "s3Config": {"bucketName": "fuzz-invocation-logs", "keyPrefix": "runtime"},
-    "cloudWatchConfig": {"logGroupName": "/fuzz/invocations",
-                         "roleArn": "arn:aws:iam::123456789012:role/BedrockInvocationLogging"},
-    "textDataDeliveryEnabled": True,
-}
 
 
 @pytest.fixture(scope="module")
-def logged_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """A second emulator with invocation logging on (S3 and CloudWatch), configured as a learner would."""
-    emu = start(log_dir=tmp_path_factory.mktemp("fuzz-logs"))
-    client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=LOGGING_CONFIG)
-    yield emu
+def logged() -> Iterator[tuple[Emulator, Destinations]]:
+    """A second emulator with invocation logging on (S3 and CloudWatch), configured as a learner would, and its
+    destinations in the offline S3 and CloudWatch Logs."""
+    emu = start()
+    dest = destinations(emu, prefix="runtime")
+    client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=dest.config())
+    yield emu, dest
     emu.stop()
+
+
+@pytest.fixture
+def logged_emulator(logged: tuple[Emulator, Destinations]) -> Emulator:
+    return logged[0]
 
 
 @pytest.fixture(params=["logging-off", "logging-on"])
@@ -631,13 +633,12 @@ class TestShapes:
         body = data.draw(bodies(operation), label="body")
         send_shape(server, operation, dumps_escaped(body), via_boto3)
 
-    def test_log_records_are_json(self, logged_emulator: Emulator) -> None:
+    def test_log_records_are_json(self, logged: tuple[Emulator, Destinations]) -> None:
         """Every record the logged emulator wrote (here and in the fuzzing above) is valid JSON."""
-        send_shape(logged_emulator, "Converse", dumps_escaped(converse_with({"text": "caf\u00e9 \ud800"})), True)
-        s3 = sorted((logged_emulator.log_dir / "s3").rglob("*.json.gz"))
-        cloudwatch = sorted((logged_emulator.log_dir / "cloudwatch").rglob("*.jsonl"))
-        lines = [gzip.decompress(p.read_bytes()).decode() for p in s3]
-        lines += [line for p in cloudwatch for line in p.read_text(encoding="utf-8").splitlines()]
+        emu, dest = logged
+        send_shape(emu, "Converse", dumps_escaped(converse_with({"text": "caf\u00e9 \ud800"})), True)
+        lines = [gzip.decompress(dest.get(key)).decode() for key in dest.record_keys()]
+        lines += [event["message"] for event in dest.events()]
         assert lines
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(20_000)  # records quote bodies nested deeper than Python's parser reads by default

@@ -8,12 +8,9 @@ import json
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx2
 import pytest
@@ -32,111 +29,34 @@ from conftest import (
     runtime_in,
     signed_request,
 )
+from logging_setup import ACCOUNT, LOG_STREAM, PERMISSION_CHECK, Destinations, destinations, only_record
 
 from helpers import catalog
 from helpers.emulator import Emulator, auth, start
 
-ACCOUNT = "123456789012"
 LEARNER_ARN = f"arn:aws:iam::{ACCOUNT}:user/workshop-learner"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
 MODEL_JP = MODEL.profile_id("jp")
 MODEL_EU = MODEL.profile_id("eu")
 MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
-# --- where records land ---------------------------------------------------------------------------------
+# --- where records land: the offline S3 and CloudWatch Logs, read as a learner reads them ----------------
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def only_record(path: Path) -> dict[str, Any]:
-    """The one JSON record a ``.json.gz`` object holds (gzip, one line)."""
-    data = path.read_bytes()
-    assert data[:2] == b"\x1f\x8b", f"{path} is not gzip"
-    lines = gzip.decompress(data).decode("utf-8").splitlines()
-    assert len(lines) == 1, f"{path} holds {len(lines)} lines"
-    return json.loads(lines[0])
-
-
-def json_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-
-
-def wait_for(find: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """``find()`` once it returns something truthy (a stream's record is written as the stream ends)."""
-    deadline = time.monotonic() + timeout
-    while not (found := find()):
-        assert time.monotonic() < deadline, "no record appeared"
-        time.sleep(0.02)
-    return found
-
-
-@dataclass
-class Destination:
-    """A bucket and a log group of one test's own, so records of other tests never mix in."""
-
-    log_dir: Path
-    bucket: str | None
-    prefix: str | None
-    group: str | None
-
-    def config(self, text: bool = True) -> dict[str, Any]:
-        config: dict[str, Any] = {"textDataDeliveryEnabled": text, "imageDataDeliveryEnabled": False,
-                                  "embeddingDataDeliveryEnabled": False}
-        if self.bucket:
-            config["s3Config"] = {"bucketName": self.bucket}
-            if self.prefix is not None:
-                config["s3Config"]["keyPrefix"] = self.prefix
-        if self.group:
-            config["cloudWatchConfig"] = {"logGroupName": self.group, "roleArn": ROLE_ARN}
-        return config
-
-    @property
-    def bucket_folder(self) -> Path:
-        return self.log_dir / "s3" / str(self.bucket)
-
-    @property
-    def group_file(self) -> Path:
-        """``/aws/bedrock/x`` is ``cloudwatch/aws/bedrock/x.jsonl``."""
-        *parents, name = str(self.group).strip("/").split("/")
-        return self.log_dir.joinpath("cloudwatch", *parents, f"{name}.jsonl")
-
-    def objects(self) -> list[Path]:
-        return files_under(self.bucket_folder)
-
-    def object_of(self, request_id: str) -> Path:
-        found = wait_for(lambda: [p for p in self.objects() if p.name.endswith(f"_{request_id}.json.gz")])
-        assert len(found) == 1
-        return found[0]
-
-    def cloudwatch(self) -> list[dict[str, Any]]:
-        return json_lines(self.group_file)
-
-    def record(self, request_id: str) -> dict[str, Any]:
-        """The S3 record of one request, checked to be the very record CloudWatch got."""
-        record = only_record(self.object_of(request_id))
-        if self.group:
-            assert [r for r in self.cloudwatch() if r["requestId"] == request_id] == [record]
-        return record
-
-
 @pytest.fixture
-def log_to(emulator: Emulator, bedrock: Any) -> Iterator[Callable[..., Destination]]:
-    """Turn logging on for this test (S3 and/or CloudWatch); the configuration is deleted after."""
+def log_to(emulator: Emulator, bedrock: Any) -> Iterator[Callable[..., Destinations]]:
+    """Turn logging on for this test, to a bucket, log group and role of its own (made as AWS's docs make them;
+    both always exist, and ``s3``/``cloudwatch`` say which the configuration names); deleted after."""
 
     def configure(*, s3: bool = True, cloudwatch: bool = True, prefix: str | None = "bedrock",
-                  text: bool = True) -> Destination:
-        tag = uuid.uuid4().hex[:12]
-        dest = Destination(emulator.log_dir, f"logs-{tag}" if s3 else None, prefix,
-                           f"/aws/bedrock/test-{tag}" if cloudwatch else None)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config(text))
+                  text: bool = True) -> Destinations:
+        dest = destinations(emulator, prefix=prefix)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config(text, s3, cloudwatch))
         return dest
 
     yield configure
@@ -144,13 +64,11 @@ def log_to(emulator: Emulator, bedrock: Any) -> Iterator[Callable[..., Destinati
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Emulator]:
-    """An emulator of this test's own, logging to ``tmp_path`` and nowhere else."""
-    emu = start(log_dir=tmp_path)
+def fresh() -> Iterator[Emulator]:
+    """An emulator of this test's own (the offline AWS services are the process's, shared)."""
+    emu = start()
     yield emu
     emu.stop()
-
-
 
 
 def sent_bodies(client: Any) -> list[Any]:
@@ -200,7 +118,7 @@ def assert_counts(record: dict[str, Any], input_tokens: int, output_tokens: int)
 class TestRecordPerOperation:
     """Each of the four invocation operations gives one record whose fields match what went over the wire."""
 
-    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
@@ -213,7 +131,7 @@ class TestRecordPerOperation:
         assert record["output"]["outputBodyJson"] == message
         assert record["inferenceRegion"] == "us-east-1"
 
-    def test_invoke_model_with_response_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_invoke_model_with_response_stream(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
@@ -227,7 +145,7 @@ class TestRecordPerOperation:
         assert record["input"]["inputBodyJson"] == sent[0]
         assert record["output"]["outputBodyJson"] == events  # the decoded chunks, in order
 
-    def test_converse(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_converse(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
@@ -243,7 +161,7 @@ class TestRecordPerOperation:
         assert sent[0]["messages"] == MESSAGES and sent[0]["requestMetadata"] == metadata
         assert record["output"]["outputBodyJson"] == {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
-    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         sent = sent_bodies(runtime)
         since = utc_now()
@@ -258,7 +176,7 @@ class TestRecordPerOperation:
         assert record["input"]["inputBodyJson"] == sent[0]
         assert record["output"]["outputBodyJson"] == events  # as botocore decoded them
 
-    def test_invoke_model_request_metadata(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_invoke_model_request_metadata(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         """InvokeModel's ``requestMetadata`` (the X-Amzn-Bedrock-Request-Metadata header, "key-value pairs that
         you can use to filter invocation logs" in botocore's model) lands in the record as Converse's does."""
         dest = log_to()
@@ -266,7 +184,7 @@ class TestRecordPerOperation:
                                         requestMetadata=json.dumps({"team": "research"}))
         assert dest.record(request_id(response)).get("requestMetadata") == {"team": "research"}
 
-    def test_anthropic_sdk(self, aws_env: dict[str, str], log_to: Callable[..., Destination]) -> None:
+    def test_anthropic_sdk(self, aws_env: dict[str, str], log_to: Callable[..., Destinations]) -> None:
         """AnthropicBedrock's messages.create is an InvokeModel; its record holds the body the SDK sent."""
         dest = log_to()
         sent: list[httpx2.Request] = []
@@ -284,7 +202,7 @@ class TestRecordPerOperation:
         assert body["messages"] == [{"role": "user", "content": "Hello from the SDK"}]
         assert record["output"]["outputBodyJson"] == raw.http_response.json()
 
-    def test_anthropic_sdk_stream(self, aws_env: dict[str, str], log_to: Callable[..., Destination]) -> None:
+    def test_anthropic_sdk_stream(self, aws_env: dict[str, str], log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         client = AnthropicBedrock(max_retries=0)
         with client.messages.stream(model=MODEL_US, max_tokens=64,
@@ -303,7 +221,7 @@ class TestRecordPerOperation:
         # The bare Sonnet 4.5 model is profile-only: a failed call, logged all the same.
         (f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL_BASE}", "ValidationException"),
     ], ids=["profile-arn", "model-arn"])
-    def test_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destination], model_id: str,
+    def test_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destinations], model_id: str,
                               error: str | None) -> None:
         """ARNs (sent by boto3 with %3A and %2F) are logged decoded, exactly as the caller wrote them."""
         dest = log_to()
@@ -322,7 +240,7 @@ class TestRecordPerOperation:
         (Credentials(auth.SESSION_ACCESS_KEY_ID, auth.SESSION_SECRET_ACCESS_KEY, auth.SESSION_TOKEN),
          f"arn:aws:sts::{ACCOUNT}:assumed-role/WorkshopRole/learner"),
     ], ids=["user", "assumed-role"])
-    def test_identity_is_the_signer(self, emulator: Emulator, log_to: Callable[..., Destination],
+    def test_identity_is_the_signer(self, emulator: Emulator, log_to: Callable[..., Destinations],
                                     credentials: Credentials, arn: str) -> None:
         dest = log_to()
         since = utc_now()
@@ -345,25 +263,27 @@ class TestS3Layout:
         ("org/team/bedrock", ["org", "team", "bedrock"]),
         (None, []),
     ], ids=["prefix", "nested-prefix", "no-prefix"])
-    def test_path(self, runtime: Any, log_to: Callable[..., Destination], prefix: str | None,
+    def test_path(self, runtime: Any, log_to: Callable[..., Destinations], prefix: str | None,
                   parts: list[str]) -> None:
         dest = log_to(prefix=prefix, cloudwatch=False)
         before = utc_now()
         response = runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         after = utc_now()
         rid = request_id(response)
-        path = dest.object_of(rid)
-        relative = path.relative_to(dest.log_dir / "s3").parts
-        assert relative[:-5] == (dest.bucket, *parts, "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", "us-east-1")
+        key = dest.key_of(rid)
+        relative = key.split("/")
+        assert relative[:-5] == [*parts, "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", "us-east-1"]
         folder_hour = dt.datetime(*map(int, relative[-5:-1]), tzinfo=dt.UTC)
         assert before.replace(minute=0, second=0, microsecond=0) <= folder_hour <= after
-        record = only_record(path)
+        record = only_record(dest.get(key))
         assert parse_time(record["timestamp"]).strftime("%Y/%m/%d/%H") == "/".join(relative[-5:-1])
         match = re.fullmatch(r"(\d{8}T\d{9})Z_(.+)\.json\.gz", relative[-1])
         assert match and match[2] == rid == record["requestId"]
         stamp = dt.datetime.strptime(match[1][:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
         assert before.replace(microsecond=0) <= stamp <= after  # UTC, not local time
-        assert dest.objects() == [path]
+        # The bucket holds that record and the object Bedrock writes when it accepts the configuration.
+        assert dest.object_keys() == sorted([dest.log_prefix + PERMISSION_CHECK, key])
+        assert dest.get(dest.log_prefix + PERMISSION_CHECK) == b""
 
     @pytest.mark.parametrize(("region", "model_id", "inference_regions"), [
         ("ap-northeast-1", MODEL_JP, {"ap-northeast-1"}),
@@ -373,63 +293,88 @@ class TestS3Layout:
         ("eu-west-2", MODEL_EU, set(catalog.geography("eu").destination_regions)),
         ("ap-southeast-2", MODEL_GLOBAL, {"ap-southeast-2"}),
     ])
-    def test_region_is_the_signature_region(self, log_to: Callable[..., Destination], region: str, model_id: str,
+    def test_region_is_the_signature_region(self, log_to: Callable[..., Destinations], region: str, model_id: str,
                                             inference_regions: set[str]) -> None:
         dest = log_to()
         response = runtime_in(region).converse(modelId=model_id, messages=MESSAGES)
         rid = request_id(response)
-        path = dest.object_of(rid)
-        assert path.relative_to(dest.bucket_folder).parts[:5] == (
-            "bedrock", "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", region)
+        assert dest.key_of(rid).split("/")[:5] == ["bedrock", "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", region]
         record = dest.record(rid)
         assert (record["region"], record["modelId"]) == (region, model_id)
         assert record["inferenceRegion"] in inference_regions
 
-    def test_one_gzip_object_per_record(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_one_gzip_object_per_record(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         ids = [request_id(runtime.invoke_model(body=claude_body(f"call {n}"), modelId=MODEL_US))
                for n in range(3)]
-        objects = dest.objects()
-        assert len(objects) == 3
-        assert sorted(only_record(p)["requestId"] for p in objects) == sorted(ids)
-        assert all(gzip.decompress(p.read_bytes()).endswith(b"}\n") for p in objects)
+        keys = dest.record_keys()
+        assert len(keys) == 3
+        assert sorted(only_record(dest.get(k))["requestId"] for k in keys) == sorted(ids)
+        assert all(gzip.decompress(dest.get(k)).endswith(b"}\n") for k in keys)
 
 
 # --- CloudWatch -----------------------------------------------------------------------------------------
 
 
 class TestCloudWatch:
-    """The log group is a JSON-lines file, one record per invocation, appended in order."""
+    """One event per invocation in the group's stream aws/bedrock/modelinvocations, in call order."""
 
-    def test_json_lines_in_call_order(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_events_in_call_order(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to(s3=False)
+        before = int(time.time() * 1000)
         ids = [request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES)),
                request_id(runtime.invoke_model(body=claude_body(), modelId=MODEL_GLOBAL))]
-        assert dest.group_file.relative_to(dest.log_dir).parts[:3] == ("cloudwatch", "aws", "bedrock")
-        lines = dest.group_file.read_text("utf-8").splitlines()
-        assert len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines)
+        after = int(time.time() * 1000)
+        events = dest.events()
+        assert [e["logStreamName"] for e in events] == [LOG_STREAM] * 2
+        streams = dest.logs.describe_log_streams(logGroupName=dest.group)["logStreams"]
+        assert [s["logStreamName"] for s in streams] == [LOG_STREAM]
+        lines = [e["message"] for e in events]
+        assert all(line.startswith("{") and line.endswith("}") for line in lines)  # the record, no newline
         records = [json.loads(line) for line in lines]
         assert [r["requestId"] for r in records] == ids
         assert [r["operation"] for r in records] == ["Converse", "InvokeModel"]
-        assert not [p for p in files_under(dest.log_dir / "s3") if ids[0] in p.name]
+        assert all(before <= e["timestamp"] <= after for e in events)  # the real time, in milliseconds
+        assert dest.record_keys() == []  # the bucket exists, but the configuration names only the group
+
+    def test_filter_log_events_with_a_plain_term(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
+        """What a learner filters on: a plain term (moto ignores JSON patterns, which match everything there)."""
+        dest = log_to(s3=False)
+        conversed = request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES))
+        request_id(runtime.invoke_model(body=claude_body(), modelId=MODEL_US))
+        found = [json.loads(e["message"]) for e in dest.events('"Converse"')]
+        assert [r["requestId"] for r in found] == [conversed]
+
+    def test_timestamps_are_the_real_time(self, runtime: Any, emulator: Emulator,
+                                          log_to: Callable[..., Destinations]) -> None:
+        """The emulator's clock may be weeks ahead (advance_clock); records keep the real time, as CloudWatch
+        Logs drops events older than 14 days or more than 2 hours ahead."""
+        dest = log_to()
+        emulator.advance_clock(30 * 24 * 3600)
+        since = utc_now()
+        rid = request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES))
+        record = dest.record(rid)  # in S3, and the very same record in CloudWatch
+        assert since.replace(microsecond=0) <= parse_time(record["timestamp"]) <= utc_now()
+        (event,) = dest.events()
+        assert abs(event["timestamp"] - since.timestamp() * 1000) < 60_000
 
     def test_one_ascii_line_per_record_whatever_the_prompt(self, runtime: Any,
-                                                            log_to: Callable[..., Destination]) -> None:
+                                                            log_to: Callable[..., Destinations]) -> None:
         """Non-ASCII and line separators (U+2028, U+0085, which str.splitlines splits on) stay escaped inside
         one line; the record reads back to the very body sent."""
         dest = log_to()
         text = "caf\u00e9 \u2028 next\u0085line \U0001f600"
         body = claude_body(text)
         rid = request_id(runtime.invoke_model(body=body, modelId=MODEL_US))
-        line = dest.group_file.read_text("utf-8").splitlines()[-1]
-        assert line.isascii() and json.loads(line)["requestId"] == rid
+        line = dest.events()[-1]["message"]
+        assert line.isascii() and "\n" not in line and json.loads(line)["requestId"] == rid
         assert dest.record(rid)["input"]["inputBodyJson"] == json.loads(body)
 
-    def test_s3_only_writes_no_lines(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_s3_only_writes_no_events(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to(cloudwatch=False)
         rid = request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES))
         assert dest.record(rid)["requestId"] == rid
-        assert not any(rid in p.read_text("utf-8") for p in files_under(dest.log_dir / "cloudwatch"))
+        assert dest.events() == []  # the group exists, but the configuration names only the bucket
 
 
 # --- text delivery off ----------------------------------------------------------------------------------
@@ -438,7 +383,7 @@ class TestCloudWatch:
 class TestTextDeliveryOff:
     """textDataDeliveryEnabled: false leaves the bodies out; the token counts stay."""
 
-    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_invoke_model(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to(text=False)
         response = runtime.invoke_model(body=claude_body("secret prompt"), modelId=MODEL_US)
         usage = json.loads(response["body"].read())["usage"]
@@ -447,7 +392,7 @@ class TestTextDeliveryOff:
         assert "inputBodyJson" not in record["input"] and "outputBodyJson" not in record["output"]
         assert "secret prompt" not in json.dumps(record)
 
-    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_converse_stream(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to(text=False)
         response = runtime.converse_stream(modelId=MODEL_US, messages=MESSAGES)
         usage = list(response["stream"])[-1]["metadata"]["usage"]
@@ -455,7 +400,7 @@ class TestTextDeliveryOff:
         assert_counts(record, usage["inputTokens"], usage["outputTokens"])
         assert "inputBodyJson" not in record["input"] and "outputBodyJson" not in record["output"]
 
-    def test_failed_call(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_failed_call(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to(text=False)
         with pytest.raises(ClientError) as excinfo:
             runtime.invoke_model(body=json.dumps({"messages": [{"role": "user", "content": "secret"}]}),
@@ -481,7 +426,7 @@ def assert_failed(record: dict[str, Any], code: str) -> None:
 class TestFailedCalls:
     """A call that fails after authentication is logged with its error code."""
 
-    def test_validation_error(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_validation_error(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         body = json.dumps({"anthropic_version": "bedrock-2023-05-31",
                            "messages": [{"role": "user", "content": "no max_tokens"}]})
@@ -495,7 +440,7 @@ class TestFailedCalls:
         assert_failed(record, "ValidationException")
         assert record["input"]["inputBodyJson"] == json.loads(body)
 
-    def test_unknown_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destination]) -> None:
+    def test_unknown_model_id_as_sent(self, runtime: Any, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         with pytest.raises(ClientError) as excinfo:
             runtime.converse(modelId="us.anthropic.claude-nonexistent-v1:0", messages=MESSAGES)
@@ -503,7 +448,7 @@ class TestFailedCalls:
         assert record["modelId"] == "us.anthropic.claude-nonexistent-v1:0"
         assert_failed(record, error_of(excinfo)[0])
 
-    def test_access_revoked(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destination]) -> None:
+    def test_access_revoked(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         emulator.revoke_access(MODEL.key)
         with pytest.raises(ClientError) as excinfo:
@@ -514,7 +459,7 @@ class TestFailedCalls:
         assert record["operation"] == "Converse" and record["requestMetadata"] == {"k": "v"}
         assert record["input"]["inputBodyJson"]["messages"] == MESSAGES
 
-    def test_throttled_then_ok(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destination]) -> None:
+    def test_throttled_then_ok(self, runtime: Any, emulator: Emulator, log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         emulator.throttle(next=1)
         with pytest.raises(ClientError) as excinfo:
@@ -523,10 +468,10 @@ class TestFailedCalls:
         assert_failed(dest.record(failed_request_id(excinfo)), "ThrottlingException")
         ok = runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         assert "errorCode" not in dest.record(request_id(ok))
-        assert len(dest.objects()) == len(dest.cloudwatch()) == 2
+        assert len(dest.record_keys()) == len(dest.cloudwatch()) == 2
 
     def test_mid_stream_throttling_invoke(self, runtime: Any, emulator: Emulator,
-                                          log_to: Callable[..., Destination]) -> None:
+                                          log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         emulator.throttle(next=1, mid_stream=True)
         response = runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)
@@ -539,7 +484,7 @@ class TestFailedCalls:
         assert record["input"]["inputBodyJson"] == json.loads(claude_body())
 
     def test_mid_stream_throttling_converse(self, runtime: Any, emulator: Emulator,
-                                            log_to: Callable[..., Destination]) -> None:
+                                            log_to: Callable[..., Destinations]) -> None:
         dest = log_to()
         emulator.throttle(next=1, mid_stream=True)
         response = runtime.converse_stream(modelId=MODEL_GLOBAL, messages=MESSAGES)
@@ -556,25 +501,29 @@ class TestFailedCalls:
 class TestNotLogged:
     """CountTokens, the control plane, requests that fail authentication, and anything after delete."""
 
-    CONFIG: ClassVar[dict[str, Any]] = {"s3Config": {"bucketName": "quiet-bucket", "keyPrefix": "bedrock"},
-                                        "cloudWatchConfig": {"logGroupName": "/aws/bedrock/quiet",
-                                                             "roleArn": ROLE_ARN}}
+    @pytest.fixture
+    def dest(self, fresh: Emulator) -> Destinations:
+        return destinations(fresh)
 
-    def test_count_tokens_and_control_plane(self, fresh: Emulator) -> None:
+    @staticmethod
+    def counts(dest: Destinations) -> tuple[int, int]:
+        """(records in the bucket, events in the group)."""
+        return len(dest.record_keys()), len(dest.events())
+
+    def test_count_tokens_and_control_plane(self, fresh: Emulator, dest: Destinations) -> None:
         bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
         counted = runtime.count_tokens(modelId=MODEL_BASE, input={"converse": {"messages": MESSAGES}})
         assert counted["inputTokens"] > 0
         bedrock.list_foundation_models(byProvider="anthropic")
         bedrock.get_inference_profile(inferenceProfileIdentifier=MODEL_US)
-        assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.CONFIG
-        assert files_under(fresh.log_dir) == []
+        assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == dest.config()
+        assert self.counts(dest) == (0, 0)
         runtime.converse(modelId=MODEL_US, messages=MESSAGES)  # logging is on: this one is logged
-        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
-        assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
+        assert self.counts(dest) == (1, 1)
 
-    def test_unauthenticated(self, fresh: Emulator) -> None:
-        client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+    def test_unauthenticated(self, fresh: Emulator, dest: Destinations) -> None:
+        client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig=dest.config())
         path, body = f"/model/{MODEL_US}/invoke", claude_body().encode()
         assert raw_request(fresh.url, "POST", path, body).status == 403  # no signature at all
         wrong_secret = Credentials(auth.ACCESS_KEY_ID, "not-the-secret")
@@ -587,13 +536,13 @@ class TestNotLogged:
             request.headers["Content-Length"] = str(len(request.body))
 
         assert signed_request(fresh.url, "POST", path, body, tamper=tamper).status == 403
-        assert files_under(fresh.log_dir) == []
+        assert self.counts(dest) == (0, 0)
         assert signed_request(fresh.url, "POST", path, body).status == 200
-        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
+        assert self.counts(dest) == (1, 1)
 
-    def test_after_delete(self, fresh: Emulator) -> None:
+    def test_after_delete(self, fresh: Emulator, dest: Destinations) -> None:
         bedrock, runtime = client_of(fresh, "bedrock"), client_of(fresh, "bedrock-runtime")
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=self.CONFIG)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
         runtime.invoke_model(body=claude_body(), modelId=MODEL_US)
         bedrock.delete_model_invocation_logging_configuration()
         assert "loggingConfig" not in bedrock.get_model_invocation_logging_configuration()
@@ -603,11 +552,7 @@ class TestNotLogged:
         list(runtime.invoke_model_with_response_stream(body=claude_body(), modelId=MODEL_US)["body"])
         with pytest.raises(ClientError):
             runtime.invoke_model(body="{}", modelId=MODEL_US)
-        assert len(list(fresh.log_dir.rglob("*.json.gz"))) == 1
-        assert len(json_lines(fresh.log_dir / "cloudwatch" / "aws" / "bedrock" / "quiet.jsonl")) == 1
-
-    def test_start_uses_the_given_folder(self, fresh: Emulator, tmp_path: Path) -> None:
-        assert fresh.log_dir == tmp_path and fresh.state.snapshot()["log_dir"] == str(tmp_path)
+        assert self.counts(dest) == (1, 1)
 
 
 # --- concurrency ----------------------------------------------------------------------------------------
@@ -634,11 +579,10 @@ def invoke(client: Any, n: int) -> tuple[str, str]:
 
 
 def test_concurrent_invocations_each_logged_once(fresh: Emulator) -> None:
-    """1,000 concurrent calls: 1,000 whole gzip objects and 1,000 whole JSON lines, one per request id."""
+    """1,000 concurrent calls: 1,000 whole gzip objects and 1,000 whole events, one per request id."""
     total = 1_000
-    client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig={
-        "s3Config": {"bucketName": "busy-bucket", "keyPrefix": "load/test"},
-        "cloudWatchConfig": {"logGroupName": "busy", "roleArn": ROLE_ARN}})
+    dest = destinations(fresh, prefix="load/test")
+    client_of(fresh, "bedrock").put_model_invocation_logging_configuration(loggingConfig=dest.config())
     local = threading.local()
 
     def call(n: int) -> tuple[str, str]:
@@ -650,14 +594,14 @@ def test_concurrent_invocations_each_logged_once(fresh: Emulator) -> None:
         sent = dict(pool.map(call, range(total)))
     assert len(sent) == total  # 1,000 distinct request ids
 
-    objects = list((fresh.log_dir / "s3" / "busy-bucket" / "load" / "test").rglob("*.json.gz"))
-    assert len(objects) == total == len(files_under(fresh.log_dir / "s3"))
+    keys = dest.record_keys()
+    assert len(keys) == total == len(dest.object_keys()) - 1  # and the permission-check object
     by_object = {}
-    for path in objects:
-        record = only_record(path)
-        assert path.name.endswith(f"_{record['requestId']}.json.gz")
+    for key in keys:
+        record = only_record(dest.get(key), key)
+        assert key.endswith(f"_{record['requestId']}.json.gz")
         by_object[record["requestId"]] = record
-    lines = (fresh.log_dir / "cloudwatch" / "busy.jsonl").read_text("utf-8").splitlines()
+    lines = [e["message"] for e in dest.events()]
     assert len(lines) == total
     by_line = {r["requestId"]: r for r in map(json.loads, lines)}
     assert set(by_object) == set(by_line) == set(sent)

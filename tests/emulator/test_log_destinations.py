@@ -1,21 +1,22 @@
-"""Log destinations are safe: refused at configuration time as Bedrock refuses them, or written inside the log
-folder whatever their names, and a failed delivery never changes the caller's answer.
+"""Log destinations: refused at configuration time as Bedrock refuses them (the shapes, then the bucket, its region
+and policy, the log group and the role), delivered to exactly the named S3 key or log group whatever the names,
+nothing ever written to the local disk, and a failed delivery never changes the caller's answer.
 
-Every test runs an emulator whose log folder sits a few levels inside a temporary root; after each test the
-whole root is walked and nothing may exist outside the log folder except what the test itself put there.
+Every test runs with an empty working folder that must still be empty after it. Destinations are made and read
+with real boto3 against the offline S3, CloudWatch Logs and IAM (logging_setup.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import shutil
+import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -24,83 +25,80 @@ import pytest
 from botocore.exceptions import ClientError
 from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL_US, claude_body, client_of, error_of, signed_request
+from logging_setup import (
+    ACCOUNT,
+    PERMISSION_CHECK,
+    Destinations,
+    aws_client,
+    bucket_policy,
+    destinations,
+    role_policy,
+    tag,
+    trust_policy,
+)
 
-from helpers import invocation_logs
 from helpers.emulator import Emulator, auth, start
 
-ROLE_ARN = "arn:aws:iam::123456789012:role/BedrockInvocationLogging"
+pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
 MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
-NAME_MAX = 255
+BUCKET_REFUSED = "Failed to validate permissions for bucket: {}. Verify the S3 bucket policy permissions are correct. "
+GROUP_REFUSED = ("Failed to validate permissions for log group: {}, with role: {}. Verify the IAM role permissions are "
+                 "correct. ")
 
 
-# --- an emulator whose log folder lies inside a root we can walk ------------------------------------------
-
-
-@dataclass
-class Site:
-    root: Path
-    log_dir: Path
-    emu: Emulator
-
-    def outside(self) -> set[Path]:
-        """Every path under the root that is neither the log folder, one of its parents, nor inside it."""
-        keep = {self.log_dir, *self.log_dir.parents}
-        found = set()
-        for folder, dirs, files in os.walk(self.root):
-            for name in dirs + files:
-                path = Path(folder) / name
-                if path not in keep and not path.is_relative_to(self.log_dir):
-                    found.add(path)
-        return found
-
-    def files(self) -> list[Path]:
-        return sorted(p for p in self.log_dir.rglob("*") if p.is_file())
+# --- an emulator, and a working folder that must stay empty -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("root")
-    log_dir = root / "nest" / "deeper" / "logs"  # so that up to three `..` would still land under root
-    emu = start(log_dir=log_dir)
-    yield Site(root, log_dir, emu)
+def emu() -> Iterator[Emulator]:
+    emu = start()
+    yield emu
     emu.stop()
 
 
 @pytest.fixture(scope="module")
-def made_outside() -> set[Path]:
-    """Paths tests themselves create outside the log folder (a symlink's target), allowed by the check below."""
-    return set()
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("workdir")
 
 
 @pytest.fixture(autouse=True)
-def nothing_escapes(site: Site, made_outside: set[Path]) -> Iterator[None]:
+def nothing_on_disk(emu: Emulator, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Names that look like paths are only ever S3 keys or log group names: the working folder stays empty."""
+    monkeypatch.chdir(workdir)
     yield
-    site.emu.state.logging_config = None
-    assert site.outside() == made_outside
-    for path in site.log_dir.rglob("*"):
-        if not path.is_symlink():
-            assert path.resolve().is_relative_to(site.log_dir.resolve()), path
-            assert len(path.name.encode()) <= NAME_MAX, path
+    emu.state.logging_config = None
+    assert sorted(os.listdir(workdir)) == []
 
 
 @pytest.fixture
-def bedrock(site: Site) -> Any:
-    return client_of(site.emu, "bedrock")
+def bedrock(emu: Emulator) -> Any:
+    return client_of(emu, "bedrock")
 
 
 @pytest.fixture
-def runtime(site: Site) -> Any:
-    return client_of(site.emu, "bedrock-runtime")
+def runtime(emu: Emulator) -> Any:
+    return client_of(emu, "bedrock-runtime")
 
 
-def tag() -> str:
-    return uuid.uuid4().hex[:10]
+@pytest.fixture(scope="module")
+def kept(emu: Emulator) -> dict[str, Any]:
+    """A configuration that can be delivered (a bucket with AWS's policy), for tests that check it stays."""
+    return destinations(emu, cloudwatch=False, prefix="kept").config(cloudwatch=False)
 
 
-def put_raw(site: Site, config: Any) -> tuple[int, dict[str, Any]]:
+@pytest.fixture
+def kept_configuration(bedrock: Any, kept: dict[str, Any]) -> Iterator[None]:
+    bedrock.put_model_invocation_logging_configuration(loggingConfig=kept)
+    yield
+    assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == kept
+
+
+def put_raw(emu: Emulator, config: Any) -> tuple[int, dict[str, Any]]:
     """PutModelInvocationLoggingConfiguration with any JSON (botocore would refuse wrong types client-side)."""
     body = json.dumps({"loggingConfig": config}).encode()
-    r = signed_request(site.emu.url, "PUT", "/logging/modelinvocations", body,
+    r = signed_request(emu.url, "PUT", "/logging/modelinvocations", body,
                        headers={"content-type": "application/json"})
     return r.status, json.loads(r.data)
 
@@ -130,20 +128,7 @@ def all_four(runtime: Any) -> list[str]:
     return ids
 
 
-def offline(site: Site) -> Any:
-    """What helpers.invocation_logs.read needs of a connection, for this emulator."""
-    return SimpleNamespace(mode="offline", emulator=site.emu)
-
-
-def read_ids(site: Site, config: dict[str, Any], expected: int) -> list[str]:
-    """Request ids read back by helpers.invocation_logs.read (a stream's record lands as the stream ends)."""
-    deadline = time.monotonic() + 5
-    while len(records := invocation_logs.read(offline(site), config)) < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return sorted(r["requestId"] for r in records)
-
-
-# --- refused at configuration time ------------------------------------------------------------------------
+# --- refused at configuration time: the shapes ---------------------------------------------------------------
 
 
 def one_error(value: str, member: str, constraint: str) -> str:
@@ -159,14 +144,9 @@ LOG_GROUP_PATTERN = r"Member must satisfy regular expression pattern: [\.\-_/#A-
 class TestRefused:
     """A 400 ValidationException in Bedrock's wording, and the configuration in place stays as it was."""
 
-    KEPT: dict[str, Any] = {"s3Config": {"bucketName": "kept-bucket", "keyPrefix": "kept"},  # noqa: RUF012
-                            "textDataDeliveryEnabled": True}
-
     @pytest.fixture(autouse=True)
-    def configured(self, bedrock: Any) -> Iterator[None]:
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=self.KEPT)
-        yield
-        assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == self.KEPT
+    def configured(self, kept_configuration: None) -> None:
+        """The configuration in place, checked unchanged after each refusal."""
 
     @pytest.mark.parametrize(("config", "message"), [
         ({"s3Config": {"bucketName": "/tmp/evil"}}, one_error("/tmp/evil", "s3Config.bucketName", CHARS)),
@@ -240,13 +220,14 @@ class TestRefused:
     ], ids=["number", "list", "object", "s3config-string", "boolean-string", "no-bucket", "no-role", "slash-bucket",
             "not-object",
             "surrogate", "no-destination"])
-    def test_types_and_nulls(self, site: Site, config: Any, message: str) -> None:
-        assert put_raw(site, config) == (400, {"message": message})
+    def test_types_and_nulls(self, emu: Emulator, config: Any, message: str) -> None:
+        assert put_raw(emu, config) == (400, {"message": message})
 
-    def test_deeply_nested_body(self, site: Site) -> None:
+    def test_deeply_nested_body(self, emu: Emulator) -> None:
         body = b'{"loggingConfig": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-        r = signed_request(site.emu.url, "PUT", "/logging/modelinvocations", body)
+        r = signed_request(emu.url, "PUT", "/logging/modelinvocations", body)
         assert r.status == 400 and json.loads(r.data)["message"].startswith("Malformed input request")
+
 
 
 def string_members(shape: Any, where: str = "loggingConfig") -> Iterator[tuple[str, Any]]:
@@ -263,7 +244,7 @@ LOGGING_CONFIG = botocore.session.get_session().get_service_model("bedrock").ope
 
 @pytest.mark.parametrize(("where", "shape"), list(string_members(LOGGING_CONFIG)),
                          ids=[w for w, _ in string_members(LOGGING_CONFIG)])
-def test_lengths_are_botocores(site: Site, where: str, shape: Any) -> None:
+def test_lengths_are_botocores(emu: Emulator, where: str, shape: Any) -> None:
     """Every string member's max length is the one in botocore's model (the peer, read independently)."""
     config: dict[str, Any] = {"s3Config": {"bucketName": "valid-bucket"},
                               "cloudWatchConfig": {"logGroupName": "/aws/ok", "roleArn": ROLE_ARN}}
@@ -273,92 +254,300 @@ def test_lengths_are_botocores(site: Site, where: str, shape: Any) -> None:
         holder = holder.setdefault(parent, {"bucketName": "valid-bucket"})
     limit = shape.metadata["max"]
     holder[name] = "arn:aws:iam::123456789012:role/" + "r" * limit if name == "roleArn" else "a" * (limit + 1)
-    status, answer = put_raw(site, config)
+    status, answer = put_raw(emu, config)
     assert status == 400
     assert f"at '{where}' failed to satisfy constraint: Member must have length less than or equal to {limit}" \
         in answer["message"]
 
 
-# --- accepted names are written inside the log folder -----------------------------------------------------
 
 
-class TestLegalButDangerous:
-    """Names AWS allows but a file system would follow are mapped to safe folder names, and read() finds them."""
+# --- refused at configuration time: the destinations themselves (I-facts Q6) ---------------------------------
 
-    @pytest.mark.parametrize(("prefix", "folders"), [
-        ("a/../../b", ["a", "%2E%2E", "%2E%2E", "b"]),
-        ("./x", ["%2E", "x"]),
-        ("//x", ["x"]),
-        ("/abs/olute/", ["abs", "olute"]),
-        ("../../../../../../etc", ["%2E%2E"] * 6 + ["etc"]),
-        ("nul\x00byte/~home", ["nul%00byte", "%7Ehome"]),
-        ("p" * 1024, None),  # one component far over NAME_MAX
-        ("é" * 300 + "/x", None),
-    ], ids=["dotdot", "dot", "double-slash", "leading-slash", "deep-dotdot", "nul-tilde", "long", "long-utf8"])
-    def test_s3_key_prefix(self, site: Site, bedrock: Any, runtime: Any, prefix: str,
-                           folders: list[str] | None) -> None:
+
+def refusal(bedrock: Any, config: dict[str, Any]) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as excinfo:
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    return error_of(excinfo)
+
+
+def grant(bucket: str, prefix: str = "bedrock", region: str = "us-east-1") -> str:
+    return (f"bedrock.amazonaws.com s3:PutObject on arn:aws:s3:::{bucket}/{prefix}/AWSLogs/{ACCOUNT}/"
+            f"BedrockModelInvocationLogs/* for requests with aws:SourceAccount {ACCOUNT} and an aws:SourceArn "
+            f"matching arn:aws:bedrock:{region}:{ACCOUNT}:*")
+
+
+def stream(group: str, region: str = "us-east-1") -> str:
+    return f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{group}:log-stream:aws/bedrock/modelinvocations"
+
+
+def with_statement(policy: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**policy, "Statement": [{**policy["Statement"][0], **changes}]}
+
+
+class TestAccessRefused:
+    """Bedrock's ValidationException (400) and a sentence naming what is missing; the configuration stays."""
+
+    @pytest.fixture(autouse=True)
+    def configured(self, kept_configuration: None) -> None:
+        """The configuration in place, checked unchanged after each refusal."""
+
+    def test_missing_bucket(self, bedrock: Any) -> None:
+        bucket = f"missing-{tag()}"
+        assert refusal(bedrock, {"s3Config": {"bucketName": bucket, "keyPrefix": "bedrock"}}) == (
+            "ValidationException", BUCKET_REFUSED.format(bucket) + f"There is no bucket {bucket} in this account: "
+            "create it (s3.create_bucket) in us-east-1 first.", 400)
+
+    def test_bucket_in_another_region(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, cloudwatch=False, region="eu-west-1")
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(dest.bucket) + "The bucket is in eu-west-1, and Bedrock "
+            "delivers only to a bucket in the configuration's region, us-east-1.", 400)
+
+    def test_no_bucket_policy(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, cloudwatch=False, policy={})
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(dest.bucket) + "The bucket has no bucket policy; it needs "
+            f"one that allows {grant(dest.bucket)}.", 400)
+
+    @pytest.mark.parametrize("policy", [
+        lambda bucket: bucket_policy(bucket, "elsewhere"),
+        lambda bucket: bucket_policy(bucket, "bedrock", account="999999999999"),
+        lambda bucket: with_statement(bucket_policy(bucket, "bedrock"), Principal={"Service": "ec2.amazonaws.com"}),
+        lambda bucket: with_statement(bucket_policy(bucket, "bedrock"), Action=["s3:GetObject"]),
+        lambda bucket: {"Version": "2012-10-17", "Statement": [
+            *bucket_policy(bucket, "bedrock")["Statement"],
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{bucket}/*"}]},
+    ], ids=["another-prefix", "another-account", "another-service", "another-action", "explicit-deny"])
+    def test_policy_does_not_allow(self, emu: Emulator, bedrock: Any, policy: Any) -> None:
         bucket = f"logs-{tag()}"
-        config = {"s3Config": {"bucketName": bucket, "keyPrefix": prefix}}
+        dest = destinations(emu, cloudwatch=False, bucket=bucket, policy=policy(bucket))
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(bucket) + f"The bucket policy does not allow {grant(bucket)}.",
+            400)
+
+    @pytest.mark.parametrize("condition", [
+        {"StringEquals": {"aws:SourceAccount": "999999999999"}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:*"}},
+        {"StringEquals": {"aws:SourceVpc": "vpc-1234"}},
+    ], ids=["another-account", "another-region", "a-key-bedrock-does-not-send"])
+    def test_policy_conditions_do_not_match(self, emu: Emulator, bedrock: Any, condition: dict[str, Any]) -> None:
+        bucket = f"logs-{tag()}"
+        dest = destinations(emu, cloudwatch=False, bucket=bucket,
+                            policy=with_statement(bucket_policy(bucket, "bedrock"), Condition=condition))
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(bucket) + "The bucket policy's conditions do not match "
+            f"Bedrock's request: it must allow {grant(bucket)}.", 400)
+
+    def test_large_data_bucket_is_checked_too(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, s3=False)
+        bucket = f"missing-{tag()}"
+        config = dest.config()
+        config["cloudWatchConfig"]["largeDataDeliveryS3Config"] = {"bucketName": bucket, "keyPrefix": "large"}
+        assert refusal(bedrock, config) == (
+            "ValidationException", BUCKET_REFUSED.format(bucket) + f"There is no bucket {bucket} in this account: "
+            "create it (s3.create_bucket) in us-east-1 first.", 400)
+
+    def test_key_prefix_too_long_for_s3(self, emu: Emulator, bedrock: Any) -> None:
+        """keyPrefix may be 1,024 characters (botocore), but no S3 key may exceed 1,024 bytes."""
+        dest = destinations(emu, cloudwatch=False, prefix="p" * 1000)
+        code, message, status = refusal(bedrock, dest.config())
+        assert (code, status) == ("ValidationException", 400)
+        assert message.startswith(BUCKET_REFUSED.format(dest.bucket) + "Record keys under this key prefix would be ")
+        assert message.endswith(" bytes long, over S3's limit of 1024 bytes: use a shorter keyPrefix.")
+
+    def test_key_prefix_with_a_lone_surrogate(self, emu: Emulator) -> None:
+        """botocore's model admits it; S3 keys are UTF-8, so no record could be written."""
+        dest = destinations(emu, cloudwatch=False)
+        assert put_raw(emu, {"s3Config": {"bucketName": dest.bucket, "keyPrefix": "\ud800x"}}) == (400, {
+            "message": BUCKET_REFUSED.format(dest.bucket) + "The key prefix holds a lone surrogate: S3 object keys "
+            "are UTF-8 text, so no record could be written."})
+
+    def test_missing_log_group(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, s3=False)
+        group = f"/aws/bedrock/missing-{tag()}"
+        config = {"cloudWatchConfig": {"logGroupName": group, "roleArn": dest.role_arn}}
+        assert refusal(bedrock, config) == (
+            "ValidationException", GROUP_REFUSED.format(group, dest.role_arn) + f"There is no log group {group} in "
+            "us-east-1: create it (logs.create_log_group) first.", 400)
+
+    def test_log_group_in_another_region(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, s3=False, region="eu-west-1")
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", GROUP_REFUSED.format(dest.group, dest.role_arn) + f"There is no log group "
+            f"{dest.group} in us-east-1: create it (logs.create_log_group) first.", 400)
+
+    def test_missing_role(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, s3=False)
+        role = f"arn:aws:iam::{ACCOUNT}:role/NoSuchRole-{tag()}"
+        config = {"cloudWatchConfig": {"logGroupName": dest.group, "roleArn": role}}
+        assert refusal(bedrock, config) == (
+            "ValidationException", GROUP_REFUSED.format(dest.group, role) + f"There is no such role in account "
+            f"{ACCOUNT}: create it (iam.create_role) first.", 400)
+
+    def test_role_of_another_account(self, emu: Emulator, bedrock: Any) -> None:
+        dest = destinations(emu, s3=False)
+        role = str(dest.role_arn).replace(ACCOUNT, "999999999999")
+        config = {"cloudWatchConfig": {"logGroupName": dest.group, "roleArn": role}}
+        assert refusal(bedrock, config) == (
+            "ValidationException", GROUP_REFUSED.format(dest.group, role) + "The role belongs to account "
+            f"999999999999: Bedrock writes with a role of this account, {ACCOUNT}.", 400)
+
+    def test_role_name_with_a_lone_surrogate(self, emu: Emulator) -> None:
+        dest = destinations(emu, s3=False)
+        role = f"arn:aws:iam::{ACCOUNT}:role/\udfff"
+        assert put_raw(emu, {"cloudWatchConfig": {"logGroupName": dest.group, "roleArn": role}}) == (400, {
+            "message": GROUP_REFUSED.format(dest.group, role.replace("\udfff", "\ufffd")) + "There is no such role "
+            f"in account {ACCOUNT}: create it (iam.create_role) first."})
+
+    @pytest.mark.parametrize("trust", [
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]},
+        trust_policy(account="999999999999"),
+        trust_policy(region="eu-west-1"),
+    ], ids=["another-service", "another-account", "another-region"])
+    def test_role_without_trust(self, emu: Emulator, bedrock: Any, trust: dict[str, Any]) -> None:
+        dest = destinations(emu, s3=False, trust=trust)
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", GROUP_REFUSED.format(dest.group, dest.role_arn) + "The role's trust policy does "
+            "not let bedrock.amazonaws.com assume it (sts:AssumeRole) for requests with aws:SourceAccount "
+            f"{ACCOUNT} and an aws:SourceArn matching arn:aws:bedrock:us-east-1:{ACCOUNT}:*.", 400)
+
+    @pytest.mark.parametrize(("permissions", "missing"), [
+        ({}, "logs:CreateLogStream and logs:PutLogEvents"),
+        (lambda group: role_policy(f"{group}-other"), "logs:CreateLogStream and logs:PutLogEvents"),
+        (lambda group: with_statement(role_policy(group), Action="logs:CreateLogStream"), "logs:PutLogEvents"),
+        (lambda group: {"Version": "2012-10-17", "Statement": [
+            *role_policy(group)["Statement"],
+            {"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}, "logs:PutLogEvents"),
+    ], ids=["none", "another-group", "one-action", "explicit-deny"])
+    def test_role_without_permission(self, emu: Emulator, bedrock: Any, permissions: Any, missing: str) -> None:
+        group = f"/aws/bedrock/test-{tag()}"
+        dest = destinations(emu, s3=False, group=group, permissions=permissions(group) if permissions else {})
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", GROUP_REFUSED.format(group, dest.role_arn) + f"The role's policies do not allow "
+            f"{missing} on {stream(group)}.", 400)
+
+    def test_without_the_offline_services(self, emu: Emulator, bedrock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """moto missing: a configuration the emulator could not deliver is never accepted."""
+        dest = destinations(emu)
+        monkeypatch.setattr(emu.state, "aws", None)
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", "Invocation logging offline delivers to the offline S3 and CloudWatch Logs, which "
+            "need moto: pip install 'moto[server]>=5.2.5' (or pip install -r requirements.txt), then restart the "
+            "emulator.", 400)
+
+    @pytest.mark.cli
+    @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
+    def test_aws_cli(self, emu: Emulator, tmp_path: Path) -> None:
+        """The AWS CLI shows the same refusal, configured only by the emulator's variables."""
+        bucket = f"missing-{tag()}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANTHROPIC_"))}
+        env.update(emu.env, AWS_CONFIG_FILE=str(tmp_path / "config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "c"))
+        proc = subprocess.run([str(shutil.which("aws")), "bedrock", "put-model-invocation-logging-configuration",
+                               "--logging-config", json.dumps({"s3Config": {"bucketName": bucket}})],
+                              env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert proc.returncode != 0
+        assert ("An error occurred (ValidationException) when calling the PutModelInvocationLoggingConfiguration "
+                "operation: " + BUCKET_REFUSED.format(bucket) + f"There is no bucket {bucket} in this account: "
+                "create it (s3.create_bucket) in us-east-1 first.") in proc.stderr, proc.stderr
+
+
+class TestAccessAccepted:
+    """What AWS's documentation sets up, and other policies that grant the same, are accepted."""
+
+    def test_documented_setup(self, emu: Emulator, bedrock: Any) -> None:
+        """Accepted, with Bedrock's zero-byte permission-check object under each S3 prefix (and nothing else)."""
+        dest = destinations(emu)
+        large = destinations(emu, cloudwatch=False, prefix="large")
+        config = dest.config()
+        config["cloudWatchConfig"]["largeDataDeliveryS3Config"] = {"bucketName": large.bucket, "keyPrefix": "large"}
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+        assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
+        for where in (dest, large):
+            assert where.object_keys() == [where.log_prefix + PERMISSION_CHECK]
+            assert where.get(where.log_prefix + PERMISSION_CHECK) == b""
+        assert dest.events() == []
+
+    def test_broader_grants(self, emu: Emulator, bedrock: Any) -> None:
+        """A bucket policy on the whole bucket without conditions; a managed policy attached to the role."""
+        bucket, group = f"logs-{tag()}", f"/aws/bedrock/test-{tag()}"
+        whole_bucket = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "s3:*",
+            "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+        dest = destinations(emu, bucket=bucket, group=group, policy=whole_bucket, permissions={})
+        iam = aws_client(emu, "iam")
+        arn = iam.create_policy(PolicyName=f"logs-{tag()}", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*",
+                                                    "Resource": f"arn:aws:logs:*:{ACCOUNT}:log-group:{group}:*"}]}))
+        iam.attach_role_policy(RoleName=str(dest.role_arn).split("/")[-1], PolicyArn=arn["Policy"]["Arn"])
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+
+    def test_bucket_in_the_configurations_region(self, emu: Emulator) -> None:
+        """A configuration put in eu-west-1 takes a bucket in eu-west-1; records go there."""
+        dest = destinations(emu, region="eu-west-1")
+        client_of(emu, "bedrock", "eu-west-1").put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        rid = request_id(client_of(emu, "bedrock-runtime", "eu-west-1").converse(
+            modelId=MODEL_US.replace("us.", "eu.", 1), messages=MESSAGES))
+        record = dest.record(rid)
+        assert record["region"] == "eu-west-1"
+        assert dest.key_of(rid).startswith(f"bedrock/AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/eu-west-1/")
+
+
+# --- accepted names are delivered to exactly the named key or group -----------------------------------------
+
+
+class TestHostileNames:
+    """Names AWS allows that a file system would follow are S3 keys and log group names, used as written."""
+
+    @pytest.mark.parametrize(("prefix", "root"), [
+        ("a/../../b", "a/../../b/"),
+        ("./x", "./x/"),
+        ("//x", "//x/"),
+        ("/abs/olute/", "/abs/olute/"),  # a trailing "/" is not doubled
+        ("../../../../../../etc", "../../../../../../etc/"),
+        ("nul\x00byte/~home", "nul\x00byte/~home/"),
+        ("é" * 300 + "/x", "é" * 300 + "/x/"),
+        (None, ""),
+    ], ids=["dotdot", "dot", "double-slash", "leading-slash", "deep-dotdot", "nul-tilde", "long-utf8", "no-prefix"])
+    def test_s3_key_prefix(self, emu: Emulator, bedrock: Any, runtime: Any, prefix: str | None, root: str) -> None:
+        dest = destinations(emu, cloudwatch=False, prefix=prefix)
+        config = dest.config()
         bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
         assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
         ids = all_four(runtime)
-        assert read_ids(site, config, 4) == sorted(ids)
-        objects = [p for p in site.files() if p.is_relative_to(site.log_dir / "s3" / bucket)]
-        assert len(objects) == 4
-        for path in objects:
-            relative = path.relative_to(site.log_dir / "s3" / bucket).parts
-            start = relative.index("AWSLogs")
-            if folders is not None:
-                assert list(relative[:start]) == folders
-            assert all(len(part) <= NAME_MAX for part in relative)
+        layout = f"{root}AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/"
+        keys = dest.object_keys()
+        assert len(keys) == 5 and set(keys) == {*dest.record_keys(), layout + PERMISSION_CHECK}
+        assert all(key.startswith(layout + "us-east-1/") for key in dest.record_keys())
+        assert sorted(r["requestId"] for r in dest.s3_records().values()) == sorted(ids)
 
-    @pytest.mark.parametrize(("group", "file"), [
-        ("../../x", "%2E%2E/%2E%2E/x.jsonl"),
-        ("/aws/bedrock/../x", "aws/bedrock/%2E%2E/x.jsonl"),
-        ("/", "%2F.jsonl"),
-        ("//..//", "%2E%2E.jsonl"),
-        ("#/.", "%23/%2E.jsonl"),
-        ("g" * 512, None),
-    ], ids=["dotdot", "inner-dotdot", "slash", "slashes-dotdot", "hash-dot", "long"])
-    def test_log_group(self, site: Site, bedrock: Any, runtime: Any, group: str, file: str | None) -> None:
-        config = {"cloudWatchConfig": {"logGroupName": group, "roleArn": ROLE_ARN}}
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
-        before = {p: p.read_bytes() for p in site.files()}
+    @pytest.mark.parametrize("group", ["../../x", "/aws/bedrock/../x", "/", "//..//", "#/.", "g" * 512],
+                             ids=["dotdot", "inner-dotdot", "slash", "slashes-dotdot", "hash-dot", "long"])
+    def test_log_group(self, emu: Emulator, bedrock: Any, runtime: Any, group: str) -> None:
+        logs = aws_client(emu, "logs")
+        with contextlib.suppress(ClientError):  # these names are not unique: start from an empty group
+            logs.delete_log_group(logGroupName=group)
+        dest = destinations(emu, s3=False, group=group)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
         ids = all_four(runtime)
-        assert set(ids) <= set(read_ids(site, config, len(ids)))
-        changed = [p for p in site.files() if before.get(p) != p.read_bytes()]
-        assert len(changed) == 1 and changed[0].is_relative_to(site.log_dir / "cloudwatch")
-        if file is not None:
-            assert changed[0] == site.log_dir / "cloudwatch" / file
+        assert sorted(r["requestId"] for r in dest.cloudwatch()) == sorted(ids)
 
-    def test_region_in_the_layout(self, site: Site, bedrock: Any) -> None:
-        """The signature's region is a folder of the S3 layout: whatever it is, it stays one folder."""
-        config = {"s3Config": {"bucketName": f"logs-{tag()}"}}
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    def test_region_in_the_layout(self, emu: Emulator, bedrock: Any, kept: dict[str, Any]) -> None:
+        """The signature's region is part of the key: a region that is not one is refused before anything."""
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=kept)
         for region in ("..", "x" * 300):
-            r = signed_request(site.emu.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
+            r = signed_request(emu.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
                                service="bedrock", region=region)
             assert r.status < 500, r.data
 
 
-def test_lone_surrogates_where_the_model_allows_them(site: Site, bedrock: Any, runtime: Any) -> None:
-    """keyPrefix and roleArn have no pattern excluding lone surrogates: accepted, echoed back, written safely."""
-    config = {"s3Config": {"bucketName": f"logs-{tag()}", "keyPrefix": "\ud800x"},
-              "cloudWatchConfig": {"logGroupName": f"/aws/s-{tag()}",
-                                   "roleArn": "arn:aws:iam::123456789012:role/\udfff"}}
-    assert put_raw(site, config) == (200, {})
-    r = signed_request(site.emu.url, "GET", "/logging/modelinvocations")
-    assert r.status == 200 and json.loads(r.data) == {"loggingConfig": config}
-    ids = all_four(runtime)
-    assert read_ids(site, config, 4) == sorted(ids)
-    assert (site.log_dir / "s3" / config["s3Config"]["bucketName"] / "%ED%A0%80x").is_dir()
-
-
 class TestWithoutValidation:
-    """The mapping does not rely on validation: configurations stored without it still write inside the folder."""
+    """Configurations stored without any check (behind PutModelInvocationLoggingConfiguration's back): every call is
+    answered, and whatever the names, nothing lands on the local disk."""
 
     @pytest.mark.parametrize("config", [
-        {"s3Config": {"bucketName": "ABSOLUTE", "keyPrefix": "x"}},  # the bucket becomes the root's absolute path
+        {"s3Config": {"bucketName": "ABSOLUTE", "keyPrefix": "x"}},
         {"s3Config": {"bucketName": "/"}},
         {"s3Config": {"bucketName": ".."}},
         {"s3Config": {"bucketName": "../../../..", "keyPrefix": "../../.."}},
@@ -366,17 +555,18 @@ class TestWithoutValidation:
         {"s3Config": {"bucketName": 123}},
         {"s3Config": {"bucketName": "b" * 5000}},
         {"s3Config": {"bucketName": ""}},
+        {"s3Config": "not-a-structure"},
         {"cloudWatchConfig": {"logGroupName": "ABSOLUTE"}},
         {"cloudWatchConfig": {"logGroupName": "/../../../../x"}},
         {"cloudWatchConfig": {"logGroupName": ""}},
         {"cloudWatchConfig": {"logGroupName": "a\ud800b"}},
-    ], ids=["absolute", "slash", "dotdot", "many-dotdots", "nul", "number", "very-long", "empty", "absolute-group",
-            "dotdot-group", "empty-group", "surrogate-group"])
-    def test_hostile_names(self, site: Site, runtime: Any, config: dict[str, Any]) -> None:
-        config = json.loads(json.dumps(config).replace("ABSOLUTE", str(site.root / "escaped")))
-        site.emu.state.logging_config = config  # as if stored without PutModelInvocationLoggingConfiguration's checks
+    ], ids=["absolute", "slash", "dotdot", "many-dotdots", "nul", "number", "very-long", "empty", "not-structure",
+            "absolute-group", "dotdot-group", "empty-group", "surrogate-group"])
+    def test_hostile_names(self, emu: Emulator, runtime: Any, workdir: Path, config: dict[str, Any]) -> None:
+        config = json.loads(json.dumps(config).replace("ABSOLUTE", str(workdir / "escaped")))
+        emu.state.logging_config = config
         all_four(runtime)
-        assert not (site.root / "escaped").exists()
+        assert not (workdir / "escaped").exists()
 
 
 # --- a failed delivery ------------------------------------------------------------------------------------
@@ -387,88 +577,89 @@ def delivery_warnings(caplog: pytest.LogCaptureFixture, destination: str) -> lis
             if r.name == "helpers.emulator" and r.levelno == logging.WARNING and destination in r.getMessage()]
 
 
+def empty_and_delete(dest: Destinations) -> None:
+    for key in dest.object_keys():
+        dest.s3.delete_object(Bucket=dest.bucket, Key=key)
+    dest.s3.delete_bucket(Bucket=dest.bucket)
+
+
 class TestFailedDelivery:
-    """An unwritable destination: every answer unchanged, one warning per cause, the other destination served."""
+    """A destination gone after configuration: every answer unchanged, one warning per cause, the other
+    destination still served."""
 
-    def test_bucket_folder_is_a_file(self, site: Site, bedrock: Any, runtime: Any,
-                                     caplog: pytest.LogCaptureFixture) -> None:
-        bucket, group = f"logs-{tag()}", f"/aws/ok-{tag()}"
-        (site.log_dir / "s3").mkdir(parents=True, exist_ok=True)
-        (site.log_dir / "s3" / bucket).write_text("not a folder")
-        config = {"s3Config": {"bucketName": bucket},
-                  "cloudWatchConfig": {"logGroupName": group, "roleArn": ROLE_ARN}}
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    def test_bucket_deleted(self, bedrock: Any, runtime: Any, emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+        dest = destinations(emu)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        empty_and_delete(dest)
         ids = all_four(runtime) + all_four(runtime)
-        assert (site.log_dir / "s3" / bucket).read_text() == "not a folder"
-        cloudwatch = {"cloudWatchConfig": config["cloudWatchConfig"]}
-        assert read_ids(site, cloudwatch, 8) == sorted(ids)  # CloudWatch still got every record
-        warnings = delivery_warnings(caplog, f"S3 bucket '{bucket}'")
+        assert sorted(r["requestId"] for r in dest.cloudwatch()) == sorted(ids)  # CloudWatch still got every one
+        warnings = delivery_warnings(caplog, f"S3 bucket '{dest.bucket}'")
         assert len(warnings) == 1, warnings
-        assert "FileExistsError" in warnings[0] or "NotADirectoryError" in warnings[0]
-        assert "The caller's answer is unaffected" in warnings[0]
+        assert "NoSuchBucket" in warnings[0] and "The caller's answer is unaffected" in warnings[0]
 
-    def test_log_group_file_is_a_folder(self, site: Site, bedrock: Any, runtime: Any,
-                                        caplog: pytest.LogCaptureFixture) -> None:
-        name = f"busy-{tag()}"
-        (site.log_dir / "cloudwatch" / f"{name}.jsonl").mkdir(parents=True)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig={
-            "cloudWatchConfig": {"logGroupName": name, "roleArn": ROLE_ARN}})
-        all_four(runtime)
-        with pytest.raises(ClientError):  # a failed call, whose record cannot be delivered either
+    def test_log_group_deleted(self, bedrock: Any, runtime: Any, emu: Emulator,
+                               caplog: pytest.LogCaptureFixture) -> None:
+        dest = destinations(emu)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        dest.logs.delete_log_group(logGroupName=dest.group)
+        ids = all_four(runtime)
+        with pytest.raises(ClientError):  # a failed call, whose record cannot be delivered there either
             runtime.invoke_model(body="{}", modelId=MODEL_US)
-        assert len(delivery_warnings(caplog, f"CloudWatch log group '{name}'")) == 1
+        assert len(dest.record_keys()) == len(ids) + 1  # S3 still got every one
+        warnings = delivery_warnings(caplog, f"CloudWatch log group '{dest.group}'")
+        assert len(warnings) == 1 and "ResourceNotFoundException" in warnings[0], warnings
 
-    def test_symlink_out_of_the_folder(self, site: Site, bedrock: Any, runtime: Any, made_outside: set[Path],
-                                       caplog: pytest.LogCaptureFixture) -> None:
-        """A folder inside the log folder that leads elsewhere is not followed."""
-        elsewhere = site.root / f"elsewhere-{tag()}"
-        elsewhere.mkdir()
-        made_outside.add(elsewhere)
-        bucket = f"logs-{tag()}"
-        (site.log_dir / "s3").mkdir(parents=True, exist_ok=True)
-        (site.log_dir / "s3" / bucket).symlink_to(elsewhere, target_is_directory=True)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig={"s3Config": {"bucketName": bucket}})
-        all_four(runtime)
-        assert list(elsewhere.iterdir()) == []
-        warnings = delivery_warnings(caplog, f"S3 bucket '{bucket}'")
-        assert len(warnings) == 1 and "outside the log folder" in warnings[0]
+    def test_log_stream_deleted_is_made_again(self, bedrock: Any, runtime: Any, emu: Emulator,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+        """Bedrock makes the stream when it needs it; the emulator too, even after the learner deleted it."""
+        dest = destinations(emu, s3=False)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        first = all_four(runtime)
+        dest.logs.delete_log_stream(logGroupName=dest.group, logStreamName="aws/bedrock/modelinvocations")
+        second = all_four(runtime)
+        assert sorted(r["requestId"] for r in dest.cloudwatch()) == sorted(second)
+        assert not delivery_warnings(caplog, f"CloudWatch log group '{dest.group}'") and first
 
 
-def test_failure_reported_on_stderr(tmp_path: Path) -> None:
-    """`python -m helpers.emulator`: the failed delivery is one warning on its stderr; every call answered."""
-    log_dir = tmp_path / "logs"
-    (log_dir / "s3").mkdir(parents=True)
-    (log_dir / "s3" / "blocked-bucket").write_text("a file where the bucket's folder would be")
-    proc = start_cli("--port", "0", "--log-dir", str(log_dir))
+def test_failure_reported_on_stderr() -> None:
+    """`python -m helpers.emulator`: a failed delivery is one warning on its stderr; every call answered."""
+    proc = start_cli("--port", "0")
     try:
         exports = exports_of(printed_lines(proc))
         url, ca_bundle = exports["AWS_ENDPOINT_URL"], exports["AWS_CA_BUNDLE"]
-        deadline = time.monotonic() + 15
         session = boto3.session.Session(aws_access_key_id=auth.ACCESS_KEY_ID,
-                                        aws_secret_access_key=auth.SECRET_ACCESS_KEY)
-        bedrock = session.client("bedrock", endpoint_url=url, region_name="us-east-1", verify=ca_bundle)
+                                        aws_secret_access_key=auth.SECRET_ACCESS_KEY, region_name="us-east-1")
+        s3 = session.client("s3", endpoint_url=exports["AWS_ENDPOINT_URL_S3"])
+        bucket = f"blocked-{tag()}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, None)))
+        bedrock = session.client("bedrock", endpoint_url=url, verify=ca_bundle)
+        deadline = time.monotonic() + 15
         while True:
             try:
-                bedrock.put_model_invocation_logging_configuration(
-                    loggingConfig={"s3Config": {"bucketName": "blocked-bucket"}})
+                bedrock.put_model_invocation_logging_configuration(loggingConfig={"s3Config": {"bucketName": bucket}})
                 break
+            except ClientError:
+                raise
             except Exception:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-        all_four(session.client("bedrock-runtime", endpoint_url=url, region_name="us-east-1", verify=ca_bundle))
+        s3.delete_object(Bucket=bucket, Key=f"AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/{PERMISSION_CHECK}")
+        s3.delete_bucket(Bucket=bucket)
+        all_four(session.client("bedrock-runtime", endpoint_url=url, verify=ca_bundle))
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=15)
-    assert stderr.count("Invocation log record could not be delivered to S3 bucket 'blocked-bucket'") == 1, stderr
+    assert stderr.count(f"Invocation log record could not be delivered to S3 bucket '{bucket}'") == 1, stderr
     assert "Traceback" not in stderr
 
 
 # --- hostile bodies with logging on -----------------------------------------------------------------------
 
 
-def invoke_raw(site: Site, body: bytes, *, headers: dict[str, str] | None = None, operation: str = "invoke",
+def invoke_raw(emu: Emulator, body: bytes, *, headers: dict[str, str] | None = None, operation: str = "invoke",
                ) -> tuple[int, str]:
-    r = signed_request(site.emu.url, "POST", f"/model/{MODEL_US}/{operation}", body, service="bedrock",
+    r = signed_request(emu.url, "POST", f"/model/{MODEL_US}/{operation}", body, service="bedrock",
                        headers=headers)
     return r.status, r.headers["x-amzn-requestid"]
 
@@ -482,30 +673,28 @@ class TestHostileBodies:
     """Deep nesting and lone surrogates with logging on: never a 5xx, and the record is still written and read."""
 
     @pytest.fixture
-    def logging_on(self, site: Site, bedrock: Any) -> dict[str, Any]:
-        config = {"s3Config": {"bucketName": f"logs-{tag()}"},
-                  "cloudWatchConfig": {"logGroupName": f"/aws/hostile-{tag()}", "roleArn": ROLE_ARN}}
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
-        return config
+    def logging_on(self, emu: Emulator, bedrock: Any) -> Destinations:
+        dest = destinations(emu)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        return dest
 
-    def records(self, site: Site, config: dict[str, Any], rid: str) -> list[dict[str, Any]]:
-        s3 = [r for r in invocation_logs.read(offline(site), config) if r["requestId"] == rid]
-        cloudwatch = [r for r in invocation_logs.read(offline(site), {"cloudWatchConfig": config["cloudWatchConfig"]})
-                      if r["requestId"] == rid]
+    def records(self, emu: Emulator, dest: Destinations, rid: str) -> list[dict[str, Any]]:
+        s3 = [r for r in dest.s3_records().values() if r["requestId"] == rid]
+        cloudwatch = [r for r in dest.cloudwatch() if r["requestId"] == rid]
         assert s3 == cloudwatch and len(s3) == 1
         return s3
 
     @pytest.mark.parametrize("depth", [50, 600, 1_000, 100_000])
     @pytest.mark.parametrize("operation", ["invoke", "converse", "converse-stream", "invoke-with-response-stream"])
-    def test_deep_nesting(self, site: Site, logging_on: dict[str, Any], depth: int, operation: str) -> None:
+    def test_deep_nesting(self, emu: Emulator, logging_on: Destinations, depth: int, operation: str) -> None:
         nested = "[" * depth + "]" * depth
         if operation.startswith("converse"):
             body = ('{"messages":[{"role":"user","content":[{"text":"hi","x":' + nested + "}]}]}").encode()
         else:
             body = anthropic_body(nested)
-        status, rid = invoke_raw(site, body, operation=operation)
+        status, rid = invoke_raw(emu, body, operation=operation)
         assert status < 500
-        (record,) = self.records(site, logging_on, rid)
+        (record,) = self.records(emu, logging_on, rid)
         logged = record["input"].get("inputBodyJson")
         if depth <= 50:
             assert logged == json.loads(body)
@@ -518,23 +707,23 @@ class TestHostileBodies:
         ('"line\\u2028separator \u2028 raw"', "line\u2028separator \u2028 raw"),
         ('"caf\u00e9 \U0001f600"', "caf\u00e9 \U0001f600"),
     ], ids=["lone-high", "lone-low-in-block", "line-separators", "non-ascii"])
-    def test_strings(self, site: Site, logging_on: dict[str, Any], content: str, expected: Any) -> None:
-        status, rid = invoke_raw(site, anthropic_body(content), headers={
+    def test_strings(self, emu: Emulator, logging_on: Destinations, content: str, expected: Any) -> None:
+        status, rid = invoke_raw(emu, anthropic_body(content), headers={
             "x-amzn-bedrock-request-metadata": '{"team":"\\ud800"}'})
         assert status == 200
-        (record,) = self.records(site, logging_on, rid)
+        (record,) = self.records(emu, logging_on, rid)
         assert record["input"]["inputBodyJson"]["messages"][0]["content"] == expected
         assert record["requestMetadata"] == {"team": "\ud800"}
 
-    def test_pretty_printed_body_is_one_line(self, site: Site, logging_on: dict[str, Any]) -> None:
+    def test_pretty_printed_body_is_one_line(self, emu: Emulator, logging_on: Destinations) -> None:
         body = json.dumps(json.loads(anthropic_body('"pretty"')), indent=2).replace("\n", "\r\n").encode()
-        status, rid = invoke_raw(site, body)
+        status, rid = invoke_raw(emu, body)
         assert status == 200
-        assert self.records(site, logging_on, rid)[0]["input"]["inputBodyJson"] == json.loads(body)
+        assert self.records(emu, logging_on, rid)[0]["input"]["inputBodyJson"] == json.loads(body)
 
-    def test_not_json(self, site: Site, logging_on: dict[str, Any]) -> None:
+    def test_not_json(self, emu: Emulator, logging_on: Destinations) -> None:
         for body in (b"{nope", b'{"a": NaN}', b"\xff\xfe\x00", b'"\xed\xa0\x80"'):
-            status, rid = invoke_raw(site, body)
+            status, rid = invoke_raw(emu, body)
             assert status == 400
-            (record,) = self.records(site, logging_on, rid)
+            (record,) = self.records(emu, logging_on, rid)
             assert record["errorCode"] == "ValidationException" and "inputBodyJson" not in record["input"]

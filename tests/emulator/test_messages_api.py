@@ -9,7 +9,6 @@ import asyncio
 import json
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import anthropic
 import pytest
 from anthropic._streaming import SSEDecoder
 from conftest import raw_request, signed_request
+from logging_setup import Destinations, destinations
 
 from helpers import catalog
 from helpers.emulator import Emulator, auth
@@ -418,24 +418,23 @@ def test_runtime_batches(emulator: Emulator) -> None:
 # --- invocation logging: runtime only ----------------------------------------------------------------------------
 
 @pytest.fixture
-def cloudwatch(emulator: Emulator, env: dict[str, str]) -> Iterator[Path]:
-    """Logging on, to a CloudWatch log group of this test's own; the file its records land in."""
+def cloudwatch(emulator: Emulator, env: dict[str, str]) -> Iterator[Destinations]:
+    """Logging on, to a CloudWatch log group (and its role) of this test's own, in the offline CloudWatch Logs."""
     import boto3
 
     bedrock = boto3.Session().client("bedrock")
-    group = f"/aws/bedrock/messages-{uuid.uuid4().hex[:12]}"
-    bedrock.put_model_invocation_logging_configuration(loggingConfig={
-        "textDataDeliveryEnabled": True, "cloudWatchConfig": {
-            "logGroupName": group, "roleArn": f"arn:aws:iam::{auth.ACCOUNT_ID}:role/BedrockInvocationLogging"}})
-    yield emulator.log_dir.joinpath("cloudwatch", *group.strip("/").split("/")[:-1], f"{group.split('/')[-1]}.jsonl")
+    dest = destinations(emulator, s3=False)
+    bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+    yield dest
     bedrock.delete_model_invocation_logging_configuration()
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+def _records(dest: Destinations) -> list[dict[str, Any]]:
+    """The group's records, read with filter_log_events."""
+    return dest.cloudwatch()
 
 
-def test_runtime_is_logged(emulator: Emulator, cloudwatch: Path) -> None:
+def test_runtime_is_logged(emulator: Emulator, cloudwatch: Destinations) -> None:
     client = plain(emulator, "", api_key=KEY)
     raw = client.messages.with_raw_response.create(model=RUNTIME_ID, max_tokens=64, messages=HELLO)
     message = raw.parse()
@@ -463,7 +462,7 @@ def test_runtime_is_logged(emulator: Emulator, cloudwatch: Path) -> None:
     assert failed["errorCode"] == "ThrottlingException" and failed["output"] == {}
 
 
-def test_mantle_is_not_logged(emulator: Emulator, cloudwatch: Path, mantle: Any) -> None:
+def test_mantle_is_not_logged(emulator: Emulator, cloudwatch: Destinations, mantle: Any) -> None:
     create(mantle, MANTLE_ID)
     with mantle.messages.stream(model=MANTLE_ID, max_tokens=64, messages=HELLO) as stream:
         stream.get_final_message()

@@ -4,10 +4,8 @@ every API, the rules' 400s, and what receipts, comparisons and invocation-log re
 from __future__ import annotations
 
 import asyncio
-import gzip
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -15,6 +13,7 @@ import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
 from conftest import error_of
+from logging_setup import destinations
 
 from helpers import catalog, cost
 from helpers.emulator import Emulator, auth
@@ -338,9 +337,8 @@ class TestBill:
         assert comparison.rows[1][2].usd < comparison.rows[0][2].usd
 
     def test_invocation_log_records_carry_cache_figures(self, emulator: Emulator, runtime: Any, bedrock: Any) -> None:
-        bucket = f"cache-logs-{uuid.uuid4().hex[:12]}"
-        bedrock.put_model_invocation_logging_configuration(loggingConfig={
-            "s3Config": {"bucketName": bucket}, "textDataDeliveryEnabled": True})
+        dest = destinations(emulator, cloudwatch=False)
+        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
         try:
             request = body([{"type": "text", "text": long_text(MODEL), "cache_control": EPHEMERAL}])
             written = invoke(runtime, request)[0]["usage"]["cache_creation_input_tokens"]
@@ -348,16 +346,11 @@ class TestBill:
             conversed = runtime.converse(**converse_request(long_text(MODEL)))["usage"]["cacheWriteInputTokens"]
         finally:
             bedrock.delete_model_invocation_logging_configuration()
-        records = sorted((_record(p) for p in (Path(emulator.log_dir) / "s3" / bucket).rglob("*.json.gz")),
-                         key=lambda r: r["timestamp"])
+        records = sorted(dest.s3_records().values(), key=lambda r: r["timestamp"])
         figures = sorted((r["operation"], r["input"]["cacheReadInputTokenCount"],
                           r["input"]["cacheWriteInputTokenCount"]) for r in records)
         assert figures == sorted([("InvokeModel", 0, written), ("InvokeModel", written, 0),
                                   ("Converse", 0, conversed)])
-
-
-def _record(path: Path) -> dict[str, Any]:
-    return json.loads(gzip.decompress(path.read_bytes()))
 
 
 # --- the clock control -----------------------------------------------------------------------------------------

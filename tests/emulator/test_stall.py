@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from conftest import MODEL, MODEL_US, claude_body, client_of, sample
+from logging_setup import destinations
 
 from helpers import pdf
 from helpers.emulator import documents, pdf_worker
@@ -217,8 +218,8 @@ def test_the_linear_search_gives_the_same_answers() -> None:
 def test_logging_a_huge_body_stalls_no_one(emulator: Any, runtime: Any) -> None:
     """With invocation logging on, the record of a wide multi-MB body is built and written off the event loop."""
     bedrock = client_of(emulator, "bedrock")
-    bedrock.put_model_invocation_logging_configuration(loggingConfig={
-        "s3Config": {"bucketName": "stall-test-logs"}, "textDataDeliveryEnabled": True})
+    dest = destinations(emulator, cloudwatch=False)
+    bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
     try:
         # 18 MB of one wide array under a key Bedrock's closed schema refuses: a quick 400, whose record
         # (with the whole body, as the caller sent it) takes seconds to build, check and gzip.
@@ -228,8 +229,7 @@ def test_logging_a_huge_body_stalls_no_one(emulator: Any, runtime: Any) -> None:
             status, message, _ = send(runtime, wide)
         assert status == 400 and "extraneous key [extra]" in message
         assert_not_stalled(latencies)
-        records = list((emulator.log_dir / "s3" / "stall-test-logs").rglob("*.json.gz"))
-        assert records, "the huge body's invocation was logged"
+        assert dest.record_keys(), "the huge body's invocation was logged"
     finally:
         bedrock.delete_model_invocation_logging_configuration()
 
