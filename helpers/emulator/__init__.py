@@ -278,7 +278,8 @@ class Emulator(Controls):
 
     def stop(self, timeout: float = SHUTDOWN_GRACE_SECONDS + 3) -> None:
         """Stop serving (both listeners at once): requests still running after SHUTDOWN_GRACE_SECONDS are
-        cancelled. The TLS files go with it."""
+        cancelled. The TLS files go with it, and batch jobs still running are abandoned (they write nothing more)."""
+        self.state.batch_jobs.clear()
         for server in (self._server, self._tls_server):
             if server is not None:
                 server.stop()

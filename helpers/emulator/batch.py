@@ -48,7 +48,9 @@ def _shown(value: Any) -> str:
 def violations(shape: Any, value: Any, path: str) -> list[str]:
     """Where ``value`` breaks the constraints of its botocore ``shape``, in AWS's words (empty: none).
 
-    Patterns are searched, not fully matched: Smithy patterns are not implicitly anchored (targets.py)."""
+    Patterns must match the whole value, as AWS's front ends check them (log_destinations.py: CloudWatch refuses
+    'a b' for a name pattern), so a job name with a space is refused here as it is on AWS (an unanchored
+    search would accept any name holding one letter)."""
     problem = _problem(shape, value)
     if problem:
         return [f"Value '{_shown(value)}' at '{path}' failed to satisfy constraint: {problem}"]
@@ -92,7 +94,8 @@ def _problem(shape: Any, value: Any) -> str | None:
     if shape.type_name == "string":
         if shape.enum and value not in shape.enum:
             return f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
-        if "pattern" in meta and not re.search(meta["pattern"], value):
+        # No re.DOTALL: in AWS's Java front ends "." does not match a line break either.
+        if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
             return f"Member must satisfy regular expression pattern: {meta['pattern']}"
     if shape.type_name in ("integer", "long"):
         if "min" in meta and value < meta["min"]:

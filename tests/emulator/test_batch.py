@@ -312,6 +312,11 @@ def _create_body(batch: Batch, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+JOB_NAME_PATTERN = r"[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}"
+ROLE_PATTERN = "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
+ROLE = "arn:aws:iam::123456789012:role/x"
+
+
 class TestCreateValidation:
     @pytest.mark.parametrize("overrides, message", [
         ({"jobName": None}, "Value null at 'jobName' failed to satisfy constraint: Member must not be null"),
@@ -319,6 +324,12 @@ class TestCreateValidation:
                                 "length less than or equal to 63"),
         ({"jobName": "--"}, "Value '--' at 'jobName' failed to satisfy constraint: Member must satisfy regular "
                             "expression pattern: [a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\\+\\-\\.]){0,63}"),
+        # The whole value must match, as on AWS: a space is refused although "weekly" alone would match,
+        # and "." does not match a line break (Java's rule).
+        ({"jobName": "weekly report"}, "Value 'weekly report' at 'jobName' failed to satisfy constraint: Member must "
+                                       f"satisfy regular expression pattern: {JOB_NAME_PATTERN}"),
+        ({"roleArn": f"{ROLE}\n"}, f"Value '{ROLE}\n' at 'roleArn' failed to satisfy constraint: Member must satisfy "
+                                  f"regular expression pattern: {ROLE_PATTERN}"),
         ({"roleArn": "BatchRole"}, "Value 'BatchRole' at 'roleArn' failed to satisfy constraint: Member must satisfy "
                                    "regular expression pattern: arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"),
         ({"timeoutDurationInHours": 23}, "Value '23' at 'timeoutDurationInHours' failed to satisfy constraint: "
@@ -336,8 +347,8 @@ class TestCreateValidation:
         ({"tags": [{"key": "k" * 129, "value": "v"}]},
          f"Value '{'k' * 129}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less "
          "than or equal to 128"),
-    ], ids=["no-name", "long-name", "name-pattern", "role-pattern", "timeout-low", "timeout-high", "type", "format",
-            "s3uri", "tag"])
+    ], ids=["no-name", "long-name", "name-pattern", "name-with-space", "role-line-break", "role-pattern",
+            "timeout-low", "timeout-high", "type", "format", "s3uri", "tag"])
     def test_member_constraints(self, batch: Batch, overrides: dict[str, Any], message: str) -> None:
         """Sent as raw signed requests: botocore checks some of these itself before sending."""
         reply = signed_request(batch.emulator.url, "POST", "/model-invocation-job",
