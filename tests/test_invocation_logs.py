@@ -1,506 +1,81 @@
-"""helpers.invocation_logs: the logging set-up, 30-day retention, and reading records back into a summary."""
+"""helpers.invocation_logs, and notebook 07's way of reading invocation logs, end to end offline.
+
+The notebook creates the bucket (with AWS's bucket policy), the log group and the role with real boto3 calls,
+turns logging on, and reads records back with ``list_objects_v2`` + gzip and ``filter_log_events``. The
+end-to-end tests do the same against the emulator and its local S3, CloudWatch Logs and IAM, and check the
+records against the calls that were made: what the notebook shows is what happened.
+"""
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import gzip
-import io
 import json
-import os
 import re
-import shlex
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-import botocore
 import pytest
 from botocore.exceptions import ClientError
-from botocore.response import StreamingBody
-from botocore.stub import Stubber
-from botocore.validate import validate_parameters
-from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, SMALL_GLOBAL, claude_body, client_of
+from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, SMALL_GLOBAL, claude_body
 
 from helpers import catalog, connect, cost
 from helpers import invocation_logs as logs
-from helpers.emulator import start
+from helpers.progress import Progress, wait_until
 
-ACCOUNT = "123456789012"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/BedrockInvocationLogging"
+pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
+
 MESSAGES = [{"role": "user", "content": [{"text": "Hello, world"}]}]
 HAIKU_45_GLOBAL = SMALL_GLOBAL
-
-
-# --- botocore's own models, the independent peer ----------------------------------------------------------
-
-
-def service_model(service: str) -> Any:
-    return boto3.Session().client(service, region_name="us-east-1").meta.service_model
-
-
-def input_shape(service: str, method: str) -> Any:
-    """The input shape of a boto3 method, from botocore's service model."""
-    client = boto3.Session().client(service, region_name="us-east-1")
-    return client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method]).input_shape
-
-
-def assert_valid(service: str, method: str, params: dict[str, Any]) -> None:
-    validate_parameters(params, input_shape(service, method))  # raises ParamValidationError
+STREAM = "aws/bedrock/modelinvocations"  # the one stream Bedrock writes to in the group
 
 
 def cloudwatch_retention_days() -> set[int]:
     """The values PutRetentionPolicy accepts, as botocore's documentation of retentionInDays lists them."""
-    doc = input_shape("logs", "put_retention_policy").members["retentionInDays"].documentation
+    client = boto3.Session().client("logs", region_name="us-east-1")
+    doc = client.meta.service_model.operation_model("PutRetentionPolicy").input_shape.members[
+        "retentionInDays"].documentation
     listed = re.search(r"Possible values are: ([\d, and]+)\.", doc)
     assert listed, doc
     return {int(n) for n in re.findall(r"\d+", listed[1])}
 
 
-# --- records written by a real emulator -------------------------------------------------------------------
+def test_thirty_days_is_a_retention_cloudwatch_accepts() -> None:
+    """Notebook 07 keeps 30 days, a value PutRetentionPolicy takes (31 would be refused on AWS)."""
+    allowed = cloudwatch_retention_days()
+    assert 30 in allowed and 31 not in allowed
 
 
+# --- parse_records ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Logged:
-    """An emulator's log folder after a known set of calls."""
+class TestParseRecords:
+    """JSON Lines into records, with errors that name the object and the line."""
 
-    log_dir: Path
-    bucket: str
-    prefix: str
-    group: str
-    usage: dict[str, tuple[str, int, int]]  # request id -> (model id, input tokens, output tokens)
-    failed: dict[str, str]  # request id -> model id
+    def test_several_records_and_blank_lines(self) -> None:
+        assert logs.parse_records('{"n": 1}\n\n{"n": 2}\n   \n{"n": 3}', "x") == [{"n": 1}, {"n": 2}, {"n": 3}]
+        assert logs.parse_records("", "x") == []
 
-    @property
-    def ids(self) -> set[str]:
-        return set(self.usage) | set(self.failed)
+    def test_a_gzip_log_object(self) -> None:
+        data = gzip.compress(b'{"ok": 1}\n{broken\n')
+        with pytest.raises(ValueError, match=r"^bedrock/AWSLogs/x\.json\.gz, line 2: not a JSON record$"):
+            logs.parse_records(gzip.decompress(data).decode("utf-8"), "bedrock/AWSLogs/x.json.gz")
 
+    def test_bad_json_line(self) -> None:
+        with pytest.raises(ValueError, match=r"group event e-42, line 3: not a JSON record"):
+            logs.parse_records('{"requestId": "a"}\n\nnot json\n', "group event e-42")
 
-@pytest.fixture(scope="module")
-def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Logged]:
-    """A fresh emulator, logging to S3 and CloudWatch, after four good calls and one failed call."""
-    log_dir = tmp_path_factory.mktemp("invocation-logs")
-    emu = start(log_dir=log_dir)
-    try:
-        done = Logged(log_dir, "my-log-bucket", "org/bedrock", "/aws/bedrock/modelinvocations", {}, {})
-        client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=logs.logging_config(
-            done.bucket, done.prefix, done.group, ROLE_ARN))
-        runtime = client_of(emu, "bedrock-runtime")
-        for text, model_id in (("one", MODEL_GLOBAL), ("two", MODEL_GLOBAL), ("three", MODEL_US)):
-            response = runtime.invoke_model(body=claude_body(text), modelId=model_id)
-            usage = json.loads(response["body"].read())["usage"]
-            done.usage[response["ResponseMetadata"]["RequestId"]] = (model_id, usage["input_tokens"],
-                                                                      usage["output_tokens"])
-        response = runtime.converse(modelId=MODEL_US, messages=MESSAGES)
-        done.usage[response["ResponseMetadata"]["RequestId"]] = (MODEL_US, response["usage"]["inputTokens"],
-                                                                  response["usage"]["outputTokens"])
-        with pytest.raises(ClientError) as excinfo:
-            runtime.invoke_model(body="{}", modelId=MODEL_GLOBAL)
-        done.failed[excinfo.value.response["ResponseMetadata"]["RequestId"]] = MODEL_GLOBAL
-        yield done
-    finally:
-        emu.stop()
-
-
-# --- logging_config ---------------------------------------------------------------------------------------
-
-
-class TestLoggingConfig:
-    """The loggingConfig PutModelInvocationLoggingConfiguration takes, or a clear error."""
-
-    @pytest.mark.parametrize("kwargs", [
-        {"bucket": "my-log-bucket"},
-        {"bucket": "my-log-bucket", "prefix": "a/b"},
-        {"log_group": "/aws/bedrock/modelinvocations", "role_arn": ROLE_ARN},
-        {"bucket": "my-log-bucket", "log_group": "/aws/bedrock/x", "role_arn": ROLE_ARN, "text": False},
-    ], ids=["s3", "s3-nested-prefix", "cloudwatch", "both-no-text"])
-    def test_valid_for_botocore_and_the_emulator(self, kwargs: dict[str, Any], bedrock: Any) -> None:
-        config = logs.logging_config(**kwargs)
-        assert_valid("bedrock", "put_model_invocation_logging_configuration", {"loggingConfig": config})
-        assert config["textDataDeliveryEnabled"] is kwargs.get("text", True)
-        if "bucket" in kwargs:
-            assert config["s3Config"] == {"bucketName": "my-log-bucket", "keyPrefix": kwargs.get("prefix", "bedrock")}
-        else:
-            assert "s3Config" not in config
-        if "log_group" in kwargs:
-            assert config["cloudWatchConfig"] == {"logGroupName": kwargs["log_group"], "roleArn": ROLE_ARN}
-        else:
-            assert "cloudWatchConfig" not in config
-        try:
-            bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
-            assert bedrock.get_model_invocation_logging_configuration()["loggingConfig"] == config
-        finally:
-            bedrock.delete_model_invocation_logging_configuration()
-
-    def test_needs_a_destination(self) -> None:
-        with pytest.raises(ValueError, match="name an S3 bucket, a CloudWatch log group, or both"):
-            logs.logging_config()
-        with pytest.raises(ValueError, match="name an S3 bucket"):
-            logs.logging_config(bucket="", log_group="")
-
-    def test_cloudwatch_needs_a_role(self) -> None:
-        with pytest.raises(ValueError, match=r"role_arn.*prerequisites\(\)"):
-            logs.logging_config(log_group="/aws/bedrock/modelinvocations")
-        with pytest.raises(ValueError, match="role_arn"):
-            logs.logging_config(bucket="my-log-bucket", log_group="/aws/bedrock/modelinvocations")
-
-
-# --- prerequisites ----------------------------------------------------------------------------------------
-
-
-def statement(policy: dict[str, Any]) -> dict[str, Any]:
-    assert policy["Version"] == "2012-10-17" and len(policy["Statement"]) == 1
-    return policy["Statement"][0]
-
-
-def arn_matches(pattern: str, arn: str) -> bool:
-    """IAM resource matching: ``*`` spans any characters, ``/`` included."""
-    return fnmatch.fnmatchcase(arn, pattern)
-
-
-class TestPrerequisites:
-    """The bucket policy and the role Bedrock needs, as JSON documents."""
-
-    def test_documents(self) -> None:
-        docs = logs.prerequisites(ACCOUNT, "us-west-2", "my-log-bucket", role_name="LogWriter")
-        assert set(docs) == {"bucket policy", "role LogWriter: trust policy", "role LogWriter: permissions"}
-        assert json.loads(json.dumps(docs)) == docs  # plain JSON, ready for put_bucket_policy / create_role
-        condition = {"StringEquals": {"aws:SourceAccount": ACCOUNT},
-                     "ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:us-west-2:{ACCOUNT}:*"}}
-        bucket = statement(docs["bucket policy"])
-        assert bucket["Effect"] == "Allow" and bucket["Principal"] == {"Service": "bedrock.amazonaws.com"}
-        assert bucket["Action"] == ["s3:PutObject"] and bucket["Condition"] == condition
-        trust = statement(docs["role LogWriter: trust policy"])
-        assert trust["Principal"] == {"Service": "bedrock.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
-        assert trust["Condition"] == condition
-        permissions = statement(docs["role LogWriter: permissions"])
-        assert sorted(permissions["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
-        assert arn_matches(permissions["Resource"], f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:"
-                                                    f"{logs.LOG_GROUP}:log-stream:aws/bedrock/2026/abc")
-        assert not arn_matches(permissions["Resource"], f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:other:"
-                                                        "log-stream:x")
-
-    def test_documents_are_valid_request_parameters(self) -> None:
-        docs = logs.prerequisites(ACCOUNT, "us-east-1", "my-log-bucket")
-        assert_valid("s3", "put_bucket_policy", {"Bucket": "my-log-bucket",
-                                                 "Policy": json.dumps(docs["bucket policy"])})
-        assert_valid("iam", "create_role", {"RoleName": "BedrockInvocationLogging",
-                                            "AssumeRolePolicyDocument": json.dumps(
-                                                docs["role BedrockInvocationLogging: trust policy"])})
-        assert_valid("iam", "put_role_policy", {"RoleName": "BedrockInvocationLogging", "PolicyName": "write-logs",
-                                                "PolicyDocument": json.dumps(
-                                                    docs["role BedrockInvocationLogging: permissions"])})
-
-    def test_bucket_policy_covers_what_the_emulator_writes(self, logged: Logged) -> None:
-        """Every object key of the emulator's S3 layout is allowed; other prefixes and accounts are not."""
-        docs = logs.prerequisites(ACCOUNT, "us-east-1", logged.bucket, logged.prefix)
-        [resource] = statement(docs["bucket policy"])["Resource"]
-        root = logged.log_dir / "s3" / logged.bucket
-        keys = [p.relative_to(root).as_posix() for p in root.rglob("*.json.gz")]
-        assert len(keys) == len(logged.ids)
-        assert all(arn_matches(resource, f"arn:aws:s3:::{logged.bucket}/{key}") for key in keys)
-        key = keys[0]
-        assert not arn_matches(resource, f"arn:aws:s3:::other-bucket/{key}")
-        assert not arn_matches(resource, f"arn:aws:s3:::{logged.bucket}/elsewhere/{key}")
-        assert not arn_matches(resource, f"arn:aws:s3:::{logged.bucket}/{key.replace(ACCOUNT, '999999999999')}")
-
-    @pytest.mark.parametrize(("prefix", "key_start"), [
-        ("bedrock", "bedrock/AWSLogs/"), ("a/b/c", "a/b/c/AWSLogs/"), ("", "AWSLogs/"), ("logs/", "logs/AWSLogs/"),
-    ])
-    def test_resource_for_each_prefix(self, prefix: str, key_start: str) -> None:
-        [resource] = statement(logs.prerequisites(ACCOUNT, "eu-west-1", "bkt", prefix)["bucket policy"])["Resource"]
-        key = f"{key_start}{ACCOUNT}/BedrockModelInvocationLogs/eu-west-1/2026/01/02/03/x.json.gz"
-        assert arn_matches(resource, f"arn:aws:s3:::bkt/{key}")
-        assert "//" not in resource
-
-
-# --- retention and ApiCall ---------------------------------------------------------------------------------
-
-
-class TestRetention:
-    """The calls that keep 30 days, checked against botocore's own models of S3 and CloudWatch Logs."""
-
-    def test_calls_are_valid_for_botocore(self) -> None:
-        s3_call, logs_call = logs.retention("my-log-bucket")
-        assert (s3_call.service, s3_call.operation) == ("s3", "put_bucket_lifecycle_configuration")
-        assert (logs_call.service, logs_call.operation) == ("logs", "put_retention_policy")
-        for call in (s3_call, logs_call):
-            assert_valid(call.service, call.operation, call.params)
-        [rule] = s3_call.params["LifecycleConfiguration"]["Rules"]
-        assert s3_call.params["Bucket"] == "my-log-bucket"
-        assert rule["Status"] == "Enabled" and rule["Expiration"] == {"Days": 30}
-        assert rule["Filter"] == {"Prefix": "bedrock/AWSLogs/"}
-        assert logs_call.params == {"logGroupName": logs.LOG_GROUP, "retentionInDays": 30}
-
-    def test_which_calls(self) -> None:
-        assert [c.service for c in logs.retention()] == ["logs"]
-        assert [c.service for c in logs.retention("bkt", log_group=None)] == ["s3"]
-        assert logs.retention(log_group=None) == []
-        assert logs.retention(log_group="/my/group")[0].params["logGroupName"] == "/my/group"
-
-    def test_days_are_those_cloudwatch_accepts(self) -> None:
-        """Exactly the values botocore documents for retentionInDays: 30 yes, 31 no."""
-        allowed = cloudwatch_retention_days()
-        assert 30 in allowed and 31 not in allowed
-        for days in range(0, 4000):
-            if days in allowed:
-                [s3_call, logs_call] = logs.retention("bkt", days=days)
-                assert logs_call.params["retentionInDays"] == days
-                assert s3_call.params["LifecycleConfiguration"]["Rules"][0]["Expiration"] == {"Days": days}
-            else:
-                with pytest.raises(ValueError, match=f"not {days}$"):
-                    logs.retention("bkt", days=days)
-
-    def test_31_days_rejected(self) -> None:
-        with pytest.raises(ValueError, match=r"one of \[1, 3, 5, 7, 14, 30, .*\] days, not 31"):
-            logs.retention("bkt", days=31)
-
-    @pytest.mark.parametrize("prefix", ["org/bedrock", "", "logs/"])
-    def test_lifecycle_prefix_covers_the_log_objects(self, logged: Logged, prefix: str) -> None:
-        """The rule's prefix starts every key Bedrock writes for that keyPrefix (the emulator's layout, which
-        prerequisites() also assumes) and nothing outside AWSLogs/."""
-        [s3_call] = logs.retention("bkt", prefix=prefix, log_group=None)
-        rule_prefix = s3_call.params["LifecycleConfiguration"]["Rules"][0]["Filter"]["Prefix"]
-        root = logged.log_dir / "s3" / logged.bucket / logged.prefix
-        suffix = next(root.rglob("*.json.gz")).relative_to(root).as_posix()  # AWSLogs/…/x.json.gz
-        parts = [p for p in prefix.split("/") if p]
-        key = "/".join([*parts, suffix])
-        assert key.startswith(rule_prefix), (rule_prefix, key)
-        assert rule_prefix.endswith("AWSLogs/")
-        [resource] = statement(logs.prerequisites(ACCOUNT, "us-east-1", "bkt", prefix)["bucket policy"])["Resource"]
-        assert resource.startswith(f"arn:aws:s3:::bkt/{rule_prefix}")  # the policy and the rule agree
-
-    def test_run_sends_exactly_the_params(self) -> None:
-        s3_call, logs_call = logs.retention("my-log-bucket")
-        session = StubSession()
-        session.stub("s3").add_response("put_bucket_lifecycle_configuration", {}, s3_call.params)
-        session.stub("logs").add_response("put_retention_policy", {}, logs_call.params)
-        s3_call.run(session)
-        logs_call.run(session)
-        session.assert_done()
-
-
-def cli_words(text: str) -> list[str]:
-    comment = text.splitlines()[-1]
-    assert comment.startswith("# aws ")
-    return shlex.split(comment[2:])
-
-
-class TestApiCallText:
-    """str(ApiCall): runnable boto3 code, then the same call as an AWS CLI command."""
-
-    @pytest.mark.parametrize("index", [0, 1], ids=["s3", "logs"])
-    def test_boto3_form_is_python_with_the_params(self, index: int) -> None:
-        call = logs.retention("my-log-bucket")[index]
-        code = "\n".join(line for line in str(call).splitlines() if not line.startswith("#"))
-        expr = ast.parse(code, mode="eval").body
-        assert isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
-        assert expr.func.attr == call.operation
-        assert ast.unparse(expr.func.value) == f"boto3.client({call.service!r})"
-        assert {k.arg: ast.literal_eval(k.value) for k in expr.keywords} == call.params
-        assert getattr(boto3.Session().client(call.service, region_name="us-east-1"), call.operation)
-
-    def test_logs_cli_form(self) -> None:
-        [call] = logs.retention(log_group="/aws/bedrock/modelinvocations")
-        words = cli_words(str(call))
-        assert words == ["aws", "logs", "put-retention-policy", "--log-group-name", "/aws/bedrock/modelinvocations",
-                         "--retention-in-days", "30"]
-
-    def test_s3_cli_form(self) -> None:
-        """S3's API commands live under ``aws s3api`` (``aws s3`` is the high-level cp/ls/sync set)."""
-        [call] = logs.retention("my-log-bucket", log_group=None)
-        words = cli_words(str(call))
-        assert words[:3] == ["aws", "s3api", "put-bucket-lifecycle-configuration"]
-        assert words[3:5] == ["--bucket", "my-log-bucket"] and words[5] == "--lifecycle-configuration"
-        assert json.loads(words[6]) == call.params["LifecycleConfiguration"]
-
-    @pytest.mark.parametrize("index", [0, 1], ids=["s3", "logs"])
-    def test_cli_names_follow_botocore(self, index: int) -> None:
-        """Operation and option names are botocore's own hyphenated names of the API members."""
-        call = logs.retention("my-log-bucket")[index]
-        words = cli_words(str(call))
-        client = boto3.Session().client(call.service, region_name="us-east-1")
-        assert words[2] == botocore.xform_name(client.meta.method_to_api_mapping[call.operation], "-")
-        assert words[3::2] == [f"--{botocore.xform_name(k, '-')}" for k in call.params]
-
-    @pytest.mark.cli
-    @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
-    @pytest.mark.parametrize("index", [0, 1], ids=["s3", "logs"])
-    def test_cli_accepts_the_command(self, index: int, tmp_path: Path) -> None:
-        """The AWS CLI parses the command and gets as far as sending it (to a closed port)."""
-        call = logs.retention("my-log-bucket")[index]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret", AWS_DEFAULT_REGION="us-east-1",
-                   AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1", AWS_RETRY_MODE="standard",
-                   AWS_CONFIG_FILE=str(tmp_path / "config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "creds"))
-        out = subprocess.run(cli_words(str(call)), capture_output=True, text=True, timeout=120, env=env)
-        assert "Could not connect to the endpoint URL" in out.stderr, out.stderr[-2000:]
-
-
-# --- reading -----------------------------------------------------------------------------------------------
-
-
-class TestReadFolder:
-    """Records under a local folder: the emulator's S3 objects and CloudWatch lines."""
-
-    def test_emulator_output(self, logged: Logged) -> None:
-        s3 = logs.read_folder(logged.log_dir / "s3")
-        cloudwatch = logs.read_folder(logged.log_dir / "cloudwatch")
-        assert len(s3) == len(cloudwatch) == len(logged.ids)
-        assert {r["requestId"] for r in s3} == {r["requestId"] for r in cloudwatch} == logged.ids
-        assert sorted(s3, key=lambda r: r["requestId"]) == sorted(cloudwatch, key=lambda r: r["requestId"])
-        both = logs.read_folder(logged.log_dir)
-        assert len(both) == 2 * len(logged.ids)
-        assert logs.read_folder(str(logged.log_dir / "s3" / logged.bucket / logged.prefix)) == s3
-
-    def test_missing_folder(self, tmp_path: Path) -> None:
-        with pytest.raises(FileNotFoundError, match=r"nowhere does not exist: is logging configured"):
-            logs.read_folder(tmp_path / "nowhere")
-
-    def test_empty_folder(self, tmp_path: Path) -> None:
-        assert logs.read_folder(tmp_path) == []
-
-    def test_bad_json_line(self, tmp_path: Path) -> None:
-        path = tmp_path / "cloudwatch" / "group.jsonl"
-        path.parent.mkdir()
-        path.write_text('{"requestId": "a"}\n\nnot json\n', "utf-8")
-        with pytest.raises(ValueError, match=r"group\.jsonl, line 3: not a JSON record"):
-            logs.read_folder(tmp_path)
-
-    def test_bad_gzip_record(self, tmp_path: Path) -> None:
-        (tmp_path / "x.json.gz").write_bytes(gzip.compress(b'{"ok": 1}\n{broken\n'))
-        with pytest.raises(ValueError, match=r"x\.json\.gz, line 2: not a JSON record"):
-            logs.read_folder(tmp_path)
-
-    def test_record_nested_too_deeply(self, tmp_path: Path) -> None:
+    def test_record_nested_too_deeply(self) -> None:
         """Valid JSON that Python's json cannot read (a foreign writer's): a clear error, not a RecursionError."""
-        (tmp_path / "deep.jsonl").write_text('{"ok": 1}\n{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "utf-8")
+        text = '{"ok": 1}\n{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
         with pytest.raises(ValueError, match=r"deep\.jsonl, line 2: a record nested too deeply to read"):
-            logs.read_folder(tmp_path)
-
-    def test_several_records_per_object_and_blank_lines(self, tmp_path: Path) -> None:
-        (tmp_path / "a.json.gz").write_bytes(gzip.compress(b'{"n": 1}\n\n{"n": 2}\n'))
-        (tmp_path / "b.jsonl").write_text('{"n": 3}\n   \n', "utf-8")
-        assert logs.read_folder(tmp_path) == [{"n": 1}, {"n": 2}, {"n": 3}]
+            logs.parse_records(text, "deep.jsonl")
 
 
-class StubSession:
-    """Stands in for boto3.Session: real boto3 clients whose AWS responses come from botocore's Stubber."""
-
-    def __init__(self) -> None:
-        self.stubbers: dict[str, Stubber] = {}
-        self.asked: list[str] = []
-
-    def stub(self, service: str) -> Stubber:
-        if service not in self.stubbers:
-            client = boto3.session.Session().client(service, region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE",
-                                                    aws_secret_access_key="secret")
-            self.stubbers[service] = Stubber(client)
-            self.stubbers[service].activate()
-        return self.stubbers[service]
-
-    def client(self, service: str, **_: Any) -> Any:
-        self.asked.append(service)
-        return self.stub(service).client
-
-    def assert_done(self) -> None:
-        for stubber in self.stubbers.values():
-            stubber.assert_no_pending_responses()
-
-
-def streaming(data: bytes) -> StreamingBody:
-    return StreamingBody(io.BytesIO(data), len(data))
-
-
-class TestReadS3:
-    """read_s3 lists the prefix page by page and reads every .json.gz object (Stubber answers for S3)."""
-
-    def test_pages_and_objects(self, logged: Logged) -> None:
-        root = logged.log_dir / "s3" / logged.bucket
-        objects = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.json.gz"))}
-        keys = list(objects)
-        session = StubSession()
-        s3 = session.stub("s3")
-        listing = {"Bucket": logged.bucket, "Prefix": "org/bedrock/AWSLogs/"}
-        first, second = keys[:2], keys[2:]
-        other = f"org/bedrock/AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/amazon_bedrock_logs_check.txt"
-        s3.add_response("list_objects_v2", {
-            "IsTruncated": True, "NextContinuationToken": "page-2", "KeyCount": 3,
-            "Contents": [{"Key": k, "Size": len(objects[k])} for k in first] + [{"Key": other, "Size": 2}]},
-            listing)
-        for key in first:
-            s3.add_response("get_object", {"Body": streaming(objects[key])}, {"Bucket": logged.bucket, "Key": key})
-        s3.add_response("list_objects_v2", {
-            "IsTruncated": False, "KeyCount": len(second),
-            "Contents": [{"Key": k, "Size": len(objects[k])} for k in second]},
-            {**listing, "ContinuationToken": "page-2"})
-        for key in second:
-            s3.add_response("get_object", {"Body": streaming(objects[key])}, {"Bucket": logged.bucket, "Key": key})
-        records = logs.read_s3(logged.bucket, logged.prefix, session=session)
-        session.assert_done()
-        assert session.asked == ["s3"]
-        assert records == logs.read_folder(root)  # same records, same order as the local copy
-        assert {r["requestId"] for r in records} == logged.ids
-
-    @pytest.mark.parametrize(("prefix", "listed"), [("", "AWSLogs/"), ("a/b", "a/b/AWSLogs/"),
-                                                    ("bedrock/", "bedrock/AWSLogs/")])
-    def test_prefix(self, prefix: str, listed: str) -> None:
-        session = StubSession()
-        session.stub("s3").add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0},
-                                        {"Bucket": "bkt", "Prefix": listed})
-        assert logs.read_s3("bkt", prefix, session=session) == []
-        session.assert_done()
-
-    def test_bad_object_names_its_key(self) -> None:
-        session = StubSession()
-        s3 = session.stub("s3")
-        key = "bedrock/AWSLogs/x.json.gz"
-        s3.add_response("list_objects_v2", {"IsTruncated": False, "Contents": [{"Key": key}]},
-                        {"Bucket": "bkt", "Prefix": "bedrock/AWSLogs/"})
-        s3.add_response("get_object", {"Body": streaming(gzip.compress(b"oops\n"))}, {"Bucket": "bkt", "Key": key})
-        with pytest.raises(ValueError, match=r"bedrock/AWSLogs/x\.json\.gz, line 1: not a JSON record"):
-            logs.read_s3("bkt", session=session)
-
-
-class TestReadCloudWatch:
-    """read_cloudwatch pages through FilterLogEvents (Stubber answers for CloudWatch Logs)."""
-
-    def test_pages_and_start_time(self, logged: Logged) -> None:
-        records = logs.read_folder(logged.log_dir / "cloudwatch")
-        session = StubSession()
-        stub = session.stub("logs")
-        params = {"logGroupName": logged.group, "startTime": 1_700_000_000_000}
-        events = [{"eventId": str(n), "timestamp": 1_700_000_000_000 + n, "message": json.dumps(r)}
-                  for n, r in enumerate(records)]
-        stub.add_response("filter_log_events", {"events": events[:2], "nextToken": "next"}, params)
-        stub.add_response("filter_log_events", {"events": events[2:]}, {**params, "nextToken": "next"})
-        assert logs.read_cloudwatch(logged.group, start_ms=1_700_000_000_000, session=session) == records
-        session.assert_done()
-        assert session.asked == ["logs"]
-
-    def test_default_group_and_no_start(self) -> None:
-        session = StubSession()
-        session.stub("logs").add_response("filter_log_events", {"events": []},
-                                          {"logGroupName": "/aws/bedrock/modelinvocations"})
-        assert logs.read_cloudwatch(session=session) == []
-        session.assert_done()
-
-    def test_bad_message_names_the_event(self) -> None:
-        session = StubSession()
-        session.stub("logs").add_response("filter_log_events", {"events": [{"eventId": "e-42", "message": "{"}]},
-                                          {"logGroupName": "g"})
-        with pytest.raises(ValueError, match="g event e-42, line 1: not a JSON record"):
-            logs.read_cloudwatch("g", session=session)
-
-
-# --- summarize ---------------------------------------------------------------------------------------------
+# --- summarize ----------------------------------------------------------------------------------------------
 
 
 def rec(day: str, model_id: str, tokens_in: int = 0, tokens_out: int = 0, *, error: str | None = None,
@@ -579,19 +154,6 @@ class TestSummarize:
                                 rec("2026-07-01", "meta.llama3-70b-instruct-v1:0", error="AccessDeniedException")])
         assert (row.calls, row.errors, row.input_tokens, row.output_tokens, row.usd) == (2, 1, 500, 50, 0.0)
 
-    def test_emulator_records(self, logged: Logged) -> None:
-        summary = logs.summarize(logs.read_folder(logged.log_dir / "s3"))
-        today = {r["timestamp"][:10] for r in logs.read_folder(logged.log_dir / "s3")}
-        assert len(today) == 1  # written within the same run
-        rows = rows_by_key(summary)
-        for model_id in (MODEL_GLOBAL, MODEL_US):
-            mine = [u for u in logged.usage.values() if u[0] == model_id]
-            failed = [m for m in logged.failed.values() if m == model_id]
-            row = rows[next(iter(today)), model_id]
-            assert (row.calls, row.errors) == (len(mine) + len(failed), len(failed))
-            assert (row.input_tokens, row.output_tokens) == (sum(u[1] for u in mine), sum(u[2] for u in mine))
-            assert row.usd == pytest.approx(sum(cost.estimate(model_id, u[1], u[2]).usd for u in mine))
-
     def test_text_and_html(self) -> None:
         summary = logs.summarize([rec("2026-07-01", MODEL_GLOBAL, 1_234_567, 89),
                                   rec("2026-07-01", "<script>", 1, 1)])
@@ -603,84 +165,189 @@ class TestSummarize:
         assert logs.summarize([]) == []
 
 
-# --- read(connection, config), offline end to end ----------------------------------------------------------
+# --- the notebook's way, end to end offline ---------------------------------------------------------------
+
+
+def arn_matches(pattern: str, arn: str) -> bool:
+    """IAM resource matching: ``*`` spans any characters, ``/`` included."""
+    return fnmatch.fnmatchcase(arn, pattern)
+
+
+@dataclass
+class Destinations:
+    """A bucket with AWS's bucket policy, a log group and a role, as notebook 07 makes them."""
+
+    bucket: str
+    prefix: str
+    group: str
+    role_arn: str
+    bucket_policy: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def make_destinations(conn: Any, tag: str, prefix: str) -> Destinations:
+    """The notebook's calls (create_bucket, put_bucket_policy, create_log_group, create_role, put_role_policy)."""
+    s3, logs_client, iam = boto3.client("s3"), boto3.client("logs"), boto3.client("iam")
+    bucket, group, role = f"logs-{tag}", f"/aws/bedrock/{tag}", f"BedrockLogs-{tag}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": conn.region})
+    source = {"StringEquals": {"aws:SourceAccount": conn.account},
+              "ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:{conn.region}:{conn.account}:*"}}
+    bucket_policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AmazonBedrockLogsWrite", "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"},
+        "Action": ["s3:PutObject"],
+        "Resource": [f"arn:aws:s3:::{bucket}/{prefix}/AWSLogs/{conn.account}/BedrockModelInvocationLogs/*"],
+        "Condition": source}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy))
+    logs_client.create_log_group(logGroupName=group)
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": source}]}
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="WriteBedrockInvocationLogs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{conn.region}:{conn.account}:log-group:{group}:log-stream:{STREAM}"}]}))
+    return Destinations(bucket, prefix, group, role_arn, bucket_policy, {
+        "s3Config": {"bucketName": bucket, "keyPrefix": prefix},
+        "cloudWatchConfig": {"logGroupName": group, "roleArn": role_arn},
+        "textDataDeliveryEnabled": True, "imageDataDeliveryEnabled": False, "embeddingDataDeliveryEnabled": False})
+
+
+def log_keys(d: Destinations) -> list[str]:
+    s3 = boto3.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=d.bucket, Prefix=f"{d.prefix}/AWSLogs/")
+    return [item["Key"] for page in pages for item in page.get("Contents", []) if item["Key"].endswith(".json.gz")]
+
+
+def s3_records(d: Destinations, expected: int) -> list[dict[str, Any]]:
+    """The notebook's reading: list, get, gunzip, one record per line; waiting as it does for late arrivals."""
+    s3 = boto3.client("s3")
+
+    def look() -> Progress:
+        records = [r for key in log_keys(d) for r in logs.parse_records(
+            gzip.decompress(s3.get_object(Bucket=d.bucket, Key=key)["Body"].read()).decode("utf-8"), key)]
+        return Progress(len(records) >= expected, len(records), expected, value=records)
+
+    return wait_until(look, timeout=20, every=0.5, describe="records")
+
+
+@dataclass
+class Calls:
+    usage: dict[str, tuple[str, int, int]]  # request id -> (model id, input tokens, output tokens)
+    failed: dict[str, str]  # request id -> model id
+
+    @property
+    def ids(self) -> set[str]:
+        return set(self.usage) | set(self.failed)
+
+
+def make_calls() -> Calls:
+    """Three InvokeModel calls, a Converse tagged with requestMetadata, and one failed call."""
+    runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
+    done = Calls({}, {})
+    for text, model_id in (("one", MODEL_GLOBAL), ("two", MODEL_GLOBAL), ("three", MODEL_US)):
+        response = runtime.invoke_model(body=claude_body(text), modelId=model_id)
+        usage = json.loads(response["body"].read())["usage"]
+        done.usage[response["ResponseMetadata"]["RequestId"]] = (model_id, usage["input_tokens"],
+                                                                  usage["output_tokens"])
+    response = runtime.converse(modelId=MODEL_US, messages=MESSAGES, requestMetadata={"team": "workshop"})
+    done.usage[response["ResponseMetadata"]["RequestId"]] = (MODEL_US, response["usage"]["inputTokens"],
+                                                              response["usage"]["outputTokens"])
+    with pytest.raises(ClientError) as excinfo:
+        runtime.invoke_model(body="{}", modelId=MODEL_GLOBAL)
+    done.failed[excinfo.value.response["ResponseMetadata"]["RequestId"]] = MODEL_GLOBAL
+    return done
 
 
 @pytest.fixture
 def offline(clean_env: None) -> Iterator[Any]:
-    """helpers.connect(mode="offline"); the logging configuration set on its emulator is deleted after."""
+    """helpers.connect(mode="offline"); the logging configuration it sets is deleted after."""
     connection = connect(mode="offline")
     yield connection
-    client_of(connection.emulator, "bedrock", connection.region).delete_model_invocation_logging_configuration()
+    boto3.client("bedrock").delete_model_invocation_logging_configuration()
 
 
-class TestReadOffline:
-    """read(connection, config) in a notebook: configure, invoke, read back, summarize."""
+@pytest.fixture(params=["bedrock", "org/bedrock"], ids=["prefix", "nested-prefix"])
+def logged(offline: Any, request: pytest.FixtureRequest) -> tuple[Any, Destinations, Calls]:
+    destinations = make_destinations(offline, uuid.uuid4().hex[:12], request.param)
+    boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=destinations.config)
+    return offline, destinations, make_calls()
 
-    def test_s3_end_to_end(self, offline: Any) -> None:
-        bucket = f"notebook-logs-{uuid.uuid4().hex[:10]}"
-        config = logs.logging_config(bucket, prefix="team/bedrock")
-        boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=config)
-        runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
-        ids, usage = [], {MODEL_GLOBAL: [0, 0], MODEL_US: [0, 0]}
-        for model_id in (MODEL_GLOBAL, MODEL_GLOBAL, MODEL_US):
-            response = runtime.converse(modelId=model_id, messages=MESSAGES)
-            ids.append(response["ResponseMetadata"]["RequestId"])
-            usage[model_id][0] += response["usage"]["inputTokens"]
-            usage[model_id][1] += response["usage"]["outputTokens"]
-        records = logs.read(offline, config)
-        assert sorted(r["requestId"] for r in records) == sorted(ids)
-        assert {r["region"] for r in records} == {offline.region}
-        summary = logs.summarize(records)
-        assert {r.model_id for r in summary} == {MODEL_GLOBAL, MODEL_US}
-        assert {r.day for r in summary} == {r["timestamp"][:10] for r in records}
-        for model_id, (tokens_in, tokens_out) in usage.items():
-            rows = [r for r in summary if r.model_id == model_id]
-            assert sum(r.input_tokens for r in rows) == tokens_in and sum(r.output_tokens for r in rows) == tokens_out
-            assert sum(r.usd for r in rows) == pytest.approx(cost.estimate(model_id, tokens_in, tokens_out).usd)
-        assert sum(r.calls for r in summary) == 3
 
-    def test_cloudwatch_reads_only_the_configured_group(self, offline: Any) -> None:
-        """Like read_cloudwatch(logGroupName) on AWS: another group's records are not this group's."""
-        bedrock, runtime = boto3.client("bedrock"), boto3.client("bedrock-runtime", config=NO_RETRY)
-        tag = uuid.uuid4().hex[:10]
-        first = logs.logging_config(log_group=f"/aws/bedrock/first-{tag}", role_arn=ROLE_ARN)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=first)
-        runtime.converse(modelId=MODEL_US, messages=MESSAGES)
-        second = logs.logging_config(log_group=f"/aws/bedrock/second-{tag}", role_arn=ROLE_ARN)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=second)
-        mine = {runtime.converse(modelId=MODEL_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
-                for _ in range(2)}
-        assert {r["requestId"] for r in logs.read(offline, second)} == mine
+class TestEndToEnd:
+    """Configure with the notebook's resources, call, read back from S3 and CloudWatch Logs, summarize."""
 
-    @pytest.mark.parametrize(("prefix", "group"), [("team/../../bedrock", "/aws/bedrock/../x"), ("./x//y", "../../x")],
-                             ids=["dotdot", "dot-double-slash"])
-    def test_names_a_file_system_would_follow(self, offline: Any, prefix: str, group: str) -> None:
-        """Key prefixes and log groups AWS allows (``..``, ``.``, ``//``) are written inside the emulator's folder,
-        mapped to safe names, and read() finds them with the same configuration."""
-        tag = uuid.uuid4().hex[:10]
-        config = logs.logging_config(f"dots-{tag}", prefix=prefix, log_group=f"{group}-{tag}", role_arn=ROLE_ARN)
-        boto3.client("bedrock").put_model_invocation_logging_configuration(loggingConfig=config)
-        runtime = boto3.client("bedrock-runtime", config=NO_RETRY)
-        ids = sorted(runtime.converse(modelId=MODEL_US, messages=MESSAGES)["ResponseMetadata"]["RequestId"]
-                     for _ in range(2))
-        assert sorted(r["requestId"] for r in logs.read(offline, config)) == ids  # S3, the first destination
-        only_group = {k: v for k, v in config.items() if k != "s3Config"}
-        assert sorted(r["requestId"] for r in logs.read(offline, only_group)) == ids
-        log_dir = Path(offline.emulator.log_dir).resolve()
-        assert all(p.resolve().is_relative_to(log_dir) for p in log_dir.rglob("*") if tag in str(p))
+    def test_s3_holds_one_record_per_call(self, logged: tuple[Any, Destinations, Calls]) -> None:
+        conn, d, calls = logged
+        records = s3_records(d, len(calls.ids))
+        assert sorted(r["requestId"] for r in records) == sorted(calls.ids)
+        assert {r["region"] for r in records} == {conn.region} and {r["accountId"] for r in records} == {conn.account}
+        assert {r["requestId"]: r.get("errorCode") is not None for r in records} == {
+            **dict.fromkeys(calls.usage, False), **dict.fromkeys(calls.failed, True)}
 
-    def test_apply_offline_sends_nothing(self, offline: Any) -> None:
-        """The emulator has no S3 or CloudWatch: apply() says what would run and runs nothing."""
-        calls = logs.retention("my-log-bucket")
-        assert logs.apply(calls, offline) == [
-            "offline: not sent: s3.put_bucket_lifecycle_configuration (run it in aws mode)",
-            "offline: not sent: logs.put_retention_policy (run it in aws mode)"]
+    def test_keys_are_what_the_bucket_policy_and_lifecycle_rule_cover(self, logged: tuple[Any, Destinations, Calls]
+                                                                       ) -> None:
+        """Every key is in Bedrock's layout, inside the notebook's policy Resource and its lifecycle prefix."""
+        conn, d, calls = logged
+        s3_records(d, len(calls.ids))
+        keys = log_keys(d)
+        layout = re.compile(rf"{re.escape(d.prefix)}/AWSLogs/{conn.account}/BedrockModelInvocationLogs/"
+                            rf"{conn.region}/\d{{4}}/\d\d/\d\d/\d\d/[^/]+\.json\.gz")
+        assert len(keys) == len(calls.ids) and all(layout.fullmatch(k) for k in keys), keys
+        [resource] = d.bucket_policy["Statement"][0]["Resource"]
+        assert all(arn_matches(resource, f"arn:aws:s3:::{d.bucket}/{key}") for key in keys)
+        assert not arn_matches(resource, f"arn:aws:s3:::{d.bucket}/elsewhere/{keys[0]}")
+        assert not arn_matches(resource, f"arn:aws:s3:::{d.bucket}/{keys[0].replace(conn.account, '999999999999')}")
+        assert all(k.startswith(f"{d.prefix}/AWSLogs/") for k in keys)  # the lifecycle rule's Filter.Prefix
 
-    def test_nothing_logged_yet(self, offline: Any) -> None:
-        """No records yet reads as none, as an empty S3 prefix does on AWS (logs arrive minutes later)."""
-        config = logs.logging_config(f"never-used-{uuid.uuid4().hex[:10]}")
-        assert logs.read(offline, config) == []
-        group = logs.logging_config(log_group=f"/never/used/{uuid.uuid4().hex[:10]}",
-                                    role_arn="arn:aws:iam::123456789012:role/R")
-        assert logs.read(offline, group) == []
+    def test_summary_of_the_records(self, logged: tuple[Any, Destinations, Calls]) -> None:
+        _, d, calls = logged
+        records = s3_records(d, len(calls.ids))
+        days = {r["timestamp"][:10] for r in records}
+        rows = rows_by_key(logs.summarize(records))
+        assert {model for _, model in rows} == {MODEL_GLOBAL, MODEL_US}
+        for model_id in (MODEL_GLOBAL, MODEL_US):
+            mine = [u for u in calls.usage.values() if u[0] == model_id]
+            failed = [m for m in calls.failed.values() if m == model_id]
+            found = [row for (day, model), row in rows.items() if model == model_id and day in days]
+            assert sum(r.calls for r in found) == len(mine) + len(failed)
+            assert sum(r.errors for r in found) == len(failed)
+            assert sum(r.input_tokens for r in found) == sum(u[1] for u in mine)
+            assert sum(r.output_tokens for r in found) == sum(u[2] for u in mine)
+            assert sum(r.usd for r in found) == pytest.approx(sum(cost.estimate(model_id, u[1], u[2]).usd
+                                                                  for u in mine))
+
+    def test_cloudwatch_holds_the_same_records(self, logged: tuple[Any, Destinations, Calls]) -> None:
+        _, d, calls = logged
+        from_s3 = s3_records(d, len(calls.ids))
+        client = boto3.client("logs")
+        events = [e for page in client.get_paginator("filter_log_events").paginate(logGroupName=d.group)
+                  for e in page["events"]]
+        assert {e["logStreamName"] for e in events} == {STREAM}
+        from_cloudwatch = [r for e in events for r in logs.parse_records(e["message"], e["eventId"])]
+        assert sorted(from_cloudwatch, key=lambda r: r["requestId"]) == sorted(from_s3, key=lambda r: r["requestId"])
+
+    def test_filter_patterns_as_the_notebook_explains(self, logged: tuple[Any, Destinations, Calls]) -> None:
+        """A quoted request id finds that call's record (the notebook finds its failed call so); the offline
+        stand-in answers a JSON pattern with every event (AWS would match the field), which is why notebook 07
+        uses the quoted term."""
+        _, d, calls = logged
+        s3_records(d, len(calls.ids))
+        client = boto3.client("logs")
+        [failed_id] = calls.failed
+        found = client.filter_log_events(logGroupName=d.group, filterPattern=f'"{failed_id}"')["events"]
+        assert [(r["requestId"], r["errorCode"]) for r in (json.loads(e["message"]) for e in found)] == [
+            (failed_id, "ValidationException")]
+        json_pattern = client.filter_log_events(logGroupName=d.group,
+                                                filterPattern='{ $.requestMetadata.team = "workshop" }')["events"]
+        assert len(json_pattern) == len(calls.ids)
+
+    def test_start_time_leaves_out_earlier_events(self, logged: tuple[Any, Destinations, Calls]) -> None:
+        """The notebook's startTime (whole seconds, ms) keeps a rerun's search to that run's events."""
+        _, d, calls = logged
+        s3_records(d, len(calls.ids))
+        client = boto3.client("logs")
+        events = client.filter_log_events(logGroupName=d.group)["events"]
+        latest = max(e["timestamp"] for e in events)
+        later = client.filter_log_events(logGroupName=d.group, startTime=(latest // 1000 + 1) * 1000)["events"]
+        assert later == []
