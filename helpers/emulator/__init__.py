@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import logging
 import os
 import signal
 import socket
@@ -25,13 +26,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from . import auth, tls
+from . import auth, aws_backend, tls
 from . import tls as _tls  # start()'s `tls` argument shadows the module
 from .guard import TOKEN_ENV, Guard
 from .listeners import SHUTDOWN_GRACE_SECONDS, Listener, serve_all
 from .server import EmulatorApp
 from .state import EmulatorState
 
+log = logging.getLogger("helpers.emulator")
 DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION = "127.0.0.1", 8787, "us-east-1"
 # Variables that would send clients elsewhere or authenticate them differently.
 CONFLICTING_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK",
@@ -42,7 +44,8 @@ class PortInUseError(OSError):
     """The port is taken: another emulator, or another program."""
 
 
-def environment(url: str, region: str = DEFAULT_REGION, ca_bundle: str | Path | None = None) -> dict[str, str]:
+def environment(url: str, region: str = DEFAULT_REGION, ca_bundle: str | Path | None = None,
+                aws_url: str | None = None) -> dict[str, str]:
     """The variables that point every client at an emulator (boto3 and the CLI read
     AWS_DEFAULT_REGION; the TypeScript SDK reads only AWS_REGION; AnthropicBedrock reads both).
     AnthropicBedrockMantle (Python and TypeScript) reads ANTHROPIC_BEDROCK_MANTLE_BASE_URL: the emulator serves
@@ -51,6 +54,10 @@ def environment(url: str, region: str = DEFAULT_REGION, ca_bundle: str | Path | 
     ``url`` is the emulator's https URL when it serves TLS; ``ca_bundle`` (its tls.TlsFiles.bundle) is
     then what every client trusts: AWS_CA_BUNDLE (boto3, AWS CLI), SSL_CERT_FILE (the Anthropic Python
     SDK's httpx2) and NODE_EXTRA_CA_CERTS (Node: the TypeScript SDKs). AWS_BEARER_TOKEN_BEDROCK is never set.
+
+    ``aws_url`` is the offline S3, CloudWatch Logs and IAM (aws_services.py): botocore's service-specific
+    endpoint variables (AWS_ENDPOINT_URL_S3, …_CLOUDWATCH_LOGS, …_IAM; botocore >= 1.31, AWS CLI v1 and v2) send
+    those clients there while Bedrock's stay with AWS_ENDPOINT_URL.
     """
     env = {
         "AWS_ENDPOINT_URL": url,
@@ -63,10 +70,15 @@ def environment(url: str, region: str = DEFAULT_REGION, ca_bundle: str | Path | 
     }
     if ca_bundle is not None:
         env.update(dict.fromkeys(tls.TRUST_ENV, str(ca_bundle)))
+    if aws_url is not None:
+        env.update(dict.fromkeys(AWS_SERVICE_ENV, aws_url))
     return env
 
 
-ENVIRONMENT_NAMES = tuple(environment("https://127.0.0.1", ca_bundle="-"))  # every variable environment() sets
+# botocore's variables for the services aws_services.py serves (STS stays with the emulator: CONFLICTING_ENV).
+AWS_SERVICE_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL_IAM")
+# every variable environment() sets
+ENVIRONMENT_NAMES = tuple(environment("https://127.0.0.1", ca_bundle="-", aws_url="http://127.0.0.1"))
 
 
 def shell_lines(env: dict[str, str], shell: str = "sh") -> list[str]:
@@ -210,8 +222,10 @@ class Emulator(Controls):
 
     def __init__(self, host: str, port: int, region: str, state: EmulatorState,
                  server: Any, thread: threading.Thread, token: str,
-                 tls_port: int | None = None, tls_files: tls.TlsFiles | None = None, tls_server: Any = None) -> None:
+                 tls_port: int | None = None, tls_files: tls.TlsFiles | None = None, tls_server: Any = None,
+                 aws_url: str | None = None) -> None:
         self.host, self.port, self.state = host, port, state
+        self.aws_url = aws_url  # the offline S3, CloudWatch Logs and IAM (None when moto is not installed)
         self.region = region
         self.tls_port, self.tls_files = tls_port, tls_files
         self.token = token  # for the admin routes: RemoteEmulator(emulator.url, token=emulator.token)
@@ -248,7 +262,7 @@ class Emulator(Controls):
 
     @property
     def env(self) -> dict[str, str]:
-        return environment(self.https_url or self.url, self.region, self.ca_bundle)
+        return environment(self.https_url or self.url, self.region, self.ca_bundle, self.aws_url)
 
     @property
     def log_dir(self) -> Path:
@@ -339,6 +353,7 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
     real_port, real_tls_port = sock.getsockname()[1], (tls_sock.getsockname()[1] if tls_sock else None)
     guard = Guard.for_bind(host, real_port, admin=admin, tls_port=real_tls_port)
     state = EmulatorState(region, log_dir)
+    aws_url = attach_aws(state)
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     thread = threading.Thread(target=serve, args=(server, sock, tls_server, tls_sock),
                               name="bedrock-emulator", daemon=True)
@@ -349,4 +364,17 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
             raise RuntimeError("The Bedrock emulator did not start; see the log above.")
         time.sleep(0.01)
     return Emulator(host, real_port, region, state, server, thread, guard.token,
-                    real_tls_port, tls_files, tls_server)
+                    real_tls_port, tls_files, tls_server, aws_url)
+
+
+def attach_aws(state: EmulatorState) -> str | None:
+    """Start (or reuse) the process's offline S3, CloudWatch Logs and IAM and give the state a client to them.
+
+    Without moto the emulator still serves Bedrock; what needs those services (logging configuration, batch
+    jobs) answers with an error that says to install it."""
+    try:
+        services, state.aws = aws_backend.start_services()
+    except aws_backend.AwsUnavailable as e:
+        log.warning("%s", e)
+        return None
+    return services.url

@@ -14,6 +14,7 @@ from . import (
     EmulatorApp,
     EmulatorState,
     PortInUseError,
+    attach_aws,
     auth,
     bind,
     environment,
@@ -85,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     tls_files = tls.create(args.host) if tls_sock else None
     https_url = f"https://{host}:{tls_port}" if tls_port else None
     guard = Guard.for_bind(args.host, port, admin=args.admin, tls_port=tls_port)
-    env = {**environment(https_url or url, args.region, tls_files.bundle if tls_files else None),
+    state = EmulatorState(args.region, args.log_dir)
+    aws_url = attach_aws(state)  # the offline S3, CloudWatch Logs and IAM, in this process too
+    env = {**environment(https_url or url, args.region, tls_files.bundle if tls_files else None, aws_url),
            TOKEN_ENV: guard.token}
     print("# Paste these lines into your shell to point boto3, the AWS CLI and the Anthropic SDKs here:")
     for line in shell_lines(env, args.shell):
@@ -104,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if guard.admin:
         print(f"Admin routes {https_url or url}/_emulator/* need the header X-Emulator-Token: {guard.token} "
               f"({TOKEN_ENV} above; RemoteEmulator reads it)", file=sys.stderr, flush=True)
-    state = EmulatorState(args.region, args.log_dir)
+    if aws_url:
+        print(f"Offline S3, CloudWatch Logs and IAM (moto) on {aws_url}", file=sys.stderr, flush=True)
     print(f"Invocation logs (once configured) go to {state.log_dir}", file=sys.stderr, flush=True)
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     tune_gc()

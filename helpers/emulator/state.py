@@ -120,6 +120,9 @@ class EmulatorState:
         self.default_region = region
         self._lock = threading.Lock()
         self.logging_config: dict[str, Any] | None = None
+        # The emulator's client to the offline S3, CloudWatch Logs and IAM (aws_backend.py), set by whoever starts
+        # the server; None when moto is not installed.
+        self.aws: Any = None
         self._log_dir = Path(log_dir) if log_dir else None
         self.reset()
 

@@ -199,6 +199,16 @@ class TestStarting:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
+            # The offline S3, CloudWatch Logs and IAM (moto, in the same process) through botocore's own variables.
+            aws = {k: exports[k] for k in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+                                          "AWS_ENDPOINT_URL_IAM")}
+            assert len(set(aws.values())) == 1 and next(iter(aws.values())).startswith("http://127.0.0.1:")
+            session = boto3.session.Session(aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+                                            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+                                            region_name="us-east-1")
+            s3 = session.client("s3", endpoint_url=aws["AWS_ENDPOINT_URL_S3"])
+            s3.create_bucket(Bucket="cli-bucket")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["cli-bucket"]
             second = subprocess.run([sys.executable, "-m", "helpers.emulator", "--port", str(port)], cwd=ROOT,
                                     env=env, capture_output=True, text=True, timeout=30)
             assert second.returncode == 2
