@@ -16,6 +16,8 @@ _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 STATUS = {
     "ValidationException": 400,
+    "ConflictException": 400,              # bedrock's model: HTTP 400, not 409 (I-facts Q1, H)
+    "ServiceQuotaExceededException": 400,  # likewise
     "AccessDeniedException": 403,
     "UnrecognizedClientException": 403,
     "InvalidSignatureException": 403,

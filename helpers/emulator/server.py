@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any
 
-from . import admin, control_plane, errors, eventstream, invocation_log, messages_api, runtime, sts, targets  # noqa: F401
+from . import admin, batch, control_plane, errors, eventstream, invocation_log, messages_api, runtime, sts, targets  # noqa: F401
 from .auth import AuthError, authenticate
 from .guard import Guard
 from .routing import Call, Response, StreamResponse, match

@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import catalog
 from . import errors
+from .batch_jobs import JobStore
 
 CONTROLS = ("revoke_access", "grant_access", "account", "throttle", "timeout", "latency", "set_date",
             "advance_clock", "revoke_api_keys", "restore_api_keys", "reset")
@@ -124,6 +125,7 @@ class EmulatorState:
         # the server; None when moto is not installed.
         self.aws: Any = None
         self._log_dir = Path(log_dir) if log_dir else None
+        self.batch_jobs = JobStore()  # batch inference jobs (batch.py); reset() forgets them
         self.reset()
 
     @property
@@ -138,7 +140,8 @@ class EmulatorState:
 
     def reset(self) -> dict:
         """Grant every model, restore the default account, clear faults and latency, return the clock to the real
-        time and empty the prompt cache (logging configuration is kept)."""
+        time, empty the prompt cache and forget batch jobs (logging configuration is kept)."""
+        self.batch_jobs.clear()
         with self._lock:
             self._revoked: set[str] = set()
             self.persona = Account()

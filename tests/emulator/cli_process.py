@@ -30,19 +30,19 @@ def printed_lines(proc: subprocess.Popen[str], timeout: float = READY_SECONDS) -
     """Lines up to the blank line that ends the exports; an AssertionError with stderr if they never come."""
     assert proc.stdout is not None
     lines: list[str] = []
-    finished = threading.Event()
+    finished = threading.Event()  # set on the blank line only: EOF before it is a failure
 
     def read() -> None:
         for line in proc.stdout:  # ends at EOF, unlike iter(readline, "\n")
             if line == "\n":
+                finished.set()
                 break
             lines.append(line)
-        finished.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     reader.join(timeout)
-    if finished.is_set() and proc.poll() is None:
+    if finished.is_set():
         return lines
     if reader.is_alive():
         proc.kill()
