@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .progress import Reading, wait_until
+from .progress import Progress, wait_until
 
 # GetModelInvocationJob statuses after which nothing changes (botocore's ModelInvocationJobStatus enum).
 FINISHED = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
@@ -21,23 +21,24 @@ def job_id(job_arn: str) -> str:
     return job_arn.rsplit("/", 1)[-1]
 
 
-def watch(bedrock: Any, job_arns: str | Sequence[str], *, interval: float, timeout: float) -> list[dict[str, Any]]:
+def watch(bedrock: Any, job_arns: str | Sequence[str], *, every: float, timeout: float) -> list[dict[str, Any]]:
     """Poll GetModelInvocationJob until every job has finished, with one bar of records processed.
 
     Returns each job's last description, in the order given. On AWS a job waits in a queue and runs for
-    minutes to hours: poll every minute or so, and run the cell again after a ``TimeoutError``.
+    minutes to hours: poll every minute or so (``every``), and run the cell again after a ``TimeoutError``.
     """
     arns = [job_arns] if isinstance(job_arns, str) else list(job_arns)
 
-    def read() -> Reading:
+    def check() -> Progress:
         jobs = [bedrock.get_model_invocation_job(jobIdentifier=arn) for arn in arns]
         statuses = Counter(job["status"] for job in jobs)
-        note = jobs[0]["status"] if len(jobs) == 1 else ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-        return Reading(done=sum(job.get("processedRecordCount", 0) for job in jobs),
-                       total=sum(job.get("totalRecordCount", 0) for job in jobs),
-                       finished=set(statuses) <= FINISHED, note=note, value=jobs)
+        totals = [job["totalRecordCount"] for job in jobs if job.get("totalRecordCount") is not None]
+        status = jobs[0]["status"] if len(jobs) == 1 else ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        return Progress(done=set(statuses) <= FINISHED, count=sum(job.get("processedRecordCount", 0) for job in jobs),
+                        total=sum(totals) if totals else None, value=jobs, status=status)
 
-    return wait_until(read, label="records", unit="processed", interval=interval, timeout=timeout).value
+    return wait_until(check, timeout=timeout, every=every, describe="records", unit="processed",
+                      hint="The jobs go on without you: run the cell again later to keep watching.")
 
 
 def split(lines: Iterable[str], *, max_records: int, max_bytes: int) -> list[list[str]]:

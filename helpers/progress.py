@@ -1,5 +1,13 @@
-"""A one-line text progress bar, and a poller that draws it: works in JupyterLab, a terminal and a saved
-notebook alike (no widgets)."""
+"""Progress you can watch: a one-line text bar, and a poller that waits for AWS with one.
+
+Plain text, no widgets: the same line works in JupyterLab, a terminal, a script's log and a saved notebook
+(a widget shows only a placeholder once the kernel is gone). Lines are redrawn with a carriage return,
+which JupyterLab and terminals both honour.
+
+:func:`wait_until` is for the things AWS does in the background: invocation-log records arrive minutes after
+the calls (notebook 07), a batch job works through its records for minutes to hours (notebook 10). You give it
+a ``check`` that looks once and says how far along things are; it polls until done or the time is up.
+"""
 
 from __future__ import annotations
 
@@ -9,49 +17,72 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+WIDTH = 30  # characters of the bar itself
 
-def bar(label: str, done: int, total: int, unit: str, suffix: str = "") -> None:
-    """Redraw ``label [#####.....] done / total unit suffix`` on the current line."""
-    width = 30
-    filled = width * min(done, total) // max(total, 1)
-    sys.stdout.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:>9,} / {total:,} {unit}{suffix}")
+
+def bar(label: str, done: int, total: int | None, unit: str, suffix: str = "") -> None:
+    """Redraw ``label [#####.....] done / total unit suffix`` on the current line.
+
+    With ``total`` unknown (None: a batch job not yet validated, say) the bar is empty and shows ``done`` alone.
+    """
+    unit = f" {unit}" if unit else ""
+    if total is None:
+        sys.stdout.write(f"\r{label} [{'.' * WIDTH}] {done:>9,}{unit}{suffix}")
+    else:
+        filled = WIDTH * min(done, total) // max(total, 1)
+        sys.stdout.write(f"\r{label} [{'#' * filled}{'.' * (WIDTH - filled)}] {done:>9,} / {total:,}{unit}{suffix}")
     sys.stdout.flush()
 
 
 @dataclass(frozen=True)
-class Reading:
-    """One look at something slow: how far it got, whether it is over, and what was read (returned at the end)."""
+class Progress:
+    """What one look found: whether the wait is over, how far along it is, and what to hand back.
 
-    done: int
-    total: int
-    finished: bool
-    note: str = ""
-    value: Any = None
-
-
-def wait_until(read: Callable[[], Reading], *, label: str, unit: str, interval: float, timeout: float,
-               sleep: Callable[[float], None] = time.sleep) -> Reading:
-    """Call ``read`` every ``interval`` seconds, redrawing a progress bar, until a reading is ``finished``.
-
-    Returns that reading. Raises ``TimeoutError`` (with the last reading's progress) if it is not finished
-    within ``timeout`` seconds: the work goes on elsewhere, so calling again later picks up where it is.
+    ``done`` is separate from ``count >= total``: a batch job that failed halfway is done, and records may
+    still be arriving after the expected number. ``status`` is shown after the bar (e.g. ``InProgress``).
     """
-    if interval <= 0 or timeout < 0:
-        raise ValueError("interval must be > 0 and timeout >= 0 seconds")
-    started, drawn = time.monotonic(), 0
+
+    done: bool
+    count: int = 0
+    total: int | None = None
+    value: Any = None
+    status: str = ""
+
+
+def wait_until(check: Callable[[], Progress], *, timeout: float, every: float = 15.0, describe: str = "waiting",
+               unit: str = "", hint: str = "", quiet_for: float = 1.0,
+               sleep: Callable[[float], None] = time.sleep) -> Any:
+    """Call ``check`` until it reports ``done``, drawing a progress bar; return the last ``Progress.value``.
+
+    The first look is immediate; later ones come after 0.25 s, 0.5 s, 1 s, … doubling up to ``every`` seconds,
+    so a quick answer is seen at once and a slow one is not polled more than every ``every`` seconds. Like
+    tqdm's ``delay``, the bar is drawn only once ``quiet_for`` seconds have passed (or when done), so a wait that
+    ends at once shows one finished line. After ``timeout`` seconds without ``done``: ``TimeoutError`` naming
+    how far it got, followed by ``hint`` (what to check, or "run the cell again to keep waiting").
+    """
+    if timeout < 0 or every <= 0:
+        raise ValueError(f"timeout must be >= 0 and every > 0 (got timeout={timeout}, every={every})")
+    started, pause = time.monotonic(), min(0.25, every)
+    drawn = False
     while True:
-        reading = read()
+        progress = check()
+        if not isinstance(progress, Progress):
+            raise TypeError(f"check() must return helpers.progress.Progress, not {type(progress).__name__}")
         waited = time.monotonic() - started
-        note = f", {reading.note}" if reading.note else ""
-        suffix = note + ("" if reading.finished else f", waited {waited:.0f} s")
-        # A terminal keeps what a shorter line does not overwrite; a notebook keeps only the last line (no padding).
-        bar(label, reading.done, reading.total, unit, suffix.ljust(drawn) if sys.stdout.isatty() else suffix)
-        drawn = len(suffix)
-        if reading.finished:
+        status = f" ({progress.status})" if progress.status else ""
+        if progress.done:
+            bar(describe, progress.count, progress.total, unit, status)
             print()
-            return reading
-        if waited + interval > timeout:
-            print()
-            raise TimeoutError(f"Not finished after {timeout:.0f} s ({reading.done:,} of {reading.total:,} {unit}"
-                               f"{note}). It goes on without you: run this again later to keep watching.")
-        sleep(interval)
+            return progress.value
+        if waited >= quiet_for:
+            bar(describe, progress.count, progress.total, unit, f"{status}, waited {waited:.0f} s")
+            drawn = True
+        if waited + pause > timeout:
+            if drawn:
+                print()
+            of = f" of {progress.total:,}" if progress.total is not None else ""
+            counted = f"{progress.count:,}{of} {unit}".rstrip()
+            message = f"{describe}: not done after {timeout:.0f} s: {counted}{status}."
+            raise TimeoutError(f"{message} {hint}".strip())
+        sleep(pause)
+        pause = min(pause * 2, every)

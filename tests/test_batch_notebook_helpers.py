@@ -1,5 +1,5 @@
-"""What notebook 10 relies on: progress.wait_until, and batch_jobs.watch / split / job_id (watch through real boto3
-against the emulator and its offline S3 and IAM)."""
+"""What notebook 10 relies on: batch_jobs.watch / split / job_id (watch through real boto3 against the emulator and
+its offline S3 and IAM; helpers.progress itself: tests/test_progress.py)."""
 
 from __future__ import annotations
 
@@ -12,40 +12,8 @@ import pytest
 from helpers import catalog
 from helpers.batch_jobs import FINISHED, job_id, split, watch
 from helpers.emulator import auth
-from helpers.progress import Reading, wait_until
 
 MODEL_ID = catalog.lesson("10").profile_id("us")
-
-
-# --- progress.wait_until ----------------------------------------------------------------------------------------
-
-def readings(*steps: tuple[int, bool]) -> Any:
-    it = iter(steps)
-    return lambda: Reading(done=(s := next(it))[0], total=10, finished=s[1], note="note", value=s[0])
-
-
-def test_wait_until_polls_until_finished_and_returns_that_reading(capsys: pytest.CaptureFixture[str]) -> None:
-    slept: list[float] = []
-    reading = wait_until(readings((0, False), (4, False), (10, True)), label="records", unit="processed",
-                         interval=2, timeout=60, sleep=slept.append)
-    assert reading.value == 10 and reading.finished
-    assert slept == [2, 2]
-    shown = capsys.readouterr().out
-    assert shown.endswith("\n") and shown.count("\r") == 3
-    last = shown.rsplit("\r", 1)[-1]
-    assert "10 / 10 processed, note" in last and "waited" not in last  # the finished line has no timer
-
-
-def test_wait_until_gives_up_with_the_progress_it_saw() -> None:
-    with pytest.raises(TimeoutError, match=r"3 of 10 processed, note\).*run this again later"):
-        wait_until(lambda: Reading(3, 10, False, "note"), label="records", unit="processed", interval=5, timeout=4,
-                   sleep=lambda _: None)
-
-
-@pytest.mark.parametrize(("interval", "timeout"), [(0, 10), (-1, 10), (1, -1)])
-def test_wait_until_refuses_nonsense_intervals(interval: float, timeout: float) -> None:
-    with pytest.raises(ValueError, match="interval"):
-        wait_until(lambda: Reading(0, 0, True), label="x", unit="y", interval=interval, timeout=timeout)
 
 
 # --- batch_jobs.split and job_id --------------------------------------------------------------------------------
@@ -115,18 +83,18 @@ def test_watch_follows_jobs_to_the_end_and_returns_them_in_order(
     minimum = catalog.general("batch_min_records").value
     good = submit(batch_setup, "good", minimum)
     too_few = submit(batch_setup, "too-few", 3)
-    jobs = watch(batch_setup["bedrock"], [good, too_few], interval=0.2, timeout=120)
+    jobs = watch(batch_setup["bedrock"], [good, too_few], every=0.2, timeout=120)
     assert [job["jobArn"] for job in jobs] == [good, too_few]
     assert [job["status"] for job in jobs] == ["Completed", "Failed"]
     assert jobs[0]["processedRecordCount"] == jobs[0]["totalRecordCount"] == minimum
     assert jobs[1]["message"]
     last = capsys.readouterr().out.rsplit("\r", 1)[-1]
-    assert f"{minimum:>9,} / {minimum:,} processed, 1 Completed, 1 Failed" in last
+    assert f"{minimum:>9,} / {minimum:,} processed (1 Completed, 1 Failed)" in last
 
 
 def test_watch_of_one_job_shows_its_status_and_times_out_while_it_runs(batch_setup: dict[str, Any]) -> None:
     arn = submit(batch_setup, "slow", catalog.general("batch_min_records").value)
     with pytest.raises(TimeoutError, match=r"Submitted|Validating"):
-        watch(batch_setup["bedrock"], arn, interval=0.1, timeout=0.1)
-    [job] = watch(batch_setup["bedrock"], arn, interval=0.2, timeout=120)
+        watch(batch_setup["bedrock"], arn, every=0.1, timeout=0.1)
+    [job] = watch(batch_setup["bedrock"], arn, every=0.2, timeout=120)
     assert job["status"] in FINISHED and job["status"] == "Completed"
