@@ -166,7 +166,7 @@ async def create_model_invocation_job(call: Call) -> Response:
                                   "inference jobs. Wait for a job to finish, or stop one.")
     region = call.caller.region
     job_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
-    now = call.state.now()
+    now = int(call.state.now() * 1000) / 1000  # as shown (milliseconds): List's time filters compare what they see
     job = Job(
         id=job_id, arn=f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:model-invocation-job/{job_id}",
         name=body["jobName"], model_id=body["modelId"], model=model, role_arn=body["roleArn"],

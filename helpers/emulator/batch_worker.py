@@ -11,6 +11,7 @@ output file is written to a spooled temporary file (in memory up to SPOOL_BYTES)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import tempfile
@@ -160,20 +161,8 @@ def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
                         f"{limits['batch_max_job_bytes']:,} bytes (the Batch inference job size quota).")
     total = 0
     for file in files:
-        in_file = 0
-        for number, line in batch_input.lines(aws.get_object_stream(source.bucket, file.key, in_region)):
-            if job.abandoned or job.stop_requested:
-                raise _Interrupted("abandoned" if job.abandoned else "stop")
-            if line is None:
-                raise batch_input.too_long(number, file.uri(source.bucket))
-            if batch_input.parse(line, number, file.uri(source.bucket)) is None:
-                continue
-            in_file += 1
-            if in_file > limits["batch_max_records"]:
-                raise JobFailed(f"The input file {file.uri(source.bucket)} holds more than "
-                                f"{limits['batch_max_records']:,} records, the most a file may hold (the Records "
-                                "per input file per batch inference job quota).")
-        total += in_file
+        with contextlib.closing(aws.get_object_stream(source.bucket, file.key, in_region)) as stream:
+            total += _count_records(job, stream, file.uri(source.bucket), limits["batch_max_records"])
         if total > limits["batch_max_records"]:
             raise JobFailed(f"The job's input holds more than {limits['batch_max_records']:,} records, the most a "
                             "job may hold (the Records per batch inference job quota). Split it into several jobs.")
@@ -184,6 +173,23 @@ def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
     with job.lock:
         job.total = total
     return files, source.bucket, in_region
+
+
+def _count_records(job: Job, stream: Any, uri: str, most: int) -> int:
+    """The records in one file, each line checked (JobFailed on the first bad one)."""
+    count = 0
+    for number, line in batch_input.lines(stream):
+        if job.abandoned or job.stop_requested:
+            raise _Interrupted("abandoned" if job.abandoned else "stop")
+        if line is None:
+            raise batch_input.too_long(number, uri)
+        if batch_input.parse(line, number, uri) is None:
+            continue
+        count += 1
+        if count > most:
+            raise JobFailed(f"The input file {uri} holds more than {most:,} records, the most a file may hold (the "
+                            "Records per input file per batch inference job quota).")
+    return count
 
 
 def _output_key(job: Job, target: S3Location, name: str) -> str:
@@ -202,10 +208,17 @@ class _Output:
         self.sequence = 0  # records answered so far in the job (numbers the recordIds Bedrock adds)
 
     def process(self, file: InputFile, bucket: str, region: str) -> None:
+        state = self.state
+        spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115 (closed by flush_current or close)
+        self.current = (file.out_name + ".out", spool)
+        with contextlib.closing(state.aws.get_object_stream(bucket, file.key, region)) as stream:
+            self._answer_lines(stream, file.uri(bucket))
+        self.flush_current()
+
+    def _answer_lines(self, stream: Any, uri: str) -> None:
         job, state = self.job, self.state
-        self.current = (file.out_name + ".out", tempfile.SpooledTemporaryFile(SPOOL_BYTES))
-        uri = file.uri(bucket)
-        for number, line in batch_input.lines(state.aws.get_object_stream(bucket, file.key, region)):
+        assert self.current is not None and self.started is not None
+        for number, line in batch_input.lines(stream):
             _wait(job, state, self.started + self.sequence / RECORDS_PER_SECOND)
             try:
                 record = batch_input.parse(line, number, uri) if line is not None else None
@@ -214,7 +227,8 @@ class _Output:
             if record is None:
                 continue
             self.sequence += 1
-            record_id = record.record_id or f"REC{self.sequence:08d}"  # [emulator wording]: AWS adds one, format unknown
+            # AWS adds a recordId where a record has none; its format is not documented [emulator wording].
+            record_id = record.record_id or f"REC{self.sequence:08d}"
             outcome = batch_records.answer(record.model_input, job.model, job.invocation_type, state)
             result = {"modelOutput": outcome.output} if outcome.error is None else {"error": outcome.error}
             self.current[1].write(json_bytes({"recordId": record_id, "modelInput": record.model_input, **result})
@@ -225,7 +239,6 @@ class _Output:
                 job.failed += outcome.error is not None
                 job.input_tokens += outcome.input_tokens
                 job.output_tokens += outcome.output_tokens
-        self.flush_current()
 
     def flush_current(self) -> None:
         if self.current is None:
