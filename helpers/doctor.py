@@ -392,14 +392,23 @@ def check_offline() -> Check:
         with emulator.start(region=OFFLINE_REGION) as emu:
             started = time.perf_counter()
             # AWS_PROFILE does not apply offline (connect() unsets it): a profile that is missing must not matter.
-            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            client = boto3.session.Session(botocore_session=session).client(
+            session = boto3.session.Session(botocore_session=botocore.session.Session(
+                session_vars={"profile": (None, None, None, None)}))  # one boto3 session: it registers handlers
+            client = session.client(
                 "bedrock-runtime", endpoint_url=emu.url, region_name=OFFLINE_REGION,
                 aws_access_key_id=emulator.auth.ACCESS_KEY_ID, aws_secret_access_key=emulator.auth.SECRET_ACCESS_KEY,
                 config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15))
             reply = client.converse(modelId=_probe_model(), messages=[{"role": "user", "content": [{"text": "Hi"}]}],
                                     inferenceConfig={"maxTokens": 16})
             answered = time.perf_counter()
+            aws_url = emu.aws_url
+            if aws_url is not None:  # the offline S3 (moto) that notebooks 07 and 10 use, through its variable
+                session.client(
+                    "s3", endpoint_url=emu.env["AWS_ENDPOINT_URL_S3"], region_name=OFFLINE_REGION,
+                    aws_access_key_id=emulator.auth.ACCESS_KEY_ID,
+                    aws_secret_access_key=emulator.auth.SECRET_ACCESS_KEY,
+                    config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=15),
+                ).list_buckets()
         stopped = time.perf_counter()
     except Exception as e:  # any failure here is the finding, shown with its explanation
         why = explain(e)
@@ -409,8 +418,12 @@ def check_offline() -> Check:
                      "(a firewall or proxy variable may block it); then run the doctor again.")
     if reply["stopReason"] not in ("end_turn", "max_tokens"):
         return Check(OFFLINE_PROBE_NAME, FAIL, f"unexpected stopReason {reply['stopReason']!r}", "Report this bug.")
-    return Check(OFFLINE_PROBE_NAME, OK, f"started in {started - began:.2f} s, answered a boto3 Converse call in "
-                 f"{(answered - started) * 1000:.0f} ms, stopped in {stopped - answered:.2f} s")
+    timing = (f"started in {started - began:.2f} s, answered a boto3 Converse call in "
+              f"{(answered - started) * 1000:.0f} ms, stopped in {stopped - answered:.2f} s")
+    if aws_url is None:
+        return Check(OFFLINE_PROBE_NAME, WARN, f"{timing}; no offline S3, CloudWatch Logs and IAM (moto is not "
+                     "installed): notebooks 07 and 10 need them", 'pip install "moto[server]>=5.2.5" (or `make deps`)')
+    return Check(OFFLINE_PROBE_NAME, OK, f"{timing}; its S3, CloudWatch Logs and IAM (moto) answered too")
 
 
 def check_mode() -> tuple[Check, str | None]:

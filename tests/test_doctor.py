@@ -130,6 +130,7 @@ class TestInKernel:
         assert report[0].name == "Mode" and report[0].status == doctor.OK and "connect()" in report[0].detail
         assert report.mode == "offline"
         assert by_name[doctor.OFFLINE_PROBE_NAME].status == doctor.OK
+        assert "S3, CloudWatch Logs and IAM (moto) answered" in by_name[doctor.OFFLINE_PROBE_NAME].detail
         assert by_name["Credentials (boto3)"].status == doctor.OK
         assert by_name["Region"] == doctor.Check("Region", doctor.OK, "us-west-2")
         access = {c.name.removeprefix("Access: "): c for c in report if c.name.startswith("Access: ")}
