@@ -16,7 +16,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from nbval.plugin import get_sanitize_patterns
+from nbval.plugin import carriagereturn_pat, get_sanitize_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks" / "en").glob("*.ipynb"))
@@ -35,8 +35,8 @@ def sanitize(text: Any) -> Any:
 
 
 def shown(outputs: list[Any]) -> dict[str, list[Any]]:
-    """A cell's outputs as nbval compares them: by stream name (chunks joined, as nbval coalesces them)
-    and MIME type, sanitized."""
+    """A cell's outputs as nbval compares them: by stream name (chunks joined and a progress bar's \\r redraws
+    reduced to the last, as nbval coalesces them) and MIME type, sanitized."""
     seen: dict[str, list[Any]] = defaultdict(list)
     streams: dict[str, str] = defaultdict(str)
     for out in outputs:
@@ -48,7 +48,7 @@ def shown(outputs: list[Any]) -> dict[str, list[Any]]:
             if mime not in SKIPPED:
                 seen[mime].append(sanitize(value))
     for name, text in streams.items():
-        seen[name] = [sanitize(text)]
+        seen[name] = [sanitize(carriagereturn_pat.sub("", text))]
     return dict(seen)
 
 
