@@ -213,7 +213,8 @@ class Controls:
 
     def reset(self) -> dict:
         """Grant every model, restore the default account (a new customer), accept API keys again, clear
-        faults and latency, and return the clock to the real time with an empty prompt cache."""
+        faults and latency, forget every batch inference job (running ones are abandoned, writing nothing
+        more), and return the clock to the real time with an empty prompt cache."""
         return self._control("reset")
 
 

@@ -9,6 +9,7 @@ worker threads (boto3 clients are thread-safe), never on the event loop.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from urllib.parse import unquote
 
 from . import auth
 
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 LOG_STREAM = "aws/bedrock/modelinvocations"  # the one stream Bedrock writes to (bedrock-wire-spec.md §4.5, M)
 
 
@@ -89,7 +91,7 @@ class AwsBackend:
             return None
         return policy if isinstance(policy, dict) else None
 
-    def put_object(self, bucket: str, key: str, data: bytes, region: str,
+    def put_object(self, bucket: str, key: str, data: bytes | BinaryIO, region: str,
                    content_type: str = "application/octet-stream") -> None:
         self.client("s3", region).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
 
@@ -119,13 +121,18 @@ class AwsBackend:
     def role(self, arn: str) -> Role | None:
         """The role an ARN names with its trust and permission policies, or None if there is no such role.
 
-        Only roles of the emulator's account exist (moto's default account is the same, 123456789012)."""
+        Only roles of the emulator's account and partition exist (moto's default account is the same,
+        123456789012). The ARN must be the role's own, path included: IAM looks a role up by name, but an ARN
+        with another path (or partition) names a role that does not exist."""
         from botocore.exceptions import ClientError
 
         parts = arn.split(":", 5)
-        if len(parts) != 6 or parts[2] != "iam" or parts[4] != auth.ACCOUNT_ID or not parts[5].startswith("role/"):
+        if (len(parts) != 6 or parts[:5] != ["arn", auth.PARTITION, "iam", "", auth.ACCOUNT_ID]
+                or not parts[5].startswith("role/")):
             return None
         name = parts[5].rsplit("/", 1)[-1]
+        if not _ROLE_NAME.fullmatch(name):  # IAM's RoleName (botocore's iam model: [\w+=,.@-]+, 1-64)
+            return None
         iam = self.client("iam", "us-east-1")
         try:
             found = iam.get_role(RoleName=name)["Role"]
@@ -133,6 +140,8 @@ class AwsBackend:
             if e.response.get("Error", {}).get("Code") == "NoSuchEntity":
                 return None
             raise
+        if found.get("Arn") != arn:
+            return None
         return Role(found["Arn"], _policy(found.get("AssumeRolePolicyDocument")), list(self._role_policies(iam, name)))
 
     @staticmethod

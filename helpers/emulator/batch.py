@@ -7,7 +7,6 @@ limits) is checked while the job is Validating and ends it Failed with a message
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import re
 import secrets
@@ -16,19 +15,17 @@ from functools import cache
 from typing import Any
 
 from .. import catalog
-from . import batch_worker, errors, targets
+from . import batch_worker, errors, pagination, shapes, targets
 from .anthropic_body import parse_json
 from .auth import ACCOUNT_ID
-from .batch_input import S3Location
 from .batch_jobs import FINISHED, MAX_ACTIVE_JOBS, Job
 from .batch_records import INVOKE_MODEL
 from .routing import Call, Response, route
+from .runtime import _is_heavy, _off_loop  # a large body is parsed off the event loop, as the runtime does
 
 # Timeout when the request gives none: 24 hours (third parties, M/L; the API documents only the 24-168 range).
 DEFAULT_TIMEOUT_HOURS = 24
 _ID_ALPHABET = string.ascii_lowercase + string.digits
-_IDENTIFIER = re.compile(r"^(?:arn:aws(?:-[^:]+)?:bedrock:(?P<region>[a-z0-9-]{1,20}):(?P<account>[0-9]{12}):"
-                         r"model-invocation-job/)?(?P<id>[a-z0-9]{12})$")
 # Unknown model, or one not offered for batch: M (repost.aws capture, "…CreateModelInvocationJob operation: The
 # provided request is not valid").
 NOT_VALID = "The provided request is not valid"
@@ -39,76 +36,6 @@ def _input_shape(operation: str) -> Any:
     import botocore.session
 
     return botocore.session.get_session().get_service_model("bedrock").operation_model(operation).input_shape
-
-
-def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else str(value).replace("True", "true").replace("False", "false")
-
-
-def violations(shape: Any, value: Any, path: str) -> list[str]:
-    """Where ``value`` breaks the constraints of its botocore ``shape``, in AWS's words (empty: none).
-
-    Patterns must match the whole value, as AWS's front ends check them (log_destinations.py: CloudWatch refuses
-    'a b' for a name pattern), so a job name with a space is refused here as it is on AWS (an unanchored
-    search would accept any name holding one letter)."""
-    problem = _problem(shape, value)
-    if problem:
-        return [f"Value '{_shown(value)}' at '{path}' failed to satisfy constraint: {problem}"]
-    out: list[str] = []
-    if shape.type_name == "structure":
-        for name in shape.required_members:
-            if value.get(name) is None:
-                out.append(f"Value null at '{_join(path, name)}' failed to satisfy constraint: Member must not be null")
-        if shape.metadata.get("union") and sum(value.get(n) is not None for n in shape.members) != 1:
-            # [emulator wording]: botocore refuses it client-side ("tagged union"), so AWS's text is rarely seen.
-            out.append(f"Value at '{path}' failed to satisfy constraint: Member must have exactly one member set")
-        for name, member in shape.members.items():
-            if value.get(name) is not None:
-                out += violations(member, value[name], _join(path, name))
-    elif shape.type_name == "list":
-        for i, item in enumerate(value):
-            out += violations(shape.member, item, f"{path}.{i + 1}.member")
-    return out
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-_TYPES = {"string": str, "integer": int, "long": int, "boolean": bool, "structure": dict, "list": list}
-
-
-def _problem(shape: Any, value: Any) -> str | None:
-    """The first broken constraint of a scalar (or a container's own length), or None."""
-    meta = shape.metadata
-    if value is None:
-        return None
-    kind = _TYPES.get(shape.type_name)
-    if kind and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
-        return f"Member must be of type {shape.type_name}"  # [emulator wording]: AWS answers a serialization error
-    if shape.type_name in ("string", "list"):
-        if "min" in meta and len(value) < meta["min"]:
-            return f"Member must have length greater than or equal to {meta['min']}"
-        if "max" in meta and len(value) > meta["max"]:
-            return f"Member must have length less than or equal to {meta['max']}"
-    if shape.type_name == "string":
-        if shape.enum and value not in shape.enum:
-            return f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
-        # No re.DOTALL: in AWS's Java front ends "." does not match a line break either.
-        if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
-            return f"Member must satisfy regular expression pattern: {meta['pattern']}"
-    if shape.type_name in ("integer", "long"):
-        if "min" in meta and value < meta["min"]:
-            return f"Member must have value greater than or equal to {meta['min']}"
-        if "max" in meta and value > meta["max"]:
-            return f"Member must have value less than or equal to {meta['max']}"
-    return None
-
-
-def _raise_if(found: list[str]) -> None:
-    if found:
-        count = f"{len(found)} validation error{'s' if len(found) > 1 else ''} detected: "
-        raise errors.validation(count + "; ".join(found))
 
 
 def conflict(message: str) -> errors.BedrockError:
@@ -135,29 +62,18 @@ def _batch_model(model_id: str, call: Call) -> catalog.Model:
     return model
 
 
-def _uri(config: dict[str, Any], member: str, path: str) -> str:
-    uri = config[member]["s3Uri"]
-    if S3Location.parse(uri) is None:
-        shape = _input_shape("CreateModelInvocationJob").members["inputDataConfig"].members[
-            "s3InputDataConfig"].members["s3Uri"]
-        _raise_if([f"Value '{uri}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression "
-                   f"pattern: {shape.metadata['pattern']}"])
-    return uri
-
-
 @route("POST", "/model-invocation-job", "CreateModelInvocationJob")
 async def create_model_invocation_job(call: Call) -> Response:
-    body = parse_json(call.body)
-    if not isinstance(body, dict):
+    raw = await _off_loop(_is_heavy(call), lambda: parse_json(call.body))
+    if not isinstance(raw, dict):
         raise errors.malformed()
-    _raise_if(violations(_input_shape("CreateModelInvocationJob"), body, ""))
+    # Only the members the model has are kept: Get and List echo them, and boto3 refuses a union with two set.
+    body = shapes.validated(_input_shape("CreateModelInvocationJob"), raw)
     store = call.state.batch_jobs
     token = body.get("clientRequestToken")
-    if token is not None and (earlier := store.by_token(token)) is not None:
+    if token is not None and (earlier := store.by_token(call.caller.region, token)) is not None:
         return Response.json({"jobArn": earlier.arn})  # AWS: "Amazon Bedrock ignores the request" (H)
     model = _batch_model(body["modelId"], call)
-    _uri(body["inputDataConfig"], "s3InputDataConfig", "inputDataConfig.s3InputDataConfig.s3Uri")
-    _uri(body["outputDataConfig"], "s3OutputDataConfig", "outputDataConfig.s3OutputDataConfig.s3Uri")
     if getattr(call.state, "aws", None) is None:
         # [emulator wording]: the emulator reads and writes batch data in its offline S3 (moto).
         raise errors.validation("Batch inference needs the emulator's offline S3 and IAM (the moto[server] "
@@ -184,12 +100,10 @@ async def create_model_invocation_job(call: Call) -> Response:
 
 def _job(call: Call) -> Job:
     identifier = call.params["jobIdentifier"]
-    shape = _input_shape("GetModelInvocationJob").members["jobIdentifier"]
-    _raise_if(violations(shape, identifier, "jobIdentifier"))
-    found = _IDENTIFIER.match(identifier)
-    job = call.state.batch_jobs.get(found["id"]) if found else None
-    if (job is None or job.region != call.caller.region or (found["region"] or job.region) != job.region
-            or (found["account"] or ACCOUNT_ID) != ACCOUNT_ID):
+    # botocore's jobIdentifier pattern: the 12-character id, or the job's ARN (which ends with it).
+    shapes.validated(_input_shape("GetModelInvocationJob").members["jobIdentifier"], identifier, "jobIdentifier")
+    job = call.state.batch_jobs.get(identifier[-12:])
+    if job is None or job.region != call.caller.region or identifier not in (job.id, job.arn):
         # [emulator wording]: AWS's text for an unknown job was not found.
         raise errors.not_found(f"Could not find a batch inference job with the identifier {identifier}.")
     return job
@@ -226,22 +140,20 @@ async def list_model_invocation_jobs(call: Call) -> Response:
     found: list[str] = []
     for name in ("statusEquals", "nameContains", "nextToken", "sortBy", "sortOrder"):
         if name in q:
-            found += violations(shape.members[name], q[name], name)
+            shapes.check(shape.members[name], q[name], name, found)
     size = 1000
     if "maxResults" in q:
-        try:
+        if re.fullmatch(r"-?[0-9]{1,18}", q["maxResults"]):  # ASCII digits only (int() takes any script's)
             size = int(q["maxResults"])
-        except ValueError:
-            found.append(f"Value '{q['maxResults']}' at 'maxResults' failed to satisfy constraint: Member must be "
-                         "of type integer")
+            shapes.check(shape.members["maxResults"], size, "maxResults", found)
         else:
-            found += violations(shape.members["maxResults"], size, "maxResults")
-    _raise_if(found)
+            found.append(shapes.violation(q["maxResults"], "maxResults", "Member must be an integer"))
+    shapes.raise_if(found)
     after = _time(q["submitTimeAfter"], "submitTimeAfter") if "submitTimeAfter" in q else None
     before = _time(q["submitTimeBefore"], "submitTimeBefore") if "submitTimeBefore" in q else None
     try:
-        start = int(base64.urlsafe_b64decode(q["nextToken"]).decode()) if q.get("nextToken") else 0
-    except (ValueError, UnicodeDecodeError):
+        start = pagination.decode(q.get("nextToken"))
+    except ValueError:
         raise errors.validation("Invalid pagination token.") from None  # [emulator wording]
     name = q.get("nameContains", "").lower()
     jobs = [job for job in call.state.batch_jobs.all()
@@ -252,6 +164,6 @@ async def list_model_invocation_jobs(call: Call) -> Response:
     jobs.sort(key=lambda j: (j.submit_time, j.id), reverse=q.get("sortOrder", "Descending") == "Descending")
     page: dict[str, Any] = {"invocationJobSummaries": [j.describe() for j in jobs[start:start + size]]}
     if start + size < len(jobs):
-        page["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        page["nextToken"] = pagination.encode(start + size)
     return Response.json(page)
 

@@ -22,6 +22,11 @@ READ_CHUNK = 1 << 20  # bytes read from S3 at a time
 # A record is one request body: InvokeModel's limit on one (botocore: body max 25,000,000 bytes, H) bounds a line.
 MAX_RECORD_BYTES = catalog.general("invoke_body_wire_bytes").value
 _BUCKET = re.compile(r"^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$")
+# [emulator limit]: blank lines are skipped, but a file of little else (a 1 GB file of "\n" is 10^9 of them) is
+# refused once it holds this many, so a job cannot spend its time reading nothing. AWS's limit was not found.
+MAX_BLANK_LINES = 1_000_000
+_BLANK_RUN = re.compile(rb"[ \t\r\x0b\x0c\n]*\n")  # whole blank lines from a line start (bytes.strip()'s spaces)
+_NOT_BLANK = re.compile(rb"[^ \t\r\x0b\x0c]")
 
 
 class JobFailed(Exception):
@@ -66,10 +71,14 @@ class Record:
     model_input: dict[str, Any]
 
 
-def context(job_arn: str) -> dict[str, str]:
-    """The request context of Bedrock acting for the job (what the documented trust and S3 policies test)."""
-    return {"aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": job_arn, "aws:ResourceAccount": ACCOUNT_ID,
-            "aws:PrincipalAccount": ACCOUNT_ID}
+def context(job_arn: str, prefix: str | None = None) -> dict[str, str]:
+    """The request context of Bedrock acting for the job (what the documented trust and S3 policies test);
+    ``prefix`` is ListBucket's ``s3:prefix`` (the key the input URI names)."""
+    found = {"aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": job_arn, "aws:ResourceAccount": ACCOUNT_ID,
+             "aws:PrincipalAccount": ACCOUNT_ID}
+    if prefix is not None:
+        found["s3:prefix"] = prefix
+    return found
 
 
 def check_role(aws: Any, role_arn: str, job_arn: str) -> list[dict[str, Any]]:
@@ -85,8 +94,9 @@ def check_role(aws: Any, role_arn: str, job_arn: str) -> list[dict[str, Any]]:
     return role.policies
 
 
-def require(policies: list[dict[str, Any]], role_arn: str, job_arn: str, action: str, resource: str) -> None:
-    if not iam_policy.allows(policies, action=action, resource=resource, context=context(job_arn)):
+def require(policies: list[dict[str, Any]], role_arn: str, job_arn: str, action: str, resource: str,
+            prefix: str | None = None) -> None:
+    if not iam_policy.allows(policies, action=action, resource=resource, context=context(job_arn, prefix)):
         raise JobFailed(f"The service role {role_arn} is not allowed to perform {action} on {resource}. Add it to "
                         "the role's permissions policy.")
 
@@ -118,16 +128,38 @@ def input_files(aws: Any, where: S3Location, region: str) -> list[InputFile]:
     return [InputFile(k, s, k[len(key):]) for k, s in found]
 
 
-def lines(stream: Any, limit: int = MAX_RECORD_BYTES) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for each line of a stream; ``None`` for a line longer than ``limit`` (not kept)."""
-    number, buffer, too_long = 0, bytearray(), False
+def lines(stream: Any, uri: str, limit: int = MAX_RECORD_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for each line holding more than spaces; ``None`` for a line longer than ``limit``
+    (not kept). Runs of blank lines are skipped a chunk at a time (in C, not a Python step per line); past
+    MAX_BLANK_LINES of them the file is refused (JobFailed)."""
+    number, blanks, buffer, too_long = 0, 0, bytearray(), False
+
+    def skipped(count: int) -> None:
+        nonlocal number, blanks
+        number, blanks = number + count, blanks + count
+        if blanks > MAX_BLANK_LINES:
+            raise JobFailed(f"The input file {uri} holds more than {MAX_BLANK_LINES:,} blank lines. Remove them: "
+                            "each line of a JSONL file must be one record.")
+
     while chunk := stream.read(READ_CHUNK):
         start = 0
-        while (end := chunk.find(b"\n", start)) >= 0:
-            number += 1
+        while True:
+            if not buffer and not too_long and (run := _BLANK_RUN.match(chunk, start)):
+                skipped(chunk.count(b"\n", start, run.end()))
+                start = run.end()
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
             if not too_long:
                 buffer += chunk[start:end]
-            yield number, (None if too_long or len(buffer) > limit else bytes(buffer))
+            if too_long or len(buffer) > limit:
+                number += 1
+                yield number, None
+            elif _NOT_BLANK.search(buffer):
+                number += 1
+                yield number, bytes(buffer)
+            else:  # a blank line that began in the previous chunk
+                skipped(1)
             buffer.clear()
             too_long = False
             start = end + 1
@@ -136,7 +168,7 @@ def lines(stream: Any, limit: int = MAX_RECORD_BYTES) -> Iterator[tuple[int, byt
             if len(buffer) > limit:
                 buffer.clear()
                 too_long = True
-    if buffer or too_long:
+    if too_long or _NOT_BLANK.search(buffer):
         yield number + 1, (None if too_long else bytes(buffer))
 
 

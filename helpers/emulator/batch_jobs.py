@@ -120,11 +120,13 @@ class JobStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
-        self._tokens: dict[str, str] = {}  # clientRequestToken -> job id
+        # (region, clientRequestToken) -> job id: a token is idempotent within the region it was sent to
+        # (Bedrock's jobs, like its endpoints, are regional).
+        self._tokens: dict[tuple[str, str], str] = {}
 
-    def by_token(self, token: str) -> Job | None:
+    def by_token(self, region: str, token: str) -> Job | None:
         with self._lock:
-            job_id = self._tokens.get(token)
+            job_id = self._tokens.get((region, token))
             return self._jobs.get(job_id) if job_id else None
 
     def get(self, job_id: str) -> Job | None:
@@ -143,7 +145,7 @@ class JobStore:
         with self._lock:
             self._jobs[job.id] = job
             if job.client_token is not None:
-                self._tokens[job.client_token] = job.id
+                self._tokens[(job.region, job.client_token)] = job.id
             while len(self._jobs) > MAX_KEPT_JOBS:
                 finished = [j for j in self._jobs.values() if j.status in FINISHED]
                 oldest = min(finished or self._jobs.values(), key=lambda j: j.submit_time)
@@ -158,7 +160,8 @@ class JobStore:
 
     def _forget(self, job: Job) -> None:
         del self._jobs[job.id]
-        if job.client_token is not None and self._tokens.get(job.client_token) == job.id:
-            del self._tokens[job.client_token]
+        key = (job.region, job.client_token or "")
+        if job.client_token is not None and self._tokens.get(key) == job.id:
+            del self._tokens[key]
         job.abandoned = True
         job.wake.set()

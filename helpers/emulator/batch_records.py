@@ -34,20 +34,23 @@ class Outcome:
     output_tokens: int = 0
 
 
-def answer(model_input: dict[str, Any], model: catalog.Model, invocation_type: str, state: Any) -> Outcome:
-    """The record's outcome; never raises (a bug of ours becomes that record's 500, logged)."""
+def answer(model_input: dict[str, Any], model: catalog.Model, invocation_type: str) -> Outcome:
+    """The record's outcome; never raises (a bug of ours becomes that record's 500, logged).
+
+    [emulator choice]: whether prompt caching applies in batch was not found, so a record neither reads nor
+    writes the on-demand prompt cache (the engine gets no state: its usage has no cache figures)."""
     started = time.perf_counter()
     try:
         if invocation_type == CONVERSE:
             if "toolConfig" in model_input:
                 return Outcome(None, {"errorCode": 400, "errorMessage": TOOL_CONFIG_REFUSED})
             request = converse.validate(model_input, model)
-            reply = engine.answer(request, state)
+            reply = engine.answer(request, None)
             body = encode_converse.response(request, reply, int((time.perf_counter() - started) * 1000),
                                             model_input)
         else:
             request = anthropic_body.validate(model_input, model)
-            reply = engine.answer(request, state)
+            reply = engine.answer(request, None)
             body = encode_anthropic.message(request, reply)
     except errors.BedrockError as e:
         return Outcome(None, {"errorCode": e.status, "errorMessage": e.message})

@@ -87,14 +87,16 @@ def _run(job: Job, state: Any) -> None:
         _wait(job, state, job.submit_time + SUBMITTED_SECONDS)
         job.set_status(VALIDATING, state.now())
         validating_since = state.now()
-        files, in_bucket, in_region = _validate(job, state)
-        _wait(job, state, validating_since + VALIDATING_SECONDS)
+        try:
+            files, in_bucket, in_region = _validate(job, state)
+        finally:  # a job that fails validation, too, is shown Validating for its time first (the status follows
+            _wait(job, state, validating_since + VALIDATING_SECONDS)  # the clock whatever the outcome)
         job.set_status(SCHEDULED, state.now())
         _wait(job, state, state.now() + SCHEDULED_SECONDS)
         job.set_status(IN_PROGRESS, state.now())
         writer.started = state.now()
-        for file in files:
-            writer.process(file, in_bucket, in_region)
+        for file, count in files:
+            writer.process(file, count, in_bucket, in_region)
         writer.manifest()
         job.set_status(COMPLETED, state.now())
     except JobFailed as e:
@@ -140,8 +142,9 @@ def _interrupted(job: Job, state: Any, writer: _Output, reason: str) -> None:
         _finish_quietly(job, state, EXPIRED, "The job timed out before it began.")
 
 
-def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
-    """Everything AWS checks while Validating (see batch_input.py); JobFailed on the first problem."""
+def _validate(job: Job, state: Any) -> tuple[list[tuple[InputFile, int]], str, str]:
+    """Everything AWS checks while Validating (see batch_input.py); JobFailed on the first problem. The input
+    files with the records each holds, the input bucket and its region."""
     aws = state.aws
     source = S3Location.parse(job.input_config["s3InputDataConfig"]["s3Uri"])
     target = S3Location.parse(job.output_config["s3OutputDataConfig"]["s3Uri"])
@@ -149,7 +152,9 @@ def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
         raise JobFailed(INTERNAL_FAILURE)
     policies = batch_input.check_role(aws, job.role_arn, job.arn)
     in_region = batch_input.bucket_region(aws, source.bucket, "input")
-    batch_input.require(policies, job.role_arn, job.arn, "s3:ListBucket", f"arn:aws:s3:::{source.bucket}")
+    # [emulator choice]: s3:prefix is the key the input URI names (what Bedrock lists was not found).
+    batch_input.require(policies, job.role_arn, job.arn, "s3:ListBucket", f"arn:aws:s3:::{source.bucket}",
+                        prefix=source.key)
     files = batch_input.input_files(aws, source, in_region)
     for file in files:
         batch_input.require(policies, job.role_arn, job.arn, "s3:GetObject", f"arn:aws:s3:::{source.bucket}/{file.key}")
@@ -166,10 +171,11 @@ def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
     if size > limits["batch_max_job_bytes"]:
         raise JobFailed(f"The job's input files hold {size:,} bytes; a job may read at most "
                         f"{limits['batch_max_job_bytes']:,} bytes (the Batch inference job size quota).")
-    total = 0
+    total, counted = 0, []
     for file in files:
         with contextlib.closing(aws.get_object_stream(source.bucket, file.key, in_region)) as stream:
-            total += _count_records(job, stream, file.uri(source.bucket), limits["batch_max_records"])
+            counted.append((file, _count_records(job, stream, file.uri(source.bucket), limits["batch_max_records"])))
+        total += counted[-1][1]
         if total > limits["batch_max_records"]:
             raise JobFailed(f"The job's input holds more than {limits['batch_max_records']:,} records, the most a "
                             "job may hold (the Records per batch inference job quota). Split it into several jobs.")
@@ -179,13 +185,13 @@ def _validate(job: Job, state: Any) -> tuple[list[InputFile], str, str]:
                         "quota).")
     with job.lock:
         job.total = total
-    return files, source.bucket, in_region
+    return counted, source.bucket, in_region
 
 
 def _count_records(job: Job, stream: Any, uri: str, most: int) -> int:
     """The records in one file, each line checked (JobFailed on the first bad one)."""
     count = 0
-    for number, line in batch_input.lines(stream):
+    for number, line in batch_input.lines(stream, uri):
         if job.abandoned or job.stop_requested:
             raise _Interrupted("abandoned" if job.abandoned else "stop")
         if line is None:
@@ -214,38 +220,61 @@ class _Output:
         self.current: tuple[str, BinaryIO] | None = None  # (output name, its spooled lines)
         self.sequence = 0  # records answered so far in the job (numbers the recordIds Bedrock adds)
 
-    def process(self, file: InputFile, bucket: str, region: str) -> None:
+    def process(self, file: InputFile, count: int, bucket: str, region: str) -> None:
         state = self.state
         spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115 (closed by flush_current or close)
         self.current = (file.out_name + ".out", spool)
         with contextlib.closing(state.aws.get_object_stream(bucket, file.key, region)) as stream:
-            self._answer_lines(stream, file.uri(bucket))
+            self._answer_lines(stream, file.uri(bucket), count)
         self.flush_current()
 
-    def _answer_lines(self, stream: Any, uri: str) -> None:
+    def _answer_lines(self, stream: Any, uri: str, count: int) -> None:
+        """Answer the ``count`` records validation found. The file is read again: if it changed since, a line
+        that no longer parses becomes an error record (never dropped), records past ``count`` are not answered
+        (the job's totals stay those validated), and a file that now holds fewer fails the job."""
         job, state = self.job, self.state
         assert self.current is not None and self.started is not None
-        for number, line in batch_input.lines(stream):
-            _wait(job, state, self.started + self.sequence / RECORDS_PER_SECOND)
+        answered = 0
+        for number, line in batch_input.lines(stream, uri):
+            if answered == count:
+                break
+            problem: str | None = None
             try:
                 record = batch_input.parse(line, number, uri) if line is not None else None
-            except JobFailed:  # the file changed since it was validated: that line cannot be answered
-                record = None
-            if record is None:
-                continue
+            except JobFailed as e:
+                record, problem = None, e.message
+            if line is None:
+                problem = batch_input.too_long(number, uri).message
+            if record is None and problem is None:
+                continue  # a blank line (a byte-order mark alone)
+            _wait(job, state, self.started + self.sequence / RECORDS_PER_SECOND)  # only real records are paced
+            answered += 1
             self.sequence += 1
             # AWS adds a recordId where a record has none; its format is not documented [emulator wording].
-            record_id = record.record_id or f"REC{self.sequence:08d}"
-            outcome = batch_records.answer(record.model_input, job.model, job.invocation_type, state)
+            record_id = (record.record_id if record else None) or f"REC{self.sequence:08d}"
+            if record is None:
+                # [emulator wording]: the line was valid when the job was validated.
+                error = {"errorCode": 400, "errorMessage": f"{problem} The file changed after the job was validated."}
+                self._write({"recordId": record_id, "error": error}, batch_records.Outcome(None, error))
+                continue
+            outcome = batch_records.answer(record.model_input, job.model, job.invocation_type)
             result = {"modelOutput": outcome.output} if outcome.error is None else {"error": outcome.error}
-            self.current[1].write(json_bytes({"recordId": record_id, "modelInput": record.model_input, **result})
-                                  + b"\n")
-            with job.lock:
-                job.processed += 1
-                job.succeeded += outcome.error is None
-                job.failed += outcome.error is not None
-                job.input_tokens += outcome.input_tokens
-                job.output_tokens += outcome.output_tokens
+            self._write({"recordId": record_id, "modelInput": record.model_input, **result}, outcome)
+        if answered < count:
+            # [emulator wording]
+            raise JobFailed(f"The input file {uri} changed while the job ran: it held {count:,} records when the job "
+                            f"was validated and {answered:,} now. Submit the job again.")
+
+    def _write(self, line: dict[str, Any], outcome: batch_records.Outcome) -> None:
+        job = self.job
+        assert self.current is not None
+        self.current[1].write(json_bytes(line) + b"\n")
+        with job.lock:
+            job.processed += 1
+            job.succeeded += outcome.error is None
+            job.failed += outcome.error is not None
+            job.input_tokens += outcome.input_tokens
+            job.output_tokens += outcome.output_tokens
 
     def flush_current(self) -> None:
         if self.current is None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import json
 from typing import Any
 
 from .. import catalog
-from . import errors, log_destinations, targets
+from . import errors, log_destinations, pagination, targets
 from .anthropic_body import parse_json
 from .auth import ACCOUNT_ID
 from .routing import Call, Response, route
@@ -158,7 +157,7 @@ async def list_inference_profiles(call: Call) -> Response:
         raise _enum_error(q["type"], "typeEquals", ("SYSTEM_DEFINED", "APPLICATION"))
     try:
         size = int(q.get("maxResults", 1000))
-        start = int(base64.urlsafe_b64decode(q["nextToken"]).decode()) if q.get("nextToken") else 0
+        start = pagination.decode(q.get("nextToken"))
     except ValueError:
         raise errors.validation("Invalid pagination token or maxResults.") from None
     if not 1 <= size <= 1000:
@@ -167,7 +166,7 @@ async def list_inference_profiles(call: Call) -> Response:
     profiles = [] if q.get("type") == "APPLICATION" else visible_profiles(call.caller.region, call.state.today())
     page: dict[str, Any] = {"inferenceProfileSummaries": profiles[start:start + size]}
     if start + size < len(profiles):
-        page["nextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        page["nextToken"] = pagination.encode(start + size)
     return Response.json(page)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from . import errors, iam_policy
+from . import errors, iam_policy, shapes
 from .aws_backend import LOG_STREAM
 
 # A zero-byte object Bedrock writes under each configured prefix when it accepts a configuration (M: several 2026
@@ -205,30 +205,6 @@ def _models() -> tuple[Any, Any]:
     return operation.input_shape.members["loggingConfig"], session.get_service_model("logs").shape_for("LogGroupName")
 
 
-def _quoted(value: str) -> str:
-    return "'" + re.sub("[\ud800-\udfff]", "\ufffd", value) + "'"  # echoed in the answer: surrogate-safe
-
-
-_UNSHOWN = object()  # a value of the wrong type is not echoed (as the Converse checks word it)
-
-
-def _violation(value: Any, where: str, constraint: str) -> str:
-    shown = "" if value is _UNSHOWN else "null " if value is None else _quoted(value) + " "
-    return f"Value {shown}at '{where}' failed to satisfy constraint: {constraint}"
-
-
-def _utf16_length(value: str) -> int:
-    """Length as AWS's Java front end counts it (UTF-16 code units)."""
-    return len(value.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _pattern_violations(value: str, where: str, pattern: str) -> list[str]:
-    # AWS front ends match the whole value (CloudWatch refuses 'a b' for [\.\-_/#A-Za-z0-9]+).
-    if re.fullmatch(pattern, value):
-        return []
-    return [_violation(value, where, f"Member must satisfy regular expression pattern: {pattern}")]
-
-
 def _bucket_rule(name: str) -> str | None:
     """The first S3 general purpose bucket naming rule ``name`` breaks, in AWS's words, or None.
 
@@ -251,43 +227,13 @@ def _bucket_rule(name: str) -> str | None:
     return next((rule for ok, rule in rules if not ok(name)), None)
 
 
-def _naming_violations(shape_name: str, value: str, where: str) -> list[str]:
+def _naming_violations(shape: Any, value: str, where: str) -> list[str]:
     """The destination services' own naming rules, which Bedrock's model leaves out."""
-    if shape_name == "BucketName" and (rule := _bucket_rule(value)):
-        return [_violation(value, where, f"Member must follow the S3 bucket naming rules: {rule}")]  # [emulator]
-    if shape_name == "LogGroupName":
-        return _pattern_violations(value, where, _models()[1].metadata["pattern"])
+    if shape.name == "BucketName" and (rule := _bucket_rule(value)):
+        return [shapes.violation(value, where, f"Member must follow the S3 bucket naming rules: {rule}")]  # [emulator]
+    if shape.name == "LogGroupName":
+        return shapes.pattern_violations(value, where, _models()[1].metadata["pattern"])
     return []
-
-
-_TYPE_NAMES = {"structure": "a structure", "string": "a string", "boolean": "a boolean"}
-
-
-def _check(shape: Any, value: Any, where: str, out: list[str]) -> Any:
-    """``value`` with only the members ``shape`` models, appending every violation to ``out``."""
-    kind = shape.type_name
-    if kind not in _TYPE_NAMES:  # a member type this configuration does not have today: kept as sent
-        return value
-    expected = {"structure": dict, "string": str, "boolean": bool}[kind]
-    if not isinstance(value, expected):
-        out.append(_violation(_UNSHOWN, where, f"Member must be {_TYPE_NAMES[kind]}"))
-        return None
-    if kind == "structure":
-        for name in shape.required_members:
-            if value.get(name) is None:
-                out.append(_violation(None, f"{where}.{name}", "Member must not be null"))
-        return {name: _check(member, value[name], f"{where}.{name}", out)
-                for name, member in shape.members.items() if value.get(name) is not None}
-    if kind == "string":
-        meta, length = shape.metadata, _utf16_length(value)
-        if length < meta.get("min", 0):
-            out.append(_violation(value, where, f"Member must have length greater than or equal to {meta['min']}"))
-        if "max" in meta and length > meta["max"]:
-            out.append(_violation(value, where, f"Member must have length less than or equal to {meta['max']}"))
-        if "pattern" in meta:
-            out += _pattern_violations(value, where, meta["pattern"])
-        out += _naming_violations(shape.name, value, where)
-    return value
 
 
 def validate(config: Any) -> dict[str, Any]:
@@ -295,11 +241,7 @@ def validate(config: Any) -> dict[str, Any]:
     if config is None:
         raise errors.validation("1 validation error detected: Value null at 'loggingConfig' failed to "
                                 "satisfy constraint: Member must not be null")
-    violations: list[str] = []
-    cleaned = _check(_models()[0], config, "loggingConfig", violations)
-    if violations:
-        count = f"{len(violations)} validation error{'s' if len(violations) > 1 else ''} detected: "
-        raise errors.validation(count + "; ".join(violations))
+    cleaned = shapes.validated(_models()[0], config, "loggingConfig", _naming_violations)
     if not cleaned.get("s3Config") and not cleaned.get("cloudWatchConfig"):
         raise errors.validation("At least one of s3Config or cloudWatchConfig must be specified.")
     return cleaned

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 from conftest import MODEL, MODEL_US, NO_RETRY, SMALL, error_of, signed_request
 
 from helpers import catalog
-from helpers.emulator import Emulator, auth, batch_worker
+from helpers.emulator import Emulator, auth, batch_input, batch_worker
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
 
@@ -79,21 +80,26 @@ class Batch:
         del job["ResponseMetadata"]
         return job
 
-    def finish(self, arn: str, step: int = 10, limit: float = 60.0) -> dict[str, Any]:
-        """Move the emulator's clock on until the job has finished; its last Get."""
+    def finish(self, arn: str, step: int = 10, limit: float = 60.0, seen: list[str] | None = None) -> dict[str, Any]:
+        """Move the emulator's clock on until the job has finished; its last Get (every status to ``seen``)."""
         deadline = time.monotonic() + limit
         while (job := self.get(arn))["status"] not in FINISHED:
+            _note(seen, job)
             assert time.monotonic() < deadline, job
             self.emulator.advance_clock(step)
             time.sleep(0.02)
+        _note(seen, job)
         return job
 
-    def wait_for(self, arn: str, predicate: Any, limit: float = 30.0) -> dict[str, Any]:
-        """Poll (real time, no clock moves) until ``predicate(job)``."""
+    def wait_for(self, arn: str, predicate: Any, limit: float = 30.0, seen: list[str] | None = None
+                 ) -> dict[str, Any]:
+        """Poll (real time, no clock moves) until ``predicate(job)`` (every status to ``seen``)."""
         deadline = time.monotonic() + limit
         while not predicate(job := self.get(arn)):
+            _note(seen, job)
             assert time.monotonic() < deadline, job
             time.sleep(0.02)
+        _note(seen, job)
         return job
 
     def outputs(self, arn: str, prefix: str = "out/") -> dict[str, bytes]:
@@ -103,16 +109,23 @@ class Batch:
                 for o in listed}
 
 
+def _note(seen: list[str] | None, job: dict[str, Any]) -> None:
+    if seen is not None and (not seen or seen[-1] != job["status"]):
+        seen.append(job["status"])
+
+
 def lines_of(data: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.splitlines()]
 
 
 def make_role(iam: Any, name: str, bucket: str, trust: dict[str, Any] = TRUST,
-              actions: tuple[str, ...] = ("s3:GetObject", "s3:PutObject", "s3:ListBucket")) -> str:
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+              actions: tuple[str, ...] = ("s3:GetObject", "s3:PutObject", "s3:ListBucket"), path: str = "/",
+              statements: list[dict[str, Any]] | None = None) -> str:
+    arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    statements = statements or [{"Sid": "S3Access", "Effect": "Allow", "Action": list(actions),
+                                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]
     iam.put_role_policy(RoleName=name, PolicyName="S3Access", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Sid": "S3Access", "Effect": "Allow", "Action": list(actions),
-                                               "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+        "Version": "2012-10-17", "Statement": statements}))
     return arn
 
 
@@ -384,9 +397,14 @@ class TestCreateValidation:
 # --- validation while Validating --------------------------------------------------------------------------------
 
 def _fails(batch: Batch, arn: str) -> str:
-    """The job's message once it has failed (it must pass through Validating first)."""
-    job = batch.finish(arn, step=1)
+    """The job's message once it has failed; it must be seen Validating first (the worker shows Validating for
+    VALIDATING_SECONDS on the clock whatever the outcome, so a poll without clock moves sees it)."""
+    seen: list[str] = []
+    batch.emulator.advance_clock(1)  # past Submitted
+    batch.wait_for(arn, lambda j: j["status"] != "Submitted", seen=seen)
+    job = batch.finish(arn, step=1, seen=seen)
     assert job["status"] == "Failed", job
+    assert "Validating" in seen and seen.index("Validating") < seen.index("Failed"), seen
     assert "totalRecordCount" not in job and job["endTime"] == job["lastModifiedTime"]
     return job["message"]
 
@@ -477,9 +495,11 @@ class TestValidationFailures:
         time.sleep(0.3)
         assert batch.get(arn)["status"] == "Submitted"  # the clock has not reached 1 s
         batch.emulator.advance_clock(1)
-        job = batch.wait_for(arn, lambda j: j["status"] != "Submitted")
-        assert job["status"] in ("Validating", "Failed")
-        assert batch.wait_for(arn, lambda j: j["status"] == "Failed")["message"].startswith("The job's input holds 3")
+        seen: list[str] = []
+        batch.wait_for(arn, lambda j: j["status"] != "Submitted", seen=seen)
+        job = batch.wait_for(arn, lambda j: j["status"] == "Failed", seen=seen)  # real time: 2 s in Validating
+        assert job["message"].startswith("The job's input holds 3")
+        assert seen[-2:] == ["Validating", "Failed"], seen
 
 
 # --- the clock, stop and timeout --------------------------------------------------------------------------------
@@ -606,6 +626,178 @@ class TestHostileInput:
         job = batch.finish(arn)
         assert (job["status"], job["totalRecordCount"]) == ("Completed", 120)
         assert set(batch.outputs(arn)) == {f"{name}.out" for name in names} | {"manifest.json.out"}
+
+
+# --- what a job keeps and reads --------------------------------------------------------------------------------
+
+class TestWhatIsKept:
+    def test_unmodelled_members_are_not_stored(self, batch: Batch) -> None:
+        """Bedrock ignores members its model does not have: echoing them would break boto3's parser (a union
+        with two members set) for every later Get and List."""
+        uri = batch.put("in/a.jsonl", records(MIN_RECORDS))
+        body = _create_body(batch, jobName="extras", inputDataConfig={"s3InputDataConfig": {"s3Uri": uri, "junk": 1},
+                                                                      "other": {"a": 1}},
+                            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{batch.bucket}/out/"},
+                                              "more": {}},
+                            vpcConfig={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"], "junk": 1},
+                            unknownTopLevel=True)
+        reply = signed_request(batch.emulator.url, "POST", "/model-invocation-job", json.dumps(body).encode())
+        assert reply.status == 200, reply.data
+        arn = json.loads(reply.data)["jobArn"]
+        job = batch.get(arn)
+        assert job["inputDataConfig"] == {"s3InputDataConfig": {"s3Uri": uri}}
+        assert job["outputDataConfig"] == {"s3OutputDataConfig": {"s3Uri": f"s3://{batch.bucket}/out/"}}
+        assert job["vpcConfig"] == {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}
+        listed = batch.bedrock.list_model_invocation_jobs(nameContains="extras")["invocationJobSummaries"]
+        assert [s["jobArn"] for s in listed] == [arn]
+
+    @pytest.mark.parametrize("overrides, message", [
+        # AWS's front ends count UTF-16 code units: 1,100 emoji are 2,200 units, over RoleArn's 2,048.
+        ({"roleArn": "arn:aws:iam::123456789012:role/" + "\U0001f600" * 1100},
+         "at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 2048"),
+        ({"jobName": "a\ud800"}, "Value 'a\ufffd' at 'jobName' failed to satisfy constraint: Member must satisfy "
+                                 f"regular expression pattern: {JOB_NAME_PATTERN}"),
+        ({"timeoutDurationInHours": 24.0}, "Value at 'timeoutDurationInHours' failed to satisfy constraint: Member "
+                                           "must be an integer"),
+    ], ids=["utf16-length", "lone-surrogate", "float"])
+    def test_shared_shape_checks(self, batch: Batch, overrides: dict[str, Any], message: str) -> None:
+        reply = signed_request(batch.emulator.url, "POST", "/model-invocation-job",
+                               json.dumps(_create_body(batch, **overrides)).encode())
+        assert reply.status == 400 and reply.headers["x-amzn-ErrorType"].startswith("ValidationException")
+        found = json.loads(reply.data)["message"]
+        assert found.startswith("1 validation error detected: ") and message in found
+
+    def test_client_token_is_per_region(self, batch: Batch) -> None:
+        uri = batch.put("in/a.jsonl", records(MIN_RECORDS))
+        east = batch.create(uri, clientRequestToken="regional-token")
+        west_client = boto3.Session().client("bedrock", region_name="us-west-2", config=NO_RETRY)
+        west = west_client.create_model_invocation_job(
+            jobName="west", roleArn=batch.role_arn, modelId=MODEL_US, clientRequestToken="regional-token",
+            inputDataConfig={"s3InputDataConfig": {"s3Uri": uri}},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{batch.bucket}/out/"}})["jobArn"]
+        assert west != east and west.startswith("arn:aws:bedrock:us-west-2:")
+        assert west_client.get_model_invocation_job(jobIdentifier=west)["jobName"] == "west"
+        assert batch.create(uri, clientRequestToken="regional-token") == east  # still idempotent in its region
+
+    @pytest.mark.parametrize("token", ["LTE=", "KzE=", "MSA=", "YWJj", "MQ", "!!"],
+                             ids=["negative", "plus", "space", "letters", "unpadded", "not-base64"])
+    def test_forged_page_tokens(self, batch: Batch, token: str) -> None:
+        for path, message in (("/model-invocation-jobs", "Invalid pagination token."),
+                              ("/inference-profiles", "Invalid pagination token or maxResults.")):
+            reply = signed_request(batch.emulator.url, "GET", f"{path}?nextToken={quote(token, safe='')}")
+            assert reply.status == 400 and json.loads(reply.data)["message"] == message, (path, reply.data)
+
+    def test_max_results_in_ascii_digits(self, emulator: Emulator) -> None:
+        reply = signed_request(emulator.url, "GET", "/model-invocation-jobs?maxResults=%EF%BC%91")  # fullwidth 1
+        assert reply.status == 400
+        assert json.loads(reply.data)["message"] == ("1 validation error detected: Value '\uff11' at 'maxResults' "
+                                                     "failed to satisfy constraint: Member must be an integer")
+
+
+class TestServiceRole:
+    @pytest.mark.parametrize("shape", ["wrong-path", "path-missing", "other-partition", "trailing-slash",
+                                       "long-name", "space"])
+    def test_arn_must_be_the_roles_own(self, batch: Batch, shape: str) -> None:
+        """IAM finds a role by name, but an ARN with another path or partition names no role."""
+        name = f"Pathed-{batch.bucket}"
+        make_role(batch.iam, name, batch.bucket, path="/service-role/")
+        role = {"wrong-path": f"arn:aws:iam::{ACCOUNT}:role/wrong/path/{name}",
+                "path-missing": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+                "other-partition": f"arn:aws-cn:iam::{ACCOUNT}:role/service-role/{name}",
+                "trailing-slash": f"arn:aws:iam::{ACCOUNT}:role/service-role/{name}/",
+                "long-name": f"arn:aws:iam::{ACCOUNT}:role/{'a' * 65}",
+                "space": f"arn:aws:iam::{ACCOUNT}:role/a b"}[shape]
+        arn = batch.create(batch.put("in/a.jsonl", records(MIN_RECORDS)), roleArn=role)
+        assert _fails(batch, arn) == (f"The service role {role} was not found in account {ACCOUNT}. Create the role, "
+                                      "or give the ARN of an existing one.")
+
+    def test_role_with_a_path(self, batch: Batch) -> None:
+        role = make_role(batch.iam, f"Pathed-{batch.bucket}", batch.bucket, path="/service-role/")
+        assert ":role/service-role/" in role
+        arn = batch.create(batch.put("in/a.jsonl", records(MIN_RECORDS)), roleArn=role)
+        assert batch.finish(arn)["status"] == "Completed"
+
+    @pytest.mark.parametrize("prefix, allowed", [("in/*", True), ("other/*", False)])
+    def test_list_bucket_condition_on_prefix(self, batch: Batch, prefix: str, allowed: bool) -> None:
+        """ListBucket's request context has S3's s3:prefix condition key (the key the input URI names)."""
+        statements = [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": f"arn:aws:s3:::{batch.bucket}/*"},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{batch.bucket}",
+             "Condition": {"StringLike": {"s3:prefix": prefix}}}]
+        role = make_role(batch.iam, f"Prefix-{prefix[:2]}-{batch.bucket}", batch.bucket, statements=statements)
+        arn = batch.create(batch.put("in/a.jsonl", records(MIN_RECORDS)), roleArn=role)
+        if allowed:
+            assert batch.finish(arn)["status"] == "Completed"
+        else:
+            assert _fails(batch, arn) == (f"The service role {role} is not allowed to perform s3:ListBucket on "
+                                          f"arn:aws:s3:::{batch.bucket}. Add it to the role's permissions policy.")
+
+
+class TestRecordsAnswered:
+    def test_records_do_not_touch_the_prompt_cache(self, batch: Batch) -> None:
+        """Whether prompt caching applies in batch was not found: records neither read nor write the on-demand
+        cache, so an on-demand call after the job still writes it."""
+        system = [{"type": "text", "text": "Policy manual. " + " ".join(f"Rule {i}: be precise." for i in range(1200)),
+                   "cache_control": {"type": "ephemeral"}}]
+        items = [{"recordId": f"C{i:08d}", "modelInput": invoke_body(f"Question {i}", system=system)}
+                 for i in range(MIN_RECORDS)]
+        arn = batch.create(batch.put("in/cached.jsonl", items))
+        assert batch.finish(arn)["status"] == "Completed"
+        usages = [line["modelOutput"]["usage"] for line in lines_of(batch.outputs(arn)["cached.jsonl.out"])]
+        assert all(u["cache_read_input_tokens"] == u["cache_creation_input_tokens"] == 0 for u in usages)
+        direct = json.loads(batch.runtime.invoke_model(modelId=MODEL_US, body=json.dumps(
+            invoke_body("Question", system=system)))["body"].read())["usage"]
+        assert direct["cache_creation_input_tokens"] > 0 and direct["cache_read_input_tokens"] == 0
+
+    def _scheduled(self, batch: Batch, arn: str) -> None:
+        """Wait (the clock moved only to get there) until the job is Scheduled: validated, not yet reading."""
+        batch.emulator.advance_clock(1)
+        batch.wait_for(arn, lambda j: j["status"] == "Validating")
+        batch.emulator.advance_clock(2)
+        batch.wait_for(arn, lambda j: j["status"] == "Scheduled")
+
+    def test_input_changed_after_validation(self, batch: Batch) -> None:
+        """The answering pass stops at the validated count, and a line that no longer parses is an error record."""
+        items = records(MIN_RECORDS)
+        uri = batch.put("in/a.jsonl", items)
+        arn = batch.create(uri)
+        self._scheduled(batch, arn)
+        changed = jsonl(items[:3]) + b"{not json\n" + jsonl(items[4:]) + jsonl(records(5, prefix="EXTRA"))
+        batch.put("in/a.jsonl", changed)
+        job = batch.finish(arn)
+        assert (job["status"], job["totalRecordCount"], job["processedRecordCount"], job["errorRecordCount"]) == (
+            "Completed", MIN_RECORDS, MIN_RECORDS, 1)
+        lines = lines_of(batch.outputs(arn)["a.jsonl.out"])
+        assert len(lines) == MIN_RECORDS and not any(line["recordId"].startswith("EXTRA") for line in lines)
+        assert lines[3]["error"]["errorCode"] == 400
+        assert lines[3]["error"]["errorMessage"].startswith(f"Line 4 of {uri} is not valid JSON.")
+        assert lines[3]["error"]["errorMessage"].endswith("The file changed after the job was validated.")
+
+    def test_input_shrunk_after_validation(self, batch: Batch) -> None:
+        uri = batch.put("in/a.jsonl", records(MIN_RECORDS))
+        arn = batch.create(uri)
+        self._scheduled(batch, arn)
+        batch.put("in/a.jsonl", records(MIN_RECORDS - 10))
+        job = batch.finish(arn)
+        assert job["status"] == "Failed"
+        assert job["message"] == (f"The input file {uri} changed while the job ran: it held {MIN_RECORDS} records "
+                                  f"when the job was validated and {MIN_RECORDS - 10} now. Submit the job again.")
+
+    def test_a_flood_of_blank_lines_is_refused(self, batch: Batch) -> None:
+        most = batch_input.MAX_BLANK_LINES
+        uri = batch.put("in/blank.jsonl", b"\n" * (most + 1) + jsonl(records(MIN_RECORDS)))
+        arn = batch.create(uri)
+        assert _fails(batch, arn) == (f"The input file {uri} holds more than {most:,} blank lines. Remove them: "
+                                      "each line of a JSONL file must be one record.")
+
+    def test_blank_lines_below_the_limit_are_skipped(self, batch: Batch) -> None:
+        items = records(MIN_RECORDS)
+        data = b"\n \r\n" * 50_000 + jsonl(items[:50]) + b"\t\n" * 50_000 + jsonl(items[50:]) + b"\n" * 10
+        arn = batch.create(batch.put("in/blanks.jsonl", data))
+        job = batch.finish(arn)
+        assert (job["status"], job["totalRecordCount"], job["processedRecordCount"]) == ("Completed", MIN_RECORDS,
+                                                                                          MIN_RECORDS)
 
 
 @pytest.mark.cli
