@@ -7,11 +7,15 @@ fit to face a browser on the learner's machine (I-facts Q7, moto 5.2.5): it igno
 the buckets), serves every AWS service it knows, and logs each request and traceback to stderr (noise in
 notebook cells). So this module serves moto's WSGI app (``DomainDispatcherApplication``, what
 ``moto_server`` and ``ThreadedMotoServer`` run) through a small middleware with the emulator's rules
-(guard.py): the Host must be this server's loopback address; requests must be SigV4-signed for one of
-``SERVICES`` (a web page cannot add an Authorization header cross-site without a CORS preflight, which is
-never granted); CORS headers are stripped; moto's admin routes (``/moto-api/...``) need the token, as the
-emulator's ``/_emulator/...`` do. Signatures are not verified (moto does not either): the credentials are
-the emulator's documented ones.
+(guard.py): the Host must be this server's loopback address; a request a browser marks as coming from
+another page (a foreign ``Origin``, ``Sec-Fetch-Site: cross-site`` or ``same-site``) is refused; every other
+request must carry SigV4 for one of ``SERVICES``: a whole, well-formed Authorization header (a web page cannot
+add one cross-site without a CORS preflight, which is never granted), or, for methods other than POST, a
+complete presigned URL whose signature verifies with the emulator's documented credentials; CORS headers are
+stripped; moto's admin routes (``/moto-api/...``) need the token, as the emulator's ``/_emulator/...`` do.
+Header signatures are not verified (moto does not either). None of this is secret-based: the credentials are
+the emulator's documented ones, so a determined page could still sign a URL; what keeps pages out is the
+Host check, the browser's own Origin and Sec-Fetch-Site headers, and the preflight that is never granted.
 
 Why werkzeug's threaded server: moto's server mode is built and tested on it, with moto's own request
 handler (``MotoRequestHandler`` keeps S3 metadata headers whose names contain underscores, which a generic
@@ -25,6 +29,8 @@ interpreter exit. ``environment()`` gives the variables that point boto3 and the
 from __future__ import annotations
 
 import atexit
+import datetime as dt
+import hmac
 import json
 import logging
 import re
@@ -33,9 +39,10 @@ import threading
 import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from . import auth
 from .guard import TOKEN_HEADER, Guard, describe_host
 
 HOST = "127.0.0.1"
@@ -49,7 +56,17 @@ SERVICES = {
     "sts": "AWS_ENDPOINT_URL_STS",
 }
 ADMIN_PREFIX = "/moto-api"
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+# SigV4's Authorization header, whole: one Credential (key/date/region/service/aws4_request), then SignedHeaders
+# and Signature, as botocore writes it. Anything else is refused, so the guard and moto read the same service.
+_HEADER_AUTH = re.compile(r"AWS4-HMAC-SHA256 +Credential=[^/,\s]+/[0-9]{8}/[^/,\s]+/(?P<service>[^/,\s]+)/aws4_request"
+                          r", *SignedHeaders=[^,\s]+, *Signature=[0-9a-f]{64}")
+_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                   "X-Amz-Signature")
+_TOKEN_PARAM = "X-Amz-Security-Token"  # only with temporary credentials
+MAX_PRESIGN_SECONDS = 604_800  # SigV4 query signing's limit, 7 days (S3 presigned URL docs, H)
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+_EXPIRES = re.compile(r"[0-9]{1,6}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 log = logging.getLogger("helpers.emulator.aws_services")
 
 StartResponse = Callable[..., Any]
@@ -69,6 +86,9 @@ class GuardedApp:
                            f"Refused: {describe_host(headers.get('host') or None)}. The offline AWS services answer "
                            f"only requests addressed to {self.guard.addresses} (a guard against DNS rebinding: a web "
                            "page must not reach them under another name). Use the URLs in aws_services.environment().")
+        refused_browser = browser_refusal(headers, self.guard)
+        if refused_browser is not None:
+            return _refuse(start_response, environ, refused_browser.status, refused_browser.code, str(refused_browser))
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             refused = self.guard.admin_refusal(method, path, headers)
             if refused is not None:
@@ -76,11 +96,10 @@ class GuardedApp:
                                [*refused.headers, ("Content-Length", str(len(refused.body)))])
                 return [refused.body]
         else:
-            service = signed_service(environ)
-            if service is None:
-                return _refuse(start_response, environ, 403, "MissingAuthenticationToken",
-                               "The offline AWS services answer only SigV4-signed requests (boto3, the AWS CLI); "
-                               "unsigned requests are refused, so a web page cannot reach them. [emulator wording]")
+            try:
+                service = signed_service(environ, self.guard)
+            except Refused as refusal:
+                return _refuse(start_response, environ, refusal.status, refusal.code, str(refusal))
             if service not in SERVICES:
                 return _refuse(start_response, environ, 400, "UnsupportedService",
                                f"The offline AWS services serve only {', '.join(SERVICES)}, not {service[:60]!a}. "
@@ -102,24 +121,129 @@ class GuardedApp:
                            sys.exc_info())
 
 
-def signed_service(environ: dict[str, Any]) -> str | None:
-    """The service a SigV4 request is signed for (header or presigned URL), or None if unsigned.
+class Refused(Exception):
+    """A request the guard turns away: an AWS-shaped error with this status and code."""
 
-    A presigned URL (X-Amz-Credential in the query) counts only for methods other than POST: an HTML form
-    can POST anywhere without a preflight, and S3 accepts object uploads by POST."""
-    found = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if found:
-        return found.group(1).lower()
-    if environ.get("REQUEST_METHOD") == "POST":
-        return None
-    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[-1]
-    found = _SCOPE.search("Credential=" + credential)
-    return found.group(1).lower() if found else None
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def browser_refusal(headers: dict[str, str], guard: Guard) -> Refused | None:
+    """A 403 for what only a browser sends on behalf of another page: a foreign ``Origin`` (``null`` too: sandboxed
+    frames, file:// pages) or ``Sec-Fetch-Site: cross-site``/``same-site`` (an ``<img>`` or no-cors fetch from a
+    page on another port of this machine is same-site). boto3, the AWS CLI and the SDKs send neither."""
+    origin = headers.get("origin")
+    if origin is not None and origin.lower() not in guard.origins:
+        return Refused(403, "AccessDenied", f"Refused: the offline AWS services do not accept requests from Origin "
+                                            f"{origin[:100]!a} (a web page must not reach them). [emulator wording]")
+    site = headers.get("sec-fetch-site", "").strip().lower()
+    if site in ("cross-site", "same-site"):
+        return Refused(403, "AccessDenied", f"Refused: a {site} request from a web page (Sec-Fetch-Site); the "
+                                            "offline AWS services answer only boto3, the AWS CLI and the SDKs. "
+                                            "[emulator wording]")
+    return None
+
+
+def signed_service(environ: dict[str, Any], guard: Guard, now: dt.datetime | None = None) -> str:
+    """The service a SigV4 request is signed for (Authorization header or presigned URL), or ``Refused``.
+
+    The header is parsed as SigV4 defines it and as moto reads it (``auth.split(",")[0].split()[1]``): exactly
+    ``AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, SignedHeaders=…, Signature=…``,
+    so the service checked here is the one moto dispatches to. A presigned URL counts only for methods other
+    than POST (an HTML form can POST anywhere without a preflight, and S3 accepts object uploads by POST), and
+    only when it is complete and its signature verifies with the emulator's documented credentials."""
+    authorization = environ.get("HTTP_AUTHORIZATION")
+    if authorization is not None:
+        found = _HEADER_AUTH.fullmatch(authorization)
+        if found is None:
+            # AWS's text for a malformed SigV4 header (as auth.py answers for Bedrock).
+            raise Refused(403, "IncompleteSignature", "Authorization header requires 'Credential', 'SignedHeaders' "
+                                                      "and 'Signature' parameters for AWS4-HMAC-SHA256, once each.")
+        return found["service"].lower()
+    query = environ.get("QUERY_STRING", "")
+    names = {unquote(part.partition("=")[0]) for part in query.split("&")}
+    if environ.get("REQUEST_METHOD") == "POST" or "X-Amz-Credential" not in names:
+        raise Refused(403, "MissingAuthenticationToken",
+                      "The offline AWS services answer only SigV4-signed requests (boto3, the AWS CLI); unsigned "
+                      "requests are refused, so a web page cannot reach them. [emulator wording]")
+    return _verified_presign(environ, query, now or dt.datetime.now(dt.UTC))
+
+
+def _verified_presign(environ: dict[str, Any], query: str, now: dt.datetime) -> str:
+    """The service of a presigned URL whose signature is the emulator's credentials' (S3's error codes:
+    docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html, M; their messages are [emulator wording])."""
+    pairs = [part.partition("=") for part in query.split("&") if part]
+    params: dict[str, str] = {}
+    for key, _, value in pairs:
+        key = unquote(key)
+        if key in _PRESIGN_PARAMS or key == _TOKEN_PARAM:
+            if key in params:
+                raise _malformed(f"{key} is given twice")
+            params[key] = unquote(value)
+    missing = [name for name in _PRESIGN_PARAMS if name not in params]
+    if missing:
+        raise _malformed(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+    ak, date, region, service, terminator = (params["X-Amz-Credential"].split("/") + [""] * 5)[:5]
+    amz_date, seconds, signed = params["X-Amz-Date"], params["X-Amz-Expires"], params["X-Amz-SignedHeaders"]
+    if (params["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256" or terminator != "aws4_request" or not service
+            or params["X-Amz-Credential"].count("/") != 4 or not _AMZ_DATE.fullmatch(amz_date)
+            or amz_date[:8] != date or not _EXPIRES.fullmatch(seconds) or not 0 < int(seconds) <= MAX_PRESIGN_SECONDS
+            or "host" not in signed.split(";") or not _SIGNATURE.fullmatch(params["X-Amz-Signature"])):
+        raise _malformed("its algorithm, credential, date, expiry, signed headers or signature is malformed")
+    identity = auth.IDENTITIES.get(ak)
+    if identity is None or params.get(_TOKEN_PARAM) != identity.session_token:
+        raise Refused(403, "InvalidAccessKeyId", "The presigned URL is not signed with the emulator's documented "
+                                                 "credentials. [emulator wording]")
+    try:
+        signed_at = dt.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise _malformed("its X-Amz-Date is not a date") from None
+    if not hmac.compare_digest(_presign_signature(environ, query, signed, identity, ak, region, service, amz_date),
+                               params["X-Amz-Signature"]):
+        raise Refused(403, "SignatureDoesNotMatch", "The presigned URL's signature does not match the request. "
+                                                    "[emulator wording]")
+    if now - dt.timedelta(seconds=int(seconds)) > signed_at or signed_at > now + auth.MAX_SKEW:
+        raise Refused(403, "AccessDenied", "Request has expired (or is signed for a time not yet come). "
+                                           "[emulator wording after S3's 'Request has expired']")
+    return service.lower()
+
+
+def _malformed(why: str) -> Refused:
+    return Refused(400, "AuthorizationQueryParametersError", f"The presigned URL is incomplete: {why}. "
+                                                             "[emulator wording]")
+
+
+def _presign_signature(environ: dict[str, Any], query: str, signed: str, identity: auth.Identity, ak: str,
+                       region: str, service: str, amz_date: str) -> str:
+    """What botocore's presigned-URL signer computes for this request (S3's variant for s3: the path as sent,
+    UNSIGNED-PAYLOAD), from the path and query as received."""
+    from botocore.auth import S3SigV4QueryAuth, SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "/").split("?", 1)[0]
+    signed_query = "&".join(part for part in query.split("&") if part.partition("=")[0] != "X-Amz-Signature")
+    headers = {name: _header(environ, name) for name in signed.split(";")}
+    request = AWSRequest(method=environ.get("REQUEST_METHOD", "GET"),
+                         url=f"http://{_header(environ, 'host')}{raw_path}?{signed_query}", headers=headers)
+    request.context["timestamp"] = amz_date
+    signer_class = S3SigV4QueryAuth if service == "s3" else SigV4QueryAuth
+    signer = signer_class(Credentials(ak, identity.secret, identity.session_token), service, region)
+    if signer.signed_headers(signer.headers_to_sign(request)) != signed:
+        return ""  # headers botocore never signs, or not in its order: not a botocore presign
+    return signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+
+
+def _header(environ: dict[str, Any], name: str) -> str:
+    key = name.upper().replace("-", "_")
+    return environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key, "")
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
     """The request headers the guard reads, lower-cased as in the emulator's ASGI app."""
     names = {"HTTP_HOST": "host", "HTTP_ORIGIN": "origin", "CONTENT_TYPE": "content-type",
+             "HTTP_SEC_FETCH_SITE": "sec-fetch-site",
              "HTTP_" + TOKEN_HEADER.upper().replace("-", "_"): TOKEN_HEADER}
     return {name: environ[key] for key, name in names.items() if key in environ}
 

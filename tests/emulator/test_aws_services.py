@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from helpers.emulator import Emulator, attach_aws, auth, aws_services
@@ -137,13 +138,97 @@ def test_a_foreign_host_is_refused_and_no_cors_header_is_sent(services: aws_serv
     assert raw(services, "GET", "/", {}).status == 403  # no Host at all
 
 
-def test_signed_responses_carry_no_cors_header(env: dict[str, str]) -> None:
+def test_signed_responses_carry_no_cors_header(env: dict[str, str], services: aws_services.AwsServices) -> None:
     """moto answers Access-Control-Allow-Origin: * to a request with an Origin; the guard strips it."""
     s3 = client("s3")
     s3.meta.events.register("before-sign.s3.ListBuckets",
-                            lambda request, **_: request.headers.__setitem__("Origin", "https://evil.example"))
+                            lambda request, **_: request.headers.__setitem__("Origin", services.url))
     headers = s3.list_buckets()["ResponseMetadata"]["HTTPHeaders"]
     assert not [h for h in headers if h.lower().startswith("access-control-")]
+
+
+def test_requests_a_browser_marks_as_from_another_page_are_refused(env: dict[str, str]) -> None:
+    """A foreign Origin or Sec-Fetch-Site cross-site/same-site: only a browser sends them, for another page (even a
+    correctly signed request: the documented credentials are public)."""
+    for header, value in (("Origin", "https://evil.example"), ("Origin", "null"),
+                          ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site")):
+        s3 = client("s3")
+        s3.meta.events.register("before-sign.s3.ListBuckets",
+                                lambda request, h=header, v=value, **_: request.headers.__setitem__(h, v))
+        with pytest.raises(ClientError) as caught:
+            s3.list_buckets()
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 403 and error["Error"]["Code"] == "AccessDenied"
+        assert not [h for h in error["ResponseMetadata"]["HTTPHeaders"] if h.startswith("access-control-")]
+    s3 = client("s3")
+    s3.meta.events.register("before-sign.s3.ListBuckets",
+                            lambda request, **_: request.headers.__setitem__("Sec-Fetch-Site", "same-origin"))
+    assert s3.list_buckets()["Buckets"] == []
+
+
+def test_a_bare_presign_credential_is_not_a_signature(services: aws_services.AwsServices) -> None:
+    """What an <img> tag on any page can send: a GET whose query names a credential scope and nothing else."""
+    host = {"Host": f"127.0.0.1:{services.port}"}
+    bare = raw(services, "GET", "/?X-Amz-Credential=AKIA%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", host)
+    assert bare.status == 400 and bare.getheader("x-amzn-errortype") == "AuthorizationQueryParametersError"
+    head = raw(services, "HEAD", "/?X-Amz-Credential=AKIA%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", host)
+    assert head.status == 400
+    forged = ("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3"
+              "%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
+              "&X-Amz-Signature=" + "0" * 64)
+    assert raw(services, "GET", forged, host).status == 403
+    image = raw(services, "GET", "/?X-Amz-Credential=AKIA%2F20260101%2Fus-east-1%2Fs3%2Faws4_request",
+                {**host, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"})
+    assert image.status == 403 and image.getheader("x-amzn-errortype") == "AccessDenied"
+
+
+def test_presigned_urls_work_and_are_verified(env: dict[str, str], services: aws_services.AwsServices) -> None:
+    """SigV4 presigned URLs (boto3 presigns S3 with SigV2 for us-east-1 unless told s3v4: those are refused as
+    unsigned, as before)."""
+    s3 = boto3.Session().client("s3", config=Config(signature_version="s3v4"))
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="reports/a b+c.txt", Body=b"report")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "reports/a b+c.txt"},
+                                    ExpiresIn=300)
+    path = url[len(services.url):]
+    host = {"Host": f"127.0.0.1:{services.port}"}
+    connection = http.client.HTTPConnection(services.host, services.port, timeout=10)
+    connection.request("GET", path)
+    reply = connection.getresponse()
+    assert (reply.status, reply.read()) == (200, b"report")
+    tampered = path.replace("reports/", "reports/x")
+    assert raw(services, "GET", tampered, host).getheader("x-amzn-errortype") == "SignatureDoesNotMatch"
+    other_secret = boto3.Session(aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key="not-the-secret",
+                                 region_name="us-east-1").client("s3", config=Config(signature_version="s3v4"))
+    wrong = other_secret.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "reports/a b+c.txt"})
+    refused = raw(services, "GET", wrong[len(services.url):], host)
+    assert refused.getheader("x-amzn-errortype") == "SignatureDoesNotMatch"
+    twice = path + "&X-Amz-Date=20260101T000000Z"
+    assert raw(services, "GET", twice, host).status == 400
+    iam = client("iam")
+    roles = iam.generate_presigned_url("list_roles", HttpMethod="GET")
+    assert raw(services, "GET", roles[len(services.url):], host).status == 200
+
+
+def test_an_authorization_header_with_two_credentials_is_refused(services: aws_services.AwsServices) -> None:
+    """moto reads the first parameter after the algorithm; a second Credential must not decide the service."""
+    host = {"Host": f"127.0.0.1:{services.port}", "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables"}
+    signature = ", SignedHeaders=host, Signature=" + "0" * 64
+    for authorization in (
+            "AWS4-HMAC-SHA256 Credential=AKIA/x/us-east-1/dynamodb/aws4_request,"
+            "Credential=AKIA/20260101/us-east-1/s3/aws4_request",
+            "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request,"
+            "Credential=AKIA/20260101/us-east-1/s3/aws4_request" + signature,
+            "AWS4-HMAC-SHA256 SignedHeaders=host, Credential=AKIA/20260101/us-east-1/s3/aws4_request",
+            "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/s3/aws4_request",
+            "AWS AKIA:c2lnbmF0dXJl"):
+        refused = raw(services, "POST", "/", {**host, "Authorization": authorization}, b"{}")
+        assert refused.status == 403 and refused.getheader("x-amzn-errortype") == "IncompleteSignature", authorization
+    unserved = raw(services, "POST", "/", {**host, "Authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/"
+                                                                    "us-east-1/dynamodb/aws4_request" + signature},
+                   b"{}")
+    assert unserved.status == 400 and unserved.getheader("x-amzn-errortype") == "UnsupportedService"
 
 
 def test_unsigned_requests_are_refused(services: aws_services.AwsServices) -> None:
