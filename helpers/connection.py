@@ -164,7 +164,11 @@ def _offline(region: str | None) -> Connection:
     if _emulator is None or not _emulator.running:
         _emulator = emulator.start(region=region)
     _emulator.region = region  # the region clients sign for, and the one Bedrock API keys must be made for
+    _emulator.ensure_aws()  # the offline S3, CloudWatch Logs and IAM may have been stopped since it started
     env = _emulator.env  # https: AWS_ENDPOINT_URL…, and AWS_CA_BUNDLE / SSL_CERT_FILE / NODE_EXTRA_CA_CERTS
+    for name in emulator.AWS_SERVICE_ENV:  # without moto: no stale S3/Logs/IAM endpoints from an earlier export
+        if name not in env:
+            os.environ.pop(name, None)
     os.environ.update(env)
     _forget_sdk_sessions()
     return Connection("offline", region, env["AWS_ENDPOINT_URL"], emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -13,7 +15,9 @@ from anthropic import AnthropicBedrock
 from conftest import MODEL_GLOBAL
 
 from helpers import connect, connection
-from helpers.emulator import Emulator, auth
+from helpers.emulator import AWS_SERVICE_ENV, Emulator, auth, aws_services
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 class TestOffline:
@@ -53,6 +57,51 @@ class TestOffline:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "https://example.invalid")
         connect("offline")
         assert "AWS_PROFILE" not in os.environ and "AWS_ENDPOINT_URL_BEDROCK_RUNTIME" not in os.environ
+
+    def test_stopped_aws_services_are_started_again(self, clean_env: None, emulator: Emulator) -> None:
+        """connect() after the process's offline S3/Logs/IAM were stopped: a new port, and everything follows it."""
+        first = connect("offline")
+        stopped = aws_services.current()
+        assert stopped is not None and os.environ["AWS_ENDPOINT_URL_S3"] == stopped.url
+        stopped.stop()
+        try:
+            second = connect("offline")
+            running = aws_services.current()
+            assert second.emulator is first.emulator and running is not None and running.url != stopped.url
+            assert second.emulator.aws_url == second.emulator.state.aws.url == running.url
+            assert {os.environ[name] for name in AWS_SERVICE_ENV} == {running.url}
+            s3 = boto3.client("s3")
+            s3.create_bucket(Bucket="after-a-restart",
+                             CreateBucketConfiguration={"LocationConstraint": second.region})
+            assert "after-a-restart" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+            # The emulator itself (invocation logs, batch) writes to the running services too.
+            assert second.emulator.state.aws.bucket_region("after-a-restart") == second.region
+        finally:
+            emulator.ensure_aws()  # the session's emulator was attached to the stopped services as well
+            aws_services.current().reset()
+
+    def test_without_moto_no_stale_service_endpoints_remain(self, clean_env: None) -> None:
+        """moto missing: AWS_ENDPOINT_URL_S3/… from an earlier export must not point boto3 at a dead server, and
+        aws mode gets them back (a real process, with moto made unimportable)."""
+        script = (
+            "import os, sys\n"
+            "sys.modules['moto'] = None\n"
+            "from helpers import connect\n"
+            "from helpers.emulator import AWS_SERVICE_ENV\n"
+            "conn = connect('offline')\n"
+            "print(conn.emulator.aws_url, [os.environ.get(n) for n in AWS_SERVICE_ENV])\n"
+            "try:\n"
+            "    connect('aws')\n"
+            "except Exception as e:\n"
+            "    print(type(e).__name__)\n"
+            "print([os.environ.get(n) for n in AWS_SERVICE_ENV])\n")
+        stale = dict.fromkeys(AWS_SERVICE_ENV, "http://127.0.0.1:9")
+        out = subprocess.run([sys.executable, "-c", script], env={**os.environ, **stale, "PYTHONPATH": ROOT},
+                             capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == ["None [None, None, None]", "NotConnected",
+                                           str(["http://127.0.0.1:9"] * 3)]
+        assert "moto" in out.stderr  # the warning says what is missing
 
     def test_a_profile_that_does_not_exist_here_does_not_stop_offline_mode(
             self, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -269,6 +269,13 @@ class Emulator(Controls):
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def ensure_aws(self) -> str | None:
+        """The offline S3, CloudWatch Logs and IAM this emulator uses, attached again (a new port) when the
+        process's services were stopped since; ``aws_url`` and ``env`` follow. None when moto is not installed."""
+        if self.aws_url is not None and not _serving_at(self.aws_url):
+            self.aws_url = attach_aws(self.state)
+        return self.aws_url
+
     def _control(self, name: str, **kwargs: Any) -> dict:
         return getattr(self.state, name)(**kwargs)
 
@@ -362,6 +369,14 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
         time.sleep(0.01)
     return Emulator(host, real_port, region, state, server, thread, guard.token,
                     real_tls_port, tls_files, tls_server, aws_url)
+
+
+def _serving_at(url: str) -> bool:
+    """Whether the process's offline AWS services are running at ``url``."""
+    from . import aws_services
+
+    running = aws_services.current()
+    return running is not None and running.url == url
 
 
 def attach_aws(state: EmulatorState) -> str | None:

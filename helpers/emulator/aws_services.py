@@ -339,6 +339,12 @@ def start() -> AwsServices:
         return _running
 
 
+def current() -> AwsServices | None:
+    """The process's running offline AWS services, or None (never started, or stopped since)."""
+    with _lock:
+        return _running if _running is not None and _running.running else None
+
+
 def environment(sts: bool = False) -> dict[str, str]:
     """``start()``'s endpoint variables (starting the services if needed)."""
     return start().environment(sts)
@@ -352,4 +358,4 @@ def _stop_at_exit() -> None:
         running.stop()
 
 
-__all__ = ["SERVICES", "AwsServices", "environment", "start"]
+__all__ = ["SERVICES", "AwsServices", "current", "environment", "start"]

@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from helpers.emulator import Emulator, attach_aws, auth, aws_services
+from helpers.emulator import Emulator, auth, aws_services
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
 
@@ -293,6 +293,6 @@ def test_stop_is_bounded_and_frees_the_port(services: aws_services.AwsServices, 
         assert probe.connect_ex((services.host, services.port)) != 0
     again = aws_services.start()
     assert again is not services and again.running
-    # The session's emulator was attached to the stopped services: attach it to the new ones, as start() would,
-    # so that later tests (invocation logging) find its S3, CloudWatch Logs and IAM.
-    emulator.aws_url = attach_aws(emulator.state)
+    # The session's emulator was attached to the stopped services: it attaches itself to the new ones (as
+    # connect() makes it do), so that later tests (invocation logging) find its S3, CloudWatch Logs and IAM.
+    assert emulator.ensure_aws() == again.url == emulator.state.aws.url == emulator.env["AWS_ENDPOINT_URL_S3"]
