@@ -93,10 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     print(flush=True)
     if not is_loopback(args.host):
-        print(f"warning: listening on {args.host}, which is not loopback: anyone who can reach this address can "
-              "use the emulator, and requests are accepted under any Host name (no DNS-rebinding guard). "
-              + ("The admin routes are on (--admin): keep the token secret." if args.admin else
-                 "The admin routes are off (--admin turns them on)."), file=sys.stderr)
+        print(non_loopback_warning(args.host, args.admin, aws_url), file=sys.stderr)
     if https_url:
         print(f"Bedrock emulator listening on {https_url} (TLS; its CA: {tls_files.ca}) and {url} "
               "(plain HTTP) (Ctrl-C to stop)", file=sys.stderr, flush=True)
@@ -116,6 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         if tls_files is not None:
             tls_files.remove()
     return 0
+
+
+def non_loopback_warning(host: str, admin: bool, aws_url: str | None) -> str:
+    """What listening on a non-loopback ``host`` means, for the operator who chose it."""
+    text = (f"warning: listening on {host}, which is not loopback: anyone who can reach this address can use the "
+            "emulator, and requests are accepted under any Host name (no DNS-rebinding guard). "
+            + ("The admin routes are on (--admin): keep the token secret." if admin else
+               "The admin routes are off (--admin turns them on)."))
+    if aws_url:  # moto's server binds loopback whatever --host says (aws_services.HOST)
+        text += (f" The offline S3, CloudWatch Logs and IAM stay on {aws_url} (loopback only): the "
+                 "AWS_ENDPOINT_URL_S3/_CLOUDWATCH_LOGS/_IAM lines above work on this machine only.")
+    return text
 
 
 if __name__ == "__main__":

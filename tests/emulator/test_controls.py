@@ -19,6 +19,7 @@ from cli_process import exports_of, printed_lines, start_cli
 from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 
 from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, auth, bind, start
+from helpers.emulator.__main__ import non_loopback_warning
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -217,6 +218,16 @@ class TestStarting:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+    def test_non_loopback_warning_says_the_aws_services_stay_on_loopback(self) -> None:
+        """With --host on a network address the export lines still name moto's loopback URL: the warning says so.
+        (The text itself: binding a network address in a test would expose the emulator, see
+        test_admin_security.served_as_if_bound_to.)"""
+        aws_url = "http://127.0.0.1:40123"
+        text = non_loopback_warning("0.0.0.0", False, aws_url)
+        assert "not loopback" in text and f"stay on {aws_url} (loopback only)" in text
+        assert "AWS_ENDPOINT_URL_S3" in text and "this machine only" in text
+        assert "S3" not in non_loopback_warning("0.0.0.0", True, None)  # no moto: nothing to say about it
 
 
 def test_an_abandoned_slow_request_does_not_take_a_later_fault(emulator: Emulator) -> None:
