@@ -185,10 +185,6 @@ class AwsBackend:
                 self._streams.discard((region, group, stream))  # deleted since: created again next time
             raise
 
-    def forget(self) -> None:
-        """Drop what is cached about resources (after the services were reset)."""
-        self._streams.clear()
-
 
 def _policy(document: Any) -> dict[str, Any]:
     """A policy document as IAM returns it: a dict (boto3 decodes it) or URL-encoded JSON text."""

@@ -18,8 +18,10 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from conftest import MODEL_US, claude_body
+from logging_setup import aws_client, destinations, wait_for
 
-from helpers.emulator import Emulator, auth, aws_services
+from helpers.emulator import Emulator, auth, aws_backend, aws_services
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")
 
@@ -272,6 +274,29 @@ def test_reset_needs_the_token_and_empties_s3(env: dict[str, str], services: aws
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [BUCKET]
     services.reset()
     assert s3.list_buckets()["Buckets"] == []
+
+
+def test_log_delivery_survives_a_stream_deleted_since(emulator: Emulator) -> None:
+    """The emulator remembers which log streams it made (no forget() on reset: none is needed); when a learner
+    deletes the stream, the next record still arrives (the delivery makes it again)."""
+    dest = destinations(emulator, s3=False)
+    bedrock = boto3.session.Session().client("bedrock", endpoint_url=emulator.url, region_name="us-east-1",
+                                             aws_access_key_id=auth.ACCESS_KEY_ID,
+                                             aws_secret_access_key=auth.SECRET_ACCESS_KEY)
+    runtime = boto3.session.Session().client("bedrock-runtime", endpoint_url=emulator.url, region_name="us-east-1",
+                                             aws_access_key_id=auth.ACCESS_KEY_ID,
+                                             aws_secret_access_key=auth.SECRET_ACCESS_KEY)
+    bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config(s3=False))
+    try:
+        runtime.invoke_model(modelId=MODEL_US, body=claude_body("first"))
+        wait_for(lambda: len(dest.events()) == 1)
+        aws_client(emulator, "logs").delete_log_stream(logGroupName=dest.group, logStreamName=aws_backend.LOG_STREAM)
+        runtime.invoke_model(modelId=MODEL_US, body=claude_body("after the stream was deleted"))
+        records = wait_for(lambda: dest.cloudwatch() or None)
+        assert [r["input"]["inputBodyJson"]["messages"][0]["content"] for r in records] == [
+            "after the stream was deleted"]
+    finally:
+        bedrock.delete_model_invocation_logging_configuration()
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
