@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .i18n import N_
 from .progress import Progress, wait_until
 
 # GetModelInvocationJob statuses after which nothing changes (botocore's ModelInvocationJobStatus enum).
@@ -37,8 +38,8 @@ def watch(bedrock: Any, job_arns: str | Sequence[str], *, every: float, timeout:
         return Progress(done=set(statuses) <= FINISHED, count=sum(job.get("processedRecordCount", 0) for job in jobs),
                         total=sum(totals) if totals else None, value=jobs, status=status)
 
-    return wait_until(check, timeout=timeout, every=every, describe="records", unit="processed",
-                      hint="The jobs go on without you: run the cell again later to keep watching.")
+    return wait_until(check, timeout=timeout, every=every, describe=N_("records"), unit=N_("processed"),
+                      hint=N_("The jobs go on without you: run the cell again later to keep watching."))
 
 
 def split(lines: Iterable[str], *, max_records: int, max_bytes: int) -> list[list[str]]:

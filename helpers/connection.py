@@ -15,16 +15,19 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import N_, _, ljust, width
+
 MODE_VARIABLE = "HANDSON_MODE"
 MODES = ("auto", "offline", "aws")
 OFFLINE_REGION = "us-west-2"  # the region the guide's samples use
 
 # How each client finds its region (wire spec §6): they differ, which trips people up.
 REGION_RULES = {
-    "boto3 / AWS CLI": "region_name / --region, else AWS_DEFAULT_REGION, else the profile's region in ~/.aws/config",
-    "AnthropicBedrock (Python)": "aws_region=, else AWS_REGION, else AWS_DEFAULT_REGION, else boto3's region",
-    "@anthropic-ai/bedrock-sdk (TypeScript)": "awsRegion, else AWS_REGION, else us-east-1 "
-                                              "(it never reads AWS_DEFAULT_REGION or ~/.aws/config)",
+    "boto3 / AWS CLI": N_("region_name / --region, else AWS_DEFAULT_REGION, else the profile's region in "
+                          "~/.aws/config"),
+    "AnthropicBedrock (Python)": N_("aws_region=, else AWS_REGION, else AWS_DEFAULT_REGION, else boto3's region"),
+    "@anthropic-ai/bedrock-sdk (TypeScript)": N_("awsRegion, else AWS_REGION, else us-east-1 "
+                                                 "(it never reads AWS_DEFAULT_REGION or ~/.aws/config)"),
 }
 
 # The same rule in one line, for error messages.
@@ -34,10 +37,17 @@ REGION_SUMMARY = ("boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION t
 
 def region_disagreement(boto3_region: str | None) -> str | None:
     """What is wrong when AWS_REGION and boto3's region differ (the SDKs would then disagree)."""
+    parts = region_disagreement_parts(boto3_region)
+    return ": ".join(parts) if parts else None
+
+
+def region_disagreement_parts(boto3_region: str | None) -> tuple[str, str] | None:
+    """:func:`region_disagreement` as (what is wrong, the fix): the doctor shows them in two columns."""
     env_region = os.environ.get("AWS_REGION")
     if env_region and boto3_region and env_region != boto3_region:
-        return (f"AWS_REGION={env_region} but boto3 uses {boto3_region}: the clients disagree. "
-                "Set both AWS_REGION and AWS_DEFAULT_REGION to the same region.")
+        return (_("AWS_REGION={env_region} but boto3 uses {boto3_region}").format(env_region=env_region,
+                                                                                  boto3_region=boto3_region),
+                _("the clients disagree. Set both AWS_REGION and AWS_DEFAULT_REGION to the same region."))
     return None
 
 
@@ -61,15 +71,17 @@ class Connection:
     @property
     def masked_key(self) -> str:
         key = self.access_key or ""
-        return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else ("(none)" if not key else "…")
+        return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else (_("(none)") if not key else "…")
 
     def _rows(self) -> list[tuple[str, str]]:
-        return [("mode", self.mode), ("region", self.region or "(not set)"), ("endpoint", self.endpoint),
-                ("account", self.account or "(unknown)"), ("access key", self.masked_key)]
+        return [(_("mode"), self.mode), (_("region"), self.region or _("(not set)")), (_("endpoint"), self.endpoint),
+                (_("account"), self.account or _("(unknown)")), (_("access key"), self.masked_key)]
 
     def __str__(self) -> str:
-        lines = [f"{k:<11} {v}" for k, v in self._rows()]
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        rows = self._rows()
+        column = max(width(k) for k, _v in rows) + 1  # 11 in English: "access key" and a space
+        lines = [f"{ljust(k, column)} {v}" for k, v in rows]
+        return "\n".join(lines + [_("note: {note}").format(note=n) for n in self.notes])
 
     def __repr__(self) -> str:
         return f"Connection(mode={self.mode!r}, region={self.region!r}, endpoint={self.endpoint!r})"
@@ -90,8 +102,9 @@ class NotConnected(RuntimeError):
 
     def __init__(self, problem: Any) -> None:  # a helpers.errors.Explanation
         title = problem.title[:1].lower() + problem.title[1:]
-        super().__init__(f"{MODE_VARIABLE}=aws, but {title}\n{problem.fix}\n"
-                         "`make doctor` (or `.venv/bin/python -m helpers doctor`) checks your whole setup.")
+        super().__init__(_("{variable}=aws, but {problem}").format(variable=MODE_VARIABLE, problem=title)
+                         + f"\n{problem.fix}\n"
+                         + _("`make doctor` (or `.venv/bin/python -m helpers doctor`) checks your whole setup."))
 
     def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
         return [f"NotConnected: {self}"]
@@ -116,8 +129,8 @@ def connect(mode: str | None = None, region: str | None = None) -> Connection:
         else:
             chosen, problem = auto_choice()
             if problem is not None and problem.code != "NoCredentialsError":  # worth saying: they tried
-                notes.append(f"Your AWS credentials could not be used, so this runs offline: {problem.title} "
-                             f"{problem.fix}")
+                notes.append(_("Your AWS credentials could not be used, so this runs offline: {problem}")
+                             .format(problem=f"{problem.title} {problem.fix}"))
     connection = _offline(region) if chosen == "offline" else _aws(region)
     connection.notes[:0] = notes
     import boto3
@@ -172,8 +185,8 @@ def _offline(region: str | None) -> Connection:
     os.environ.update(env)
     _forget_sdk_sessions()
     return Connection("offline", region, env["AWS_ENDPOINT_URL"], emulator.auth.ACCOUNT_ID, emulator.auth.ACCESS_KEY_ID,
-                      ["Offline: a local Bedrock emulator answers; replies are stand-ins, not Claude's. "
-                       f"Set {MODE_VARIABLE}=aws to use your AWS account."], _emulator)
+                      [_("Offline: a local Bedrock emulator answers; replies are stand-ins, not Claude's. "
+                         "Set {variable}=aws to use your AWS account.").format(variable=MODE_VARIABLE)], _emulator)
 
 
 def _forget_sdk_sessions() -> None:
@@ -212,21 +225,21 @@ def _aws(region: str | None) -> Connection:
     if problem is not None:
         raise NotConnected(problem)
     credentials = session.get_credentials()
-    notes = [f"{client}: {rule}." for client, rule in REGION_RULES.items()]
+    notes = [f"{client}: {_(rule)}." for client, rule in REGION_RULES.items()]
     resolved = session.region_name
     disagreement = region_disagreement(resolved)
     if disagreement:
         notes.insert(0, disagreement)
     if not resolved:
-        notes.insert(0, "No region set: set AWS_REGION and AWS_DEFAULT_REGION (e.g. us-west-2), or pass "
-                        "connect(region=...).")
+        notes.insert(0, _("No region set: set AWS_REGION and AWS_DEFAULT_REGION (e.g. us-west-2), or pass "
+                          "connect(region=...)."))
     account = None
     if resolved:
         try:
             account = session.client("sts").get_caller_identity()["Account"]
         except Exception as e:  # shown, not raised: the doctor explains it in detail
-            notes.insert(0, f"Could not confirm the credentials with STS: {e}")
+            notes.insert(0, _("Could not confirm the credentials with STS: {error}").format(error=e))
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or (f"https://bedrock-runtime.{resolved}.amazonaws.com"
-                                                      if resolved else "(no region)")
+                                                      if resolved else _("(no region)"))
     key = credentials.get_frozen_credentials().access_key
     return Connection("aws", resolved, endpoint, account, key, notes)

@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog
+from .i18n import N_, _, ljust
 from .table import Table
 
 PER = 1_000_000  # prices are per million tokens
 GLOBAL, REGIONAL = "global", "regional"
-LONG_CONTEXT_TIER = "long-context tier"
+LONG_CONTEXT_TIER = N_("long-context tier")
+# Line items: code tests them ("output", "cache…"); they are shown translated.
+INPUT, OUTPUT = N_("input"), N_("output")
+CACHE_WRITE_5M, CACHE_WRITE_1H, CACHE_READ = N_("cache write (5 min)"), N_("cache write (1 h)"), N_("cache read")
 
 
 class NoPriceError(ValueError):
@@ -32,8 +36,9 @@ class NoPriceError(ValueError):
 
     def __init__(self, model: catalog.Model) -> None:
         self.model = model
-        super().__init__(f"{model.display_name} has no published price, so its cost cannot be estimated. "
-                         "Ask your AWS account team, or check the model's Bedrock pricing page.")
+        super().__init__(_("{model} has no published price, so its cost cannot be estimated. "
+                           "Ask your AWS account team, or check the model's Bedrock pricing page.").format(
+                             model=model.display_name))
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,16 @@ class Estimate:
 
     @property
     def input_tokens(self) -> int:
-        return sum(line.tokens for line in self.lines if line.item != "output")
+        return sum(line.tokens for line in self.lines if line.item != OUTPUT)
 
     def describe(self) -> str:
         """One line, e.g. ``$0.0123 (Claude Sonnet 4.6, global)``."""
-        extra = "".join(f", {part}" for part in (self.tier, "batch" if self.batch else "") if part)
-        return f"${self.usd:,.4f} ({self.model.display_name}, {self.pricing}{extra})"
+        extra = "".join(f", {_(part)}" for part in (self.tier, N_("batch") if self.batch else "") if part)
+        return f"${self.usd:,.4f} ({self.model.display_name}, {_(self.pricing)}{extra})"
 
     def __str__(self) -> str:
-        rows = [f"{line.item:<22} {line.tokens:>11,} tokens × ${line.rate:>7.3f}/MTok = ${line.usd:,.6f}"
+        tokens = _("tokens")
+        rows = [f"{ljust(_(line.item), 22)} {line.tokens:>11,} {tokens} × ${line.rate:>7.3f}/MTok = ${line.usd:,.6f}"
                 for line in self.lines]
         return "\n".join([self.describe(), *rows])
 
@@ -80,11 +86,11 @@ class Estimate:
         printer.text(str(self))
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(line.item)}</td><td style='text-align:right'>{line.tokens:,}</td>"
+        rows = "".join(f"<tr><td>{html.escape(_(line.item))}</td><td style='text-align:right'>{line.tokens:,}</td>"
                        f"<td style='text-align:right'>${line.rate:.3f}</td>"
                        f"<td style='text-align:right'>${line.usd:,.6f}</td></tr>" for line in self.lines)
-        return (f"<p><b>{html.escape(self.describe())}</b></p><table><tr><th>item</th><th>tokens</th>"
-                f"<th>USD / MTok</th><th>USD</th></tr>{rows}</table>")
+        head = "".join(f"<th>{html.escape(_(h))}</th>" for h in (N_("item"), N_("tokens"), N_("USD / MTok"), "USD"))
+        return f"<p><b>{html.escape(self.describe())}</b></p><table><tr>{head}</tr>{rows}</table>"
 
 
 def pricing_of(model_or_profile_id: str) -> tuple[catalog.Model, str]:
@@ -100,7 +106,7 @@ def size_tier(model: catalog.Model, total_input_tokens: int) -> tuple[str, float
         return LONG_CONTEXT_TIER, rules.long_context_input_multiplier, rules.long_context_output_multiplier
     tier = model.premium_tier
     if tier and total_input_tokens > tier.threshold:
-        return f"over-{tier.threshold // 1000:,}K tier", tier.input, tier.output
+        return f"over-{tier.threshold // 1000:,}K tier", tier.input, tier.output  # shown as is (not in the catalog)
     return "", 1.0, 1.0
 
 
@@ -128,14 +134,14 @@ def estimate(model_or_profile_id: str, input_tokens: int, output_tokens: int = 0
     in_rate = model.input_price * factor * in_x
     out_rate = model.output_price * factor * out_x
     cache_read = rules.cache_read_multiplier if model.cache_read_multiplier is None else model.cache_read_multiplier
-    lines = [Line("input", input_tokens, in_rate)]
+    lines = [Line(INPUT, input_tokens, in_rate)]
     if cache_write_tokens:
-        lines.append(Line("cache write (5 min)", cache_write_tokens, in_rate * rules.cache_write_5m_multiplier))
+        lines.append(Line(CACHE_WRITE_5M, cache_write_tokens, in_rate * rules.cache_write_5m_multiplier))
     if cache_write_1h_tokens:
-        lines.append(Line("cache write (1 h)", cache_write_1h_tokens, in_rate * rules.cache_write_1h_multiplier))
+        lines.append(Line(CACHE_WRITE_1H, cache_write_1h_tokens, in_rate * rules.cache_write_1h_multiplier))
     if cache_read_tokens:
-        lines.append(Line("cache read", cache_read_tokens, in_rate * cache_read))
-    lines.append(Line("output", output_tokens, out_rate))
+        lines.append(Line(CACHE_READ, cache_read_tokens, in_rate * cache_read))
+    lines.append(Line(OUTPUT, output_tokens, out_rate))
     return Estimate(model, pricing, tier == LONG_CONTEXT_TIER, tuple(lines), tier, batch)
 
 
@@ -158,15 +164,18 @@ class Receipt:
         return None if self.global_price is None else self.regional_price.usd - self.global_price.usd
 
     def __str__(self) -> str:
-        lines = [f"{self.model_id}: {self.input_tokens:,} input + {self.output_tokens:,} output tokens",
-                 f"  paid ({self.paid.pricing}): ${self.paid.usd:.6f}"]
-        lines += [f"    {line.item}: {line.tokens:,} tokens ${line.usd:.6f}" for line in self.paid.lines
+        tokens = _("tokens")
+        lines = [_("{model_id}: {input:,} input + {output:,} output tokens").format(
+                     model_id=self.model_id, input=self.input_tokens, output=self.output_tokens),
+                 "  " + _("paid ({pricing}): ${usd:.6f}").format(pricing=_(self.paid.pricing), usd=self.paid.usd)]
+        lines += [f"    {_(line.item)}: {line.tokens:,} {tokens} ${line.usd:.6f}" for line in self.paid.lines
                   if line.item.startswith("cache")]  # only when the prompt cache was used: older receipts unchanged
         if self.global_price is not None:
-            lines.append(f"  global ${self.global_price.usd:.6f} | regional ${self.regional_price.usd:.6f} "
-                         f"(+${self.premium_usd:.6f})")
+            lines.append("  " + _("global ${global_usd:.6f} | regional ${regional_usd:.6f} (+${premium:.6f})").format(
+                global_usd=self.global_price.usd, regional_usd=self.regional_price.usd, premium=self.premium_usd))
         else:
-            lines.append(f"  {self.paid.model.display_name} has no global profile: regional price only")
+            lines.append("  " + _("{model} has no global profile: regional price only").format(
+                model=self.paid.model.display_name))
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -181,7 +190,7 @@ def receipt(response: Any, model_id: str) -> Receipt:
     from .responses import summarize  # responses prices with this module
 
     usage = summarize(response)
-    model, _ = pricing_of(model_id)
+    model, _pricing = pricing_of(model_id)
     counts = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
               "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_5m_tokens,
               "cache_write_1h_tokens": usage.cache_write_1h_tokens}
@@ -213,7 +222,7 @@ def premium_models(today: Any = None) -> list[catalog.Model]:
 class MonthlyTable(Table):
     """Rows of (model, endpoint, profile id, USD per month); a table in JupyterLab, text elsewhere."""
 
-    header = ("model", "endpoint", "profile id", "USD / month")
+    header = (N_("model"), N_("endpoint"), N_("profile id"), N_("USD / month"))
     right = frozenset({3})
 
     def cells(self) -> list[tuple[str, ...]]:
@@ -231,8 +240,8 @@ def monthly_table(models: list[str] | None = None, input_tokens: int = 2_000, ou
                 profile = m.profile_id(geo)
                 rows.append((m.display_name, "global" if geo == "global" else f"{geo}.", profile,
                              monthly(profile, input_tokens, output_tokens, requests_per_day)))
-    caption = (f"{requests_per_day:,} requests/day × {DAYS_PER_MONTH} days, {input_tokens:,} input + "
-               f"{output_tokens:,} output tokens each")
+    caption = _("{requests:,} requests/day × {days} days, {input:,} input + {output:,} output tokens each").format(
+        requests=requests_per_day, days=DAYS_PER_MONTH, input=input_tokens, output=output_tokens)
     return MonthlyTable(rows, caption=caption)
 
 
@@ -243,7 +252,7 @@ def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_toke
 
     chosen = [catalog.model(k) for k in models] if models else premium_models()
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _figure, ax = plt.subplots(figsize=(7, 4))
     for n, m in enumerate(chosen):
         colour = f"C{n}"
         for pricing, style in ((GLOBAL, "-"), (REGIONAL, "--")):
@@ -259,7 +268,7 @@ def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_toke
 class PremiumTable(Table):
     """Per model: lifecycle, USD per million tokens through global. and regionally, and the premium."""
 
-    header = ("model", "lifecycle", "global in / out", "regional in / out", "regional premium")
+    header = (N_("model"), N_("lifecycle"), N_("global in / out"), N_("regional in / out"), N_("regional premium"))
 
 
 def premium_table(models: list[str] | None = None, today: Any = None) -> PremiumTable:
@@ -272,7 +281,7 @@ def premium_table(models: list[str] | None = None, today: Any = None) -> Premium
     for m in chosen:
         rates = {p: estimate(m.base_id, 1, 1, pricing=p).lines for p in (GLOBAL, REGIONAL)}  # below any tier
         shown = {p: f"{lines[0].rate:g} / {lines[-1].rate:g}" for p, lines in rates.items()}
-        extra = f"+{catalog.pricing().regional_premium:.0%}" if m.regional_premium else "none"
+        extra = f"+{catalog.pricing().regional_premium:.0%}" if m.regional_premium else _("none")
         rows.append((m.display_name, catalog.lifecycle_label(m, today), shown[GLOBAL], shown[REGIONAL], extra))
     return PremiumTable(rows)
 
@@ -289,7 +298,7 @@ def plot_premium(models: list[str] | None = None, input_tokens: int = 2_000, out
 
     chosen = [catalog.model(k) for k in models] if models else premium_models()
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _figure, ax = plt.subplots(figsize=(7, 4))
     for n, m in enumerate(chosen):
         if geography not in m.geographies or "global" not in m.geographies:
             continue
@@ -324,14 +333,14 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
     first = catalog.model(selected).key if selected else catalog.lesson("06").key
     label = {"style": {"description_width": "initial"}}  # the whole label, never "input toke…"
     model = w.Dropdown(options=[(m.display_name, m.key) for m in models],
-                       value=first if first in {m.key for m in models} else models[0].key, description="model",
+                       value=first if first in {m.key for m in models} else models[0].key, description=_("model"),
                        **label)
-    geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description="regional", **label)
-    tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description="input tokens",
+    geography = w.Dropdown(options=["us", "eu", "jp", "apac", "au"], value="us", description=_("regional"), **label)
+    tokens_in = w.BoundedIntText(input_tokens, min=1, max=1_000_000, step=500, description=_("input tokens"),
                                  **label)
-    tokens_out = w.BoundedIntText(output_tokens, min=0, max=128_000, step=100, description="output tokens",
+    tokens_out = w.BoundedIntText(output_tokens, min=0, max=128_000, step=100, description=_("output tokens"),
                                   **label)
-    per_day = w.BoundedIntText(requests_per_day, min=0, max=10_000_000, step=100, description="requests/day",
+    per_day = w.BoundedIntText(requests_per_day, min=0, max=10_000_000, step=100, description=_("requests/day"),
                                **label)
     out = w.Output()
 
@@ -340,7 +349,7 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
         return str(monthly_table([m.key], tokens_in.value, tokens_out.value, per_day.value,
                                  ("global", geography.value)))
 
-    def update(*_: Any) -> None:
+    def update(*_changes: Any) -> None:
         m = catalog.model(model.value)
         geography.options = [g for g in m.geographies if g != "global"] or ["(none)"]
         out.clear_output(wait=True)

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
-from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, auto_choice, current, region_disagreement
+from .connection import MODE_VARIABLE, MODES, OFFLINE_REGION, auto_choice, current, region_disagreement_parts
+from .i18n import N_, _, ljust, width
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 BOTO3_FLOOR = (1, 28, 59)    # the guide's floor: first boto3 that knows bedrock-runtime
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SYMBOLS = {OK: "\u2713", WARN: "!", FAIL: "\u2717"}  # ✓ ! ✗: in every common monospace font, unlike emoji
 WORDS = {OK: "OK", WARN: "WARN", FAIL: "FAIL"}
 _COLOURS = {OK: "#15803d", WARN: "#b45309", FAIL: "#b91c1c"}
-OFFLINE_PROBE_NAME = "Offline emulator"
+OFFLINE_PROBE_NAME = N_("Offline emulator")  # translated where a Check is made
 # helpers.errors imports this module (BOTO3_REQUIREMENT), so checks import it when they run.
 
 
@@ -60,7 +61,7 @@ class Check:
         return label(self.status)
 
     def __str__(self) -> str:
-        fix = f"\n        fix: {self.fix}" if self.fix else ""
+        fix = "\n        " + _("fix: {fix}").format(fix=self.fix) if self.fix else ""
         return f"{self.label:<6}  {self.name}: {self.detail}{fix}"
 
     def to_dict(self) -> dict[str, str]:
@@ -80,20 +81,22 @@ def check_python() -> Check:
     found = sys.version_info[:3]
     if found[:2] >= PYTHON_FLOOR:
         return Check("Python", OK, f"Python {_dotted(found)}")
-    return Check("Python", FAIL, f"Python {_dotted(found)}", f"Install Python {_dotted(PYTHON_FLOOR)} or newer.")
+    return Check("Python", FAIL, f"Python {_dotted(found)}",
+                 _("Install Python {version} or newer.").format(version=_dotted(PYTHON_FLOOR)))
 
 
 def check_boto3() -> Check:
     try:
         version = metadata.version("boto3")
     except metadata.PackageNotFoundError:
-        return Check("boto3", FAIL, "not installed", f'pip install "{BOTO3_REQUIREMENT}"')
+        return Check("boto3", FAIL, _("not installed"), f'pip install "{BOTO3_REQUIREMENT}"')
     import botocore.loaders
 
     services = botocore.loaders.create_loader().list_available_services("service-2")  # reads no AWS config
     if _version(version) < BOTO3_FLOOR or "bedrock-runtime" not in services:
-        return Check("boto3", FAIL, f"boto3 {version} does not know bedrock-runtime (UnknownServiceError)",
-                     f'pip install -U "{BOTO3_REQUIREMENT}" and restart the kernel')
+        return Check("boto3", FAIL, _("boto3 {version} does not know bedrock-runtime (UnknownServiceError)")
+                     .format(version=version),
+                     _('pip install -U "{requirement}" and restart the kernel').format(requirement=BOTO3_REQUIREMENT))
     return Check("boto3", OK, f"boto3 {version}, botocore {metadata.version('botocore')}")
 
 
@@ -117,7 +120,7 @@ client.messages.create({ model: 'probe', max_tokens: 1, messages: [{ role: 'user
 """
 
 
-_IF_400 = "If the guide's models answer 400 \"Invalid API version\": "
+_IF_400 = N_("If the guide's models answer 400 \"Invalid API version\": ")  # translated where it is shown
 
 
 def sdk_first_majors() -> dict[str, str]:
@@ -144,8 +147,9 @@ def _read(path: Path) -> str:
 
 
 def _sends_new_version(sdk: str, version: str, sent: str) -> str:
-    return (f"{sdk} {version} sends anthropic_version {sent}, which on Bedrock only "
-            f"{catalog.general('new_api_version_on_bedrock').value} models accept (the guide's models answer 400)")
+    return _("{sdk} {version} sends anthropic_version {sent}, which on Bedrock only {models} models accept "
+             "(the guide's models answer 400)").format(sdk=sdk, version=version, sent=sent,
+                                                      models=catalog.general("new_api_version_on_bedrock").value)
 
 
 def anthropic_api_version() -> str | None:
@@ -178,17 +182,19 @@ def check_anthropic() -> Check:
         version = metadata.version("anthropic")
         from anthropic import AnthropicBedrock  # noqa: F401  (needs the [bedrock] extra's packages)
     except (metadata.PackageNotFoundError, ImportError) as e:
-        return Check(name, FAIL, f"not usable: {e}", f'pip install "{sdk_pin("anthropic")}"')
-    fixes = (f'Pin it: pip install "{sdk_pin("anthropic")}" (the project\'s pin), or per request '
-             f'extra_body={{"anthropic_version": "{catalog.BEDROCK_API_VERSION}"}}, or call Bedrock with boto3 '
-             "(unaffected).")
+        return Check(name, FAIL, _("not usable: {error}").format(error=e), f'pip install "{sdk_pin("anthropic")}"')
+    fixes = _('Pin it: pip install "{pin}" (the project\'s pin), or per request '
+              'extra_body={{"anthropic_version": "{version}"}}, or call Bedrock with boto3 '
+              "(unaffected).").format(pin=sdk_pin("anthropic"), version=catalog.BEDROCK_API_VERSION)
     try:
         sent = anthropic_api_version()
     except Exception as e:  # an SDK this check does not know how to drive: say so, do not crash
-        return Check(name, WARN, f"anthropic {version}: could not measure which API version it sends "
-                     f"({type(e).__name__}: {str(e)[:120]})", _IF_400 + fixes)
+        return Check(name, WARN, _("anthropic {version}: could not measure which API version it sends "
+                                   "({error})").format(version=version, error=f"{type(e).__name__}: {str(e)[:120]}"),
+                     _(_IF_400) + fixes)
     if sent == catalog.BEDROCK_API_VERSION:
-        return Check(name, OK, f"anthropic {version} (sends anthropic_version {sent})")
+        return Check(name, OK, _("anthropic {version} (sends anthropic_version {sent})").format(version=version,
+                                                                                                  sent=sent))
     return Check(name, WARN, _sends_new_version("anthropic", version, str(sent)), fixes)
 
 
@@ -207,28 +213,29 @@ def typescript_api_version(node: str, root: Path = ROOT, run: Callable[..., Any]
 def check_node(run: Callable[..., Any] = subprocess.run, root: Path = ROOT) -> Check:
     node = shutil.which("node")
     if not node:
-        return Check("Node.js", WARN, "not found (only the TypeScript samples need it)",
-                     "Install Node.js 20 or newer from nodejs.org, then `npm ci` in the project folder.")
+        return Check("Node.js", WARN, _("not found (only the TypeScript samples need it)"),
+                     _("Install Node.js 20 or newer from nodejs.org, then `npm ci` in the project folder."))
     version = run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     if _version(version) < (20,):
-        return Check("Node.js", WARN, f"Node.js {version}", "Install Node.js 20 or newer.")
+        return Check("Node.js", WARN, f"Node.js {version}", _("Install Node.js 20 or newer."))
     package = "@anthropic-ai/bedrock-sdk"
     sdk = root / "node_modules" / "@anthropic-ai" / "bedrock-sdk" / "package.json"
     if not sdk.exists():
-        return Check("Node.js", WARN, f"Node.js {version}; {package} not installed",
-                     f"Run `npm ci` in the project folder (or `npm install {sdk_pin(package)}`).")
+        return Check("Node.js", WARN, _("Node.js {version}; {package} not installed").format(version=version,
+                                                                                              package=package),
+                     _("Run `npm ci` in the project folder (or `npm install {pin}`).").format(pin=sdk_pin(package)))
     sdk_version = json.loads(sdk.read_text(encoding="utf-8"))["version"]
     found = f"Node.js {version}, {package} {sdk_version}"
-    fixes = (f"Pin it: npm install {sdk_pin(package)} (the project's pin; `npm ci` restores it), or create the "
-             f"client with defaultHeaders: {{ 'anthropic-version': '{catalog.BEDROCK_API_VERSION}' }} (the SDK copies "
-             "that header into the body).")
+    fixes = _("Pin it: npm install {pin} (the project's pin; `npm ci` restores it), or create the "
+              "client with defaultHeaders: {{ 'anthropic-version': '{version}' }} (the SDK copies "
+              "that header into the body).").format(pin=sdk_pin(package), version=catalog.BEDROCK_API_VERSION)
     try:
         sent = typescript_api_version(node, root, run)
     except (OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
-        return Check("Node.js", WARN, f"{found}: could not measure which API version it sends ({str(e)[:160]})",
-                     _IF_400 + fixes)
+        return Check("Node.js", WARN, _("{found}: could not measure which API version it sends ({error})")
+                     .format(found=found, error=str(e)[:160]), _(_IF_400) + fixes)
     if sent == catalog.BEDROCK_API_VERSION:
-        return Check("Node.js", OK, f"{found} (sends anthropic_version {sent})")
+        return Check("Node.js", OK, _("{found} (sends anthropic_version {sent})").format(found=found, sent=sent))
     return Check("Node.js", WARN, f"Node.js {version}, " + _sends_new_version(package, sdk_version, str(sent)),
                  fixes)
 
@@ -239,30 +246,33 @@ def _cli_floor() -> tuple[int, ...]:
 
 def check_aws_cli(run: Callable[..., Any] = subprocess.run) -> Check:
     floor = _dotted(_cli_floor())
-    install = (f"Install AWS CLI v2 ({floor} or newer): "
-               "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html")
+    install = _("Install AWS CLI v2 ({version} or newer): {url}").format(
+        version=floor, url=_("https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"))
     aws = shutil.which("aws")
     if not aws:
-        return Check("AWS CLI", WARN, "not found", install)
+        return Check("AWS CLI", WARN, _("not found"), install)
     try:
         out = run([aws, "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return Check("AWS CLI", WARN, f"`aws --version` failed: {e}", "Reinstall AWS CLI v2.")
+        return Check("AWS CLI", WARN, _("`aws --version` failed: {error}").format(error=e), _("Reinstall AWS CLI v2."))
     text = (out.stdout or out.stderr).strip()
     m = re.search(r"aws-cli/(\d+\.\d+\.\d+)", text)
     if not m:
-        return Check("AWS CLI", WARN, f"unrecognised version output: {text[:80]!r}", "Reinstall AWS CLI v2.")
+        return Check("AWS CLI", WARN, _("unrecognised version output: {output}").format(output=repr(text[:80])),
+                     _("Reinstall AWS CLI v2."))
     version = _version(m.group(1))
     if version[0] < 2:
         maintenance = catalog.general("aws_cli_v1_maintenance").value
         end = catalog.general("aws_cli_v1_end_of_support").value
-        return Check("AWS CLI", WARN, f"AWS CLI v1 ({m.group(1)}) at {aws}: in maintenance mode since {maintenance}, "
-                     f"end of support {end}; the guide needs v2",
-                     f"{install}. If `pip install awscli` put v1 first on PATH, `pip uninstall awscli`. (v2 also "
-                     "needs --cli-binary-format raw-in-base64-out for invoke-model.)")
+        return Check("AWS CLI", WARN, _("AWS CLI v1 ({version}) at {path}: in maintenance mode since {maintenance}, "
+                                        "end of support {end}; the guide needs v2").format(
+                         version=m.group(1), path=aws, maintenance=maintenance, end=end),
+                     _("{install}. If `pip install awscli` put v1 first on PATH, `pip uninstall awscli`. (v2 also "
+                       "needs --cli-binary-format raw-in-base64-out for invoke-model.)").format(install=install))
     if version < _cli_floor():
-        return Check("AWS CLI", WARN, f"AWS CLI {m.group(1)} is older than {floor}",
-                     "Update AWS CLI v2: older versions lack Bedrock commands and AWS_ENDPOINT_URL support.")
+        return Check("AWS CLI", WARN, _("AWS CLI {version} is older than {floor}").format(version=m.group(1),
+                                                                                          floor=floor),
+                     _("Update AWS CLI v2: older versions lack Bedrock commands and AWS_ENDPOINT_URL support."))
     return Check("AWS CLI", OK, f"AWS CLI {m.group(1)}")
 
 
@@ -270,14 +280,15 @@ def check_region() -> Check:
     import boto3
 
     region = boto3.Session().region_name
-    disagreement = region_disagreement(region)
+    disagreement = region_disagreement_parts(region)
+    name = _("Region")
     if not region:
-        return Check("Region", FAIL, "no region for boto3",
-                     "export AWS_REGION=us-west-2 AWS_DEFAULT_REGION=us-west-2 (or your region)")
+        return Check(name, FAIL, _("no region for boto3"),
+                     _("export AWS_REGION=us-west-2 AWS_DEFAULT_REGION=us-west-2 (or your region)"))
     if disagreement:
-        detail, fix = disagreement.split(": ", 1)
-        return Check("Region", WARN, detail, fix)
-    return Check("Region", OK, region)
+        detail, fix = disagreement
+        return Check(name, WARN, detail, fix)
+    return Check(name, OK, region)
 
 
 def check_credentials_boto3() -> Check:
@@ -285,34 +296,36 @@ def check_credentials_boto3() -> Check:
 
     from .errors import credentials_explanation, explain
 
+    name = _("Credentials (boto3)")
     problem = credentials_explanation()
     if problem is not None:
-        return Check("Credentials (boto3)", FAIL, problem.title, problem.fix.replace("\n", " "))
+        return Check(name, FAIL, problem.title, problem.fix.replace("\n", " "))
     import boto3
 
     try:
         identity = boto3.Session().client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as e:
         why = explain(e)
-        return Check("Credentials (boto3)", FAIL, f"{why.code}: {why.message}",
+        return Check(name, FAIL, f"{why.code}: {why.message}",
                      why.fix.replace("\n", " ") if why.recognised else
-                     "Run `aws configure` (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then re-run.")
-    return Check("Credentials (boto3)", OK, f"account {identity['Account']}")
+                     _("Run `aws configure` (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then re-run."))
+    return Check(name, OK, _("account {account}").format(account=identity["Account"]))
 
 
 def check_credentials_cli(run: Callable[..., Any] = subprocess.run) -> Check:
     from .errors import explain
 
+    name = _("Credentials (AWS CLI)")
     aws = shutil.which("aws")
     if not aws:
-        return Check("Credentials (AWS CLI)", WARN, "AWS CLI not found", "See the AWS CLI check.")
+        return Check(name, WARN, _("AWS CLI not found"), _("See the AWS CLI check."))
     out = run([aws, "sts", "get-caller-identity", "--output", "json"], capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         why = explain(out.stderr or "")
-        return Check("Credentials (AWS CLI)", FAIL, out.stderr.strip()[-300:] or "failed",
+        return Check(name, FAIL, out.stderr.strip()[-300:] or _("failed"),
                      why.fix.replace("\n", " ") if why.recognised else
-                     "Run `aws configure`, or check AWS_PROFILE and the clock.")
-    return Check("Credentials (AWS CLI)", OK, f"account {json.loads(out.stdout)['Account']}")
+                     _("Run `aws configure`, or check AWS_PROFILE and the clock."))
+    return Check(name, OK, _("account {account}").format(account=json.loads(out.stdout)["Account"]))
 
 
 def _access_models() -> list[catalog.Model]:
@@ -323,30 +336,33 @@ def _access_models() -> list[catalog.Model]:
 
 def _availability(model: catalog.Model, found: dict[str, Any]) -> Check:
     """One model's row from GetFoundationModelAvailability's four fields."""
-    name = f"Access: {model.display_name}"
+    name = _("Access: {model}").format(model=model.display_name)
     agreement = found.get("agreementAvailability") or {}
     if found.get("authorizationStatus") != "AUTHORIZED":
-        return Check(name, WARN, "not authorized",
-                     "Allow bedrock:InvokeModel* in IAM. Access opens on first use (the console's Model access page "
-                     "is retired): let the caller perform aws-marketplace:ViewSubscriptions and "
-                     "aws-marketplace:Subscribe and, for Anthropic models, submit the one-time use-case form.")
+        return Check(name, WARN, _("not authorized"),
+                     _("Allow bedrock:InvokeModel* in IAM. Access opens on first use (the console's Model access page "
+                       "is retired): let the caller perform aws-marketplace:ViewSubscriptions and "
+                       "aws-marketplace:Subscribe and, for Anthropic models, submit the one-time use-case form."))
     if agreement.get("status", "AVAILABLE") != "AVAILABLE":
         from .errors import MARKETPLACE_FIX, USE_CASE_FIX
 
         message = agreement.get("errorMessage") or agreement["status"]
         fix = MARKETPLACE_FIX if "aws-marketplace" in message else USE_CASE_FIX
-        return Check(name, WARN, f"agreement {agreement['status']}: {message[:200]}", fix.replace("\n", " "))
+        return Check(name, WARN, _("agreement {status}: {message}").format(status=agreement["status"],
+                                                                            message=message[:200]),
+                     _(fix).replace("\n", " "))
     if found.get("entitlementAvailability") != "AVAILABLE":
         if model.lifecycle() == catalog.LEGACY:
             instead = catalog.lesson("default")
-            return Check(name, WARN, f"not available to this account: Legacy since {model.legacy} (new customers "
-                         "cannot use Legacy models; others lose them after "
-                         f"{catalog.general('legacy_inactivity_days').value} days without use)",
-                         f"The notebooks call {instead.display_name} ({instead.lifecycle().lower()}); calling "
-                         f"{model.display_name} needs an account that still uses it.")
-        return Check(name, WARN, "not available to this account (invitation or opt-in needed)",
-                     "See the model's card in the Bedrock console for how to request access.")
-    return Check(name, OK, "authorized")
+            return Check(name, WARN, _("not available to this account: Legacy since {date} (new customers "
+                                       "cannot use Legacy models; others lose them after {days} days without use)")
+                         .format(date=model.legacy, days=catalog.general("legacy_inactivity_days").value),
+                         _("The notebooks call {model} ({lifecycle}); calling {legacy} needs an account that still "
+                           "uses it.").format(model=instead.display_name, lifecycle=instead.lifecycle().lower(),
+                                              legacy=model.display_name))
+        return Check(name, WARN, _("not available to this account (invitation or opt-in needed)"),
+                     _("See the model's card in the Bedrock console for how to request access."))
+    return Check(name, OK, _("authorized"))
 
 
 def check_model_access() -> list[Check]:
@@ -357,7 +373,7 @@ def check_model_access() -> list[Check]:
     session = boto3.Session()
     region = session.region_name
     if not region:
-        return [Check("Model access", WARN, "skipped: no region", "Set a region first.")]
+        return [Check(_("Model access"), WARN, _("skipped: no region"), _("Set a region first."))]
     client = session.client("bedrock")
     checks = []
     for model in _access_models():
@@ -366,8 +382,8 @@ def check_model_access() -> list[Check]:
         try:
             checks.append(_availability(model, client.get_foundation_model_availability(modelId=model.base_id)))
         except (BotoCoreError, ClientError) as e:
-            checks.append(Check(f"Access: {model.display_name}", WARN, str(e),
-                                "Check bedrock:GetFoundationModelAvailability permission."))
+            checks.append(Check(_("Access: {model}").format(model=model.display_name), WARN, str(e),
+                                _("Check bedrock:GetFoundationModelAvailability permission.")))
     return checks
 
 
@@ -412,47 +428,55 @@ def check_offline() -> Check:
         stopped = time.perf_counter()
     except Exception as e:  # any failure here is the finding, shown with its explanation
         why = explain(e)
-        return Check(OFFLINE_PROBE_NAME, FAIL, f"the local emulator did not answer: {why.code}: {why.message[:200]}",
+        return Check(_(OFFLINE_PROBE_NAME), FAIL, _("the local emulator did not answer: {error}").format(
+                         error=f"{why.code}: {why.message[:200]}"),
                      why.fix.replace("\n", " ") if why.recognised else
-                     "Reinstall the project's packages (`make deps`), and let programs listen on 127.0.0.1 "
-                     "(a firewall or proxy variable may block it); then run the doctor again.")
+                     _("Reinstall the project's packages (`make deps`), and let programs listen on 127.0.0.1 "
+                       "(a firewall or proxy variable may block it); then run the doctor again."))
     if reply["stopReason"] not in ("end_turn", "max_tokens"):
-        return Check(OFFLINE_PROBE_NAME, FAIL, f"unexpected stopReason {reply['stopReason']!r}", "Report this bug.")
-    timing = (f"started in {started - began:.2f} s, answered a boto3 Converse call in "
-              f"{(answered - started) * 1000:.0f} ms, stopped in {stopped - answered:.2f} s")
+        return Check(_(OFFLINE_PROBE_NAME), FAIL, _("unexpected stopReason {reason}").format(
+            reason=repr(reply["stopReason"])), _("Report this bug."))
+    timing = _("started in {start:.2f} s, answered a boto3 Converse call in {answer:.0f} ms, stopped in {stop:.2f} s"
+               ).format(start=started - began, answer=(answered - started) * 1000, stop=stopped - answered)
     if aws_url is None:
-        return Check(OFFLINE_PROBE_NAME, WARN, f"{timing}; no offline S3, CloudWatch Logs and IAM (moto is not "
-                     "installed): notebooks 07 and 10 need them", 'pip install "moto[server]>=5.2.5" (or `make deps`)')
-    return Check(OFFLINE_PROBE_NAME, OK, f"{timing}; its S3, CloudWatch Logs and IAM (moto) answered too")
+        return Check(_(OFFLINE_PROBE_NAME), WARN, _("{timing}; no offline S3, CloudWatch Logs and IAM (moto is not "
+                                                    "installed): notebooks 07 and 10 need them").format(timing=timing),
+                     _('pip install "moto[server]>=5.2.5" (or `make deps`)'))
+    return Check(_(OFFLINE_PROBE_NAME), OK, _("{timing}; its S3, CloudWatch Logs and IAM (moto) answered too").format(
+        timing=timing))
 
 
 def check_mode() -> tuple[Check, str | None]:
     """Which mode the notebooks will run in, as connect() decides it, and why. Returns (check, mode)."""
     requested = (os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
+    name, variable = _("Mode"), MODE_VARIABLE
     if requested not in MODES:
-        return Check("Mode", FAIL, f"{MODE_VARIABLE}={requested!r} is not a mode",
-                     f"export {MODE_VARIABLE}=auto (or offline, or aws), or unset it."), None
+        return Check(name, FAIL, _("{variable}={value} is not a mode").format(variable=variable, value=repr(requested)),
+                     _("export {variable}=auto (or offline, or aws), or unset it.").format(variable=variable)), None
     connected = current()
     if connected is not None:
-        return Check("Mode", OK, f"{connected.mode}: chosen by connect() in this kernel"), connected.mode
+        return Check(name, OK, _("{mode}: chosen by connect() in this kernel").format(mode=connected.mode)), \
+            connected.mode
     if requested == "offline":
-        return Check("Mode", OK, f"offline ({MODE_VARIABLE}=offline): the notebooks use the local Bedrock "
-                     "emulator; no AWS account is needed"), "offline"
+        return Check(name, OK, _("offline ({variable}=offline): the notebooks use the local Bedrock "
+                                 "emulator; no AWS account is needed").format(variable=variable)), "offline"
     if requested == "aws":
-        return Check("Mode", OK, f"aws ({MODE_VARIABLE}=aws): the notebooks call your AWS account"), "aws"
+        return Check(name, OK, _("aws ({variable}=aws): the notebooks call your AWS account").format(
+            variable=variable)), "aws"
     mode, problem = auto_choice()  # exactly what connect() would choose
     if mode == "aws":
-        return Check("Mode", OK, "aws (auto: AWS credentials found): the notebooks call your AWS account"), "aws"
+        return Check(name, OK, _("aws (auto: AWS credentials found): the notebooks call your AWS account")), "aws"
     if problem is None:
-        return Check("Mode", WARN, f"offline: {MODE_VARIABLE}=auto and the only credentials are the emulator's "
-                     "example keys, which never open an AWS account; the notebooks run on the local emulator",
-                     "To use AWS, set your own credentials (`aws configure`) in place of the emulator's."), "offline"
+        return Check(name, WARN, _("offline: {variable}=auto and the only credentials are the emulator's "
+                                   "example keys, which never open an AWS account; the notebooks run on the local "
+                                   "emulator").format(variable=variable),
+                     _("To use AWS, set your own credentials (`aws configure`) in place of the emulator's.")), "offline"
     fix = problem.fix.replace("\n", " ")
     if MODE_VARIABLE not in fix:
-        fix += f" Offline on purpose? export {MODE_VARIABLE}=offline."
-    return Check("Mode", WARN, f"offline: {MODE_VARIABLE}=auto and boto3 has no usable AWS credentials "
-                 f"({problem.code}), so the notebooks will run on the local emulator (its replies are stand-ins, "
-                 "not Claude's)", fix), "offline"
+        fix += " " + _("Offline on purpose? export {variable}=offline.").format(variable=variable)
+    return Check(name, WARN, _("offline: {variable}=auto and boto3 has no usable AWS credentials "
+                               "({code}), so the notebooks will run on the local emulator (its replies are stand-ins, "
+                               "not Claude's)").format(variable=variable, code=problem.code), fix), "offline"
 
 
 def _guarded(name: str, check: Callable[[], Any]) -> list[Check]:
@@ -464,18 +488,19 @@ def _guarded(name: str, check: Callable[[], Any]) -> list[Check]:
         found = check()
     except Exception as e:  # the doctor's job is to report this, not to crash on it
         why = explain(e)
-        fix = why.fix.replace("\n", " ") if why.recognised else "Fix what the message says, then run the doctor again."
+        fix = (why.fix.replace("\n", " ") if why.recognised else
+               _("Fix what the message says, then run the doctor again."))
         return [Check(name, FAIL, f"{why.code}: {why.message}"[:300], fix)]
     return found if isinstance(found, list) else [found]
 
 
 def _aws_path(cli_credentials: list[Check]) -> list[Check]:
     """Region, credentials and model access: the calls the notebooks make, against what the environment names."""
-    region = _guarded("Region", check_region)
-    boto3_credentials = _guarded("Credentials (boto3)", check_credentials_boto3)
+    region = _guarded(_("Region"), check_region)
+    boto3_credentials = _guarded(_("Credentials (boto3)"), check_credentials_boto3)
     checks = [*region, *cli_credentials, *boto3_credentials]
     if boto3_credentials[0].status == OK and region[0].status != FAIL:
-        checks += _guarded("Model access", check_model_access)
+        checks += _guarded(_("Model access"), check_model_access)
     return checks
 
 
@@ -493,9 +518,9 @@ def run_checks() -> tuple[list[Check], str | None]:
     connected_offline = mode == "offline" and current() is not None
     with ThreadPoolExecutor(max_workers=4) as pool:
         tools = [pool.submit(_guarded, name, check) for name, check in TOOLS]
-        cli_credentials = (pool.submit(_guarded, "Credentials (AWS CLI)", check_credentials_cli)
+        cli_credentials = (pool.submit(_guarded, _("Credentials (AWS CLI)"), check_credentials_cli)
                            if mode == "aws" or connected_offline else None)
-        path = _guarded(OFFLINE_PROBE_NAME, check_offline) if mode == "offline" else []
+        path = _guarded(_(OFFLINE_PROBE_NAME), check_offline) if mode == "offline" else []
         if cli_credentials is not None:  # aws mode, or offline after connect(): the calls the notebooks make
             path += _aws_path(cli_credentials.result())
         return [mode_check, *(c for t in tools for c in t.result()), *path], mode
@@ -521,10 +546,11 @@ class Report(list):
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {WORDS[s]}" for s, n in self.counts().items())
-        where = {"offline": "the notebooks run offline", "aws": "the notebooks call your AWS account"}
-        verdict = (f"Ready: {where.get(self.mode or '', 'see above')}." if self.ok
-                   else "Not ready: fix each FAIL above, then run the doctor again.")
-        return f"{verdict} ({counts}; mode {self.mode or 'unknown'}; {self.seconds:.1f} s)"
+        where = {"offline": _("the notebooks run offline"), "aws": _("the notebooks call your AWS account")}
+        verdict = (_("Ready: {where}.").format(where=where.get(self.mode or "", _("see above"))) if self.ok
+                   else _("Not ready: fix each FAIL above, then run the doctor again."))
+        return _("{verdict} ({counts}; mode {mode}; {seconds:.1f} s)").format(
+            verdict=verdict, counts=counts, mode=self.mode or _("unknown"), seconds=self.seconds)
 
     def __repr__(self) -> str:
         return str(self)
@@ -533,8 +559,10 @@ class Report(list):
         printer.text(str(self))
 
     def __str__(self) -> str:
-        width = max((len(c.name) for c in self), default=0)
-        lines = [f"{c.label:<6}  {c.name:<{width}}  {c.detail}" + (f"\n        fix: {c.fix}" if c.fix else "")
+        column = max((width(c.name) for c in self), default=0)
+        fix = _("fix: {fix}")
+        lines = [f"{c.label:<6}  {ljust(c.name, column)}  {c.detail}" + ("\n        " + fix.format(fix=c.fix)
+                                                                         if c.fix else "")
                  for c in self]
         return "\n".join([*lines, self.summary()])
 
@@ -543,8 +571,8 @@ class Report(list):
         rows = "".join(f"<tr><td style='white-space:nowrap;color:{_COLOURS[c.status]}'><strong>{e(c.label)}"
                        f"</strong></td><td>{e(c.name)}</td><td>{e(c.detail)}</td><td>{e(c.fix)}</td></tr>"
                        for c in self)
-        return (f"<table><tr><th>status</th><th>check</th><th>result</th><th>fix</th></tr>{rows}</table>"
-                f"<p>{e(self.summary())}</p>")
+        head = "".join(f"<th>{e(_(h))}</th>" for h in (N_("status"), N_("check"), N_("result"), N_("fix")))
+        return f"<table><tr>{head}</tr>{rows}</table><p>{e(self.summary())}</p>"
 
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "ok": self.ok, "exit_code": self.exit_code, "seconds": round(self.seconds, 2),

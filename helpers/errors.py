@@ -26,6 +26,7 @@ from typing import Any
 from . import catalog, retries
 from .connection import REGION_SUMMARY
 from .doctor import BOTO3_REQUIREMENT, sdk_pin
+from .i18n import N_, _
 
 __all__ = ["MARKETPLACE_FIX", "RULES", "USE_CASE_FIX", "Explanation", "Rule", "credentials_explanation",
            "credentials_problem", "explain"]
@@ -70,13 +71,14 @@ class Explanation:
     def _repr_html_(self) -> str:
         e = html.escape
         colour = "#b45309" if self.recognised else "#6b7280"
-        point = f" <small>(pain point {self.pain_point})</small>" if self.pain_point else ""
+        point = (" <small>" + e(_("(pain point {number})").format(number=self.pain_point)) + "</small>"
+                 if self.pain_point else "")
         fix = "<br>".join(e(line) for line in self.fix.splitlines())
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
             f"<div><strong>{e(self.code)}</strong>: {e(self.title)}{point}</div>"
             f"<div>{fix}</div>"
-            f"<details><summary>Service message</summary><code>{e(self.message)}</code></details>"
+            f"<details><summary>{e(_('Service message'))}</summary><code>{e(self.message)}</code></details>"
             "</div>"
         )
 
@@ -362,11 +364,11 @@ def _tls_untrusted(_match: re.Match[str], _model_id: str | None) -> str:
 
 
 MARKETPLACE_FIX = (
-    "Allow the caller aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe in IAM (AWS also lists "
-    "aws-marketplace:Unsubscribe);\nthe first call then completes the subscription: retry after a few minutes.")
+    N_("Allow the caller aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe in IAM (AWS also lists "
+       "aws-marketplace:Unsubscribe);\nthe first call then completes the subscription: retry after a few minutes."))
 USE_CASE_FIX = (
-    "Submit Anthropic's use-case details once per account or organisation (Bedrock console: open an Anthropic "
-    "model in the model catalog; or the PutUseCaseForModelAccess API),\nthen retry after 15 minutes.")
+    N_("Submit Anthropic's use-case details once per account or organisation (Bedrock console: open an Anthropic "
+       "model in the model catalog; or the PutUseCaseForModelAccess API),\nthen retry after 15 minutes."))
 
 # The documented settings (helpers.retries), so every fix gives the same advice.
 _RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={\"mode\": "
@@ -376,9 +378,9 @@ _RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Co
 
 # Every "no credentials" answer gives the same three ways in, and the way around.
 _NO_CREDENTIALS = (
-    "Give the SDKs credentials: `aws configure` (access keys), or `aws configure sso` + `aws sso login` and "
-    "AWS_PROFILE=<profile>,\nor export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. "
-    "No AWS account yet? Run the notebooks offline: HANDSON_MODE=offline.")
+    N_("Give the SDKs credentials: `aws configure` (access keys), or `aws configure sso` + `aws sso login` and "
+       "AWS_PROFILE=<profile>,\nor export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. "
+       "No AWS account yet? Run the notebooks offline: HANDSON_MODE=offline."))
 
 
 def _partial_credentials(match: re.Match[str], _model_id: str | None) -> str:
@@ -415,250 +417,250 @@ RULES: tuple[Rule, ...] = (
     # identifiers and access
     Rule(("ValidationException",),
          r"Invocation of model ID (?P<model_id>\S+) with on-demand throughput isn.t supported", 1,
-         "This model can't be called by its base id on demand; it needs an inference profile.", _on_demand),
+         N_("This model can't be called by its base id on demand; it needs an inference profile."), _on_demand),
     Rule(("AccessDeniedException",), r"aws-marketplace:", 3,
-         "The first call starts an AWS Marketplace subscription, and the caller may not perform it.",
+         N_("The first call starts an AWS Marketplace subscription, and the caller may not perform it."),
          MARKETPLACE_FIX),
     Rule(("ResourceNotFoundException", "ValidationException"),
          r"use case details have not been submitted|filled out the required use-case form", 2,
-         "Anthropic's use-case details have not been submitted for this account.", USE_CASE_FIX),
+         N_("Anthropic's use-case details have not been submitted for this account."), USE_CASE_FIX),
     Rule(("AccessDeniedException",), r"on resource: arn:aws:bedrock:::foundation-model/(?P<base_id>[\w.:-]+) with an "
          r"explicit deny in a service control policy", 6,
-         "An SCP denies the global. profile: its requests carry aws:RequestedRegion \"unspecified\".", _scp_global),
+         N_("An SCP denies the global. profile: its requests carry aws:RequestedRegion \"unspecified\"."), _scp_global),
     Rule(("AccessDeniedException",), r"explicit deny in a service control policy", 6,
-         "An organisation SCP denies Bedrock in a region the inference profile routes to.",
-         "Ask your admin to allow bedrock:InvokeModel* in every destination region of the profile,\n"
-         "or use a profile whose destinations the SCP allows (compare `us.`/`eu.` with `global.`)."),
+         N_("An organisation SCP denies Bedrock in a region the inference profile routes to."),
+         N_("Ask your admin to allow bedrock:InvokeModel* in every destination region of the profile,\n"
+            "or use a profile whose destinations the SCP allows (compare `us.`/`eu.` with `global.`).")),
     Rule(("AccessDeniedException",), r"don.t have access to the model", 2,
-         "Your account or IAM identity has no access to this model.",
-         "Access opens on first use now (the console's Model access page is retired): allow bedrock:InvokeModel* in "
-         "IAM and, for Anthropic models,\nsubmit the first-use form in the Bedrock console; "
-         "GetFoundationModelAvailability (aws bedrock get-foundation-model-availability) checks it for free."),
+         N_("Your account or IAM identity has no access to this model."),
+         N_("Access opens on first use now (the console's Model access page is retired): allow bedrock:InvokeModel* in "
+            "IAM and, for Anthropic models,\nsubmit the first-use form in the Bedrock console; "
+            "GetFoundationModelAvailability (aws bedrock get-foundation-model-availability) checks it for free.")),
     Rule(("AccessDeniedException",),
          r"is not authorized to perform: (?P<action>bedrock(?:-mantle)?:CallWithBearerToken)", None,
-         "Your IAM identity may not use Bedrock API keys.",
+         N_("Your IAM identity may not use Bedrock API keys."),
          lambda m, _id: (f"Allow {m['action']} (bedrock:CallWithBearerToken for bedrock-runtime, "
                          "bedrock-mantle:CallWithBearerToken for bedrock-mantle)\nin the identity's IAM policy, "
                          "or an SCP denies it: then sign with your IAM credentials (unset AWS_BEARER_TOKEN_BEDROCK).")),
     Rule(("AccessDeniedException",), r"is not authorized to perform: (?P<action>[\w:]+)", None,
-         "Your IAM identity is not allowed to call this Bedrock action.",
-         "Allow the action in an IAM policy on both the inference-profile ARN and the foundation-model ARNs\n"
-         "of its destination regions (bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream)."),
+         N_("Your IAM identity is not allowed to call this Bedrock action."),
+         N_("Allow the action in an IAM policy on both the inference-profile ARN and the foundation-model ARNs\n"
+            "of its destination regions (bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream).")),
     Rule(("AccessDeniedException",), r"Authentication failed: .*API Key", None,
-         "The Bedrock API key was rejected (wrong, changed, expired, made for another region, or revoked).",
+         N_("The Bedrock API key was rejected (wrong, changed, expired, made for another region, or revoked)."),
          _api_key_rejected),
     Rule(("ValidationException",), r"provided model identifier is invalid", 5,
-         "Bedrock in this region doesn't know this model id.", _invalid_identifier),
+         N_("Bedrock in this region doesn't know this model id."), _invalid_identifier),
     Rule(("ValidationException",), r"at 'modelId' failed to satisfy constraint", 5,
-         "The model id is not a Bedrock id (an Anthropic API name or a typo?).", _invalid_identifier),
+         N_("The model id is not a Bedrock id (an Anthropic API name or a typo?)."), _invalid_identifier),
     Rule(("ResourceNotFoundException",), r"marked by provider as Legacy .*? in the last (?P<days>\d+) days", 4,
-         "This model is Legacy: Bedrock serves it only to accounts that use it, never to new customers.", _legacy),
+         N_("This model is Legacy: Bedrock serves it only to accounts that use it, never to new customers."), _legacy),
     Rule(("ResourceNotFoundException",), r"^model: (?P<model_id>\S+)$", 5,
-         "This Messages API endpoint does not serve that model id.", _messages_model),
+         N_("This Messages API endpoint does not serve that model id."), _messages_model),
     Rule(("ResourceNotFoundException",), r"end of its life", 4,
-         "This model version is retired (end of life) and no longer callable.", _end_of_life),
+         N_("This model version is retired (end of life) and no longer callable."), _end_of_life),
     Rule(("ValidationException",), r"^Operation not allowed", 4,
-         "This legacy model is in extended access and your account isn't entitled to it.", _end_of_life),
+         N_("This legacy model is in extended access and your account isn't entitled to it."), _end_of_life),
     # request bodies
     Rule(("ValidationException",), r"`temperature` and `top_p` cannot both be specified", 8,
-         "This model takes temperature or top_p, not both.",
-         "Send only one of them: keep temperature and drop top_p (Converse: drop inferenceConfig.topP)."),
+         N_("This model takes temperature or top_p, not both."),
+         N_("Send only one of them: keep temperature and drop top_p (Converse: drop inferenceConfig.topP).")),
     Rule(("ValidationException",), r"Malformed input request(?::\s*(?P<detail>.*?))?,\s*please reformat", 10,
-         "The InvokeModel body is not the Bedrock Messages format.", _malformed),
+         N_("The InvokeModel body is not the Bedrock Messages format."), _malformed),
     Rule(("ValidationException",), r"Invalid API version: ?" + re.escape(catalog.NEW_API_VERSION), 9,
          f"This model does not accept API version {catalog.NEW_API_VERSION}.", _new_api_version),
     # tools, prompt caching, thinking, structured outputs (issue H)
     Rule(("ValidationException",), r"tool type '(?P<type>[\w.-]+)' is not supported", None,
-         "Bedrock does not know this tool type: a server tool it does not offer (web search, web fetch and code "
-         "execution run on Anthropic's servers, not on Bedrock), or a misspelt type.",
-         "Remove it from tools. Write it as a client tool instead: your code runs the search or fetch and sends "
-         "the result back as a tool_result.\nClient tools Bedrock does document: bash, text editor, memory, "
-         "computer use (with its beta)."),
+         N_("Bedrock does not know this tool type: a server tool it does not offer (web search, web fetch and code "
+            "execution run on Anthropic's servers, not on Bedrock), or a misspelt type."),
+         N_("Remove it from tools. Write it as a client tool instead: your code runs the search or fetch and sends "
+            "the result back as a tool_result.\nClient tools Bedrock does document: bash, text editor, memory, "
+            "computer use (with its beta).")),
     Rule(("ValidationException",), r"Thinking may not be enabled when tool_choice forces tool use", None,
-         "A forced tool_choice (any or tool) and thinking cannot be combined.", _forced_with_thinking),
+         N_("A forced tool_choice (any or tool) and thinking cannot be combined."), _forced_with_thinking),
     Rule(("ValidationException",), r"(?P<where>messages\.\d+\.content\.\d+): Invalid .?signature.? in "
          r".?thinking.? block", None,
-         "A thinking block came back changed, so its signature no longer matches.",
-         "Pass thinking and redacted_thinking blocks back exactly as they came (text and signature), in the same "
-         "assistant turn;\nnever edit, rebuild or reorder them. To drop thinking, drop the whole block."),
+         N_("A thinking block came back changed, so its signature no longer matches."),
+         N_("Pass thinking and redacted_thinking blocks back exactly as they came (text and signature), in the same "
+            "assistant turn;\nnever edit, rebuild or reorder them. To drop thinking, drop the whole block.")),
     Rule(("ValidationException",), r"thinking\.signature: Field required|signature: Field required", None,
-         "A thinking block was sent back without its signature.",
-         "Keep the signature: send the block as the response gave it (InvokeModel/Messages API: the whole "
-         "thinking block; Converse: reasoningContent.reasoningText with text and signature)."),
+         N_("A thinking block was sent back without its signature."),
+         N_("Keep the signature: send the block as the response gave it (InvokeModel/Messages API: the whole "
+            "thinking block; Converse: reasoningContent.reasoningText with text and signature).")),
     Rule(("ValidationException",), r"`tool_use` ids were found without `tool_result` blocks immediately after|"
          r"Expected toolResult blocks at|Did not find \d+ .?tool_result.? block", None,
-         "A tool call was not answered in the next message.",
-         "After an assistant message with tool calls, send one user message that starts with a tool_result "
-         "(Converse: toolResult) for every call, with the same ids;\nkeep the assistant message in the history "
-         "as it came."),
+         N_("A tool call was not answered in the next message."),
+         N_("After an assistant message with tool calls, send one user message that starts with a tool_result "
+            "(Converse: toolResult) for every call, with the same ids;\nkeep the assistant message in the history "
+            "as it came.")),
     Rule(("ValidationException",), r"unexpected `tool_use_id` found in `tool_result` blocks", None,
-         "A tool_result answers a tool call that is not in the previous assistant message.",
-         "Check the ids (tool_use_id must equal a tool_use id of the message just before) and that the assistant "
-         "message with the calls is still in the history."),
+         N_("A tool_result answers a tool call that is not in the previous assistant message."),
+         N_("Check the ids (tool_use_id must equal a tool_use id of the message just before) and that the assistant "
+            "message with the calls is still in the history.")),
     Rule(("ValidationException",), r"toolConfig field must be defined when using toolUse and toolResult", None,
-         "Converse needs toolConfig on every call of a conversation that holds tool blocks.",
-         "Send the same toolConfig (tools, and toolChoice if any) on each converse() call of the loop, not only "
-         "the first."),
+         N_("Converse needs toolConfig on every call of a conversation that holds tool blocks."),
+         N_("Send the same toolConfig (tools, and toolChoice if any) on each converse() call of the loop, not only "
+            "the first.")),
     Rule(("ValidationException",), r"A maximum of (?P<most>\d+) blocks with cache_control may be provided", None,
-         "Too many prompt-cache checkpoints.",
+         N_("Too many prompt-cache checkpoints."),
          lambda m, _id: (f"Keep at most {m['most']} checkpoints (cache_control, or Converse cachePoint): put them "
                          "at the ends of the parts that do not change (tools, system, the long document).")),
     Rule(("ValidationException",), r"a ttl='1h' cache_control block must not come after a ttl='5m'", None,
-         "Cache checkpoints with a 1-hour TTL must come before 5-minute ones.",
-         "Order checkpoints by TTL in the order Claude reads them (tools, system, messages): every ttl '1h' "
-         "first, then the '5m' ones."),
+         N_("Cache checkpoints with a 1-hour TTL must come before 5-minute ones."),
+         N_("Order checkpoints by TTL in the order Claude reads them (tools, system, messages): every ttl '1h' "
+            "first, then the '5m' ones.")),
     Rule(("ValidationException",), r"budget_tokens: Input should be greater than or equal to (?P<least>\d+)",
-         None, "The thinking budget is below the minimum.",
+         None, N_("The thinking budget is below the minimum."),
          lambda m, _id: f"Set thinking.budget_tokens to at least {m['least']}, and below max_tokens."),
     Rule(("ValidationException",), r"`max_tokens` must be greater than `thinking\.budget_tokens`", None,
-         "Thinking counts within max_tokens, so max_tokens must be larger than the budget.",
-         "Raise max_tokens above budget_tokens (leave room for the answer), or lower the budget."),
+         N_("Thinking counts within max_tokens, so max_tokens must be larger than the budget."),
+         N_("Raise max_tokens above budget_tokens (leave room for the answer), or lower the budget.")),
     Rule(("ValidationException",), r"For '(?P<type>\w+)' type, (?:'additionalProperties' must be|propert)", None,
-         "The JSON schema uses something structured outputs do not support.",
-         "Set \"additionalProperties\": false on every object, and drop minimum/maximum, minLength/maxLength and "
-         "maxItems\n(check those in your code after parsing the JSON)."),
+         N_("The JSON schema uses something structured outputs do not support."),
+         N_("Set \"additionalProperties\": false on every object, and drop minimum/maximum, minLength/maxLength and "
+            "maxItems\n(check those in your code after parsing the JSON).")),
     Rule(("ValidationException",), r"(?P<param>output_config(?:\.format)?|output_format|outputConfig[\w.]*|"
          r"tools\.\d+(?:\.custom)?\.strict): Extra inputs are not permitted", None,
-         "This model does not take structured outputs or strict tools on Bedrock.", _no_structured_outputs),
+         N_("This model does not take structured outputs or strict tools on Bedrock."), _no_structured_outputs),
     Rule(("ValidationException",), r"\b(?P<param>temperature|top_p|top_k): Extra inputs are not permitted", 9,
          f"API version {catalog.NEW_API_VERSION} removed temperature, top_p and top_k: any value is refused.",
          lambda m, _id: (f"Remove {m['param']} (and top_p, top_k) from the request; the models that still take "
                          f'them need anthropic_version "{catalog.BEDROCK_API_VERSION}" (pin the SDK, or '
                          "extra_body).")),
     Rule(("ValidationException",), r"(?P<param>[\w.\[\]]+): Extra inputs are not permitted", 10,
-         "The request has a field this model or API version does not take.",
+         N_("The request has a field this model or API version does not take."),
          lambda m, _id: f"Remove {m['param']} from the request."),
     Rule(("ValidationException",), r"`(?P<param>temperature|top_p|top_k)` is deprecated for this model", 8,
-         "This model chooses its own sampling: it refuses temperature, top_p and top_k.",
+         N_("This model chooses its own sampling: it refuses temperature, top_p and top_k."),
          lambda m, _id: (f"Remove {m['param']} (and the other two; Converse: inferenceConfig temperature/topP); "
                          "steer the output with the prompt instead.")),
     Rule(("ValidationException",), r'"thinking\.type\.(?P<kind>\w+)" is not supported for this model', None,
-         "This model does not take that kind of thinking.", _thinking_type),
+         N_("This model does not take that kind of thinking."), _thinking_type),
     Rule(("ValidationException",), r"provided model doesn.t support counting tokens", None,
-         "CountTokens on bedrock-runtime takes only the bare id of a model that supports it.", _count_tokens),
+         N_("CountTokens on bedrock-runtime takes only the bare id of a model that supports it."), _count_tokens),
     Rule(("ValidationException",), r"Invalid API version", 10,
-         "The body's anthropic_version is wrong.",
-         'Set "anthropic_version": "bedrock-2023-05-31" in the InvokeModel body (not an Anthropic API date, '
-         "not empty)."),
+         N_("The body's anthropic_version is wrong."),
+         N_('Set "anthropic_version": "bedrock-2023-05-31" in the InvokeModel body (not an Anthropic API date, '
+            "not empty).")),
     Rule(("ValidationException",), r"Value at 'body' failed to satisfy constraint", None,
-         "The request body is larger than Bedrock accepts.",
-         "Shrink the body: downscale images, split PDFs, or reference documents from S3 with Converse."),
+         N_("The request body is larger than Bedrock accepts."),
+         N_("Shrink the body: downscale images, split PDFs, or reference documents from S3 with Converse.")),
     Rule(("ValidationException",), r"prompt is too long: (?P<tokens>\d+) tokens > (?P<limit>\d+)", 13,
-         "The prompt doesn't fit in the model's context window.", _prompt_too_long),
+         N_("The prompt doesn't fit in the model's context window."), _prompt_too_long),
     Rule(("ValidationException",), r"Input is too long for requested model", 13,
-         "The prompt doesn't fit in the model's context window.", _input_too_long),
+         N_("The prompt doesn't fit in the model's context window."), _input_too_long),
     Rule(("ValidationException",), r"invalid beta flag", 13,
-         "The model rejected an anthropic_beta flag.", _invalid_beta),
+         N_("The model rejected an anthropic_beta flag."), _invalid_beta),
     Rule(("ValidationException",), r"max_tokens: \d+ > (?P<limit>\d+)", None,
-         "max_tokens is above the model's output limit.", _max_tokens),
+         N_("max_tokens is above the model's output limit."), _max_tokens),
     # Converse documents
     Rule(("ValidationException",), r"document file name can only contain", 11,
-         "A Converse document name breaks Bedrock's naming rule.",
-         'Name documents with letters, digits, single spaces, hyphens, () and [] only, e.g. "Quarterly Report"\n'
-         '(no dots, so not "report.pdf"; the format goes in "format").'),
+         N_("A Converse document name breaks Bedrock's naming rule."),
+         N_('Name documents with letters, digits, single spaces, hyphens, () and [] only, e.g. "Quarterly Report"\n'
+            '(no dots, so not "report.pdf"; the format goes in "format").')),
     Rule(("ValidationException",), r"contains a document but no text block", 11,
-         "Converse needs a text block next to a document.",
-         'Add {"text": "<your question>"} to the same message as the document.'),
+         N_("Converse needs a text block next to a document."),
+         N_('Add {"text": "<your question>"} to the same message as the document.')),
     Rule(("ValidationException",), r"more than 5 documents", 11,
-         "Converse takes at most 5 documents per request.",
-         "Send at most 5 documents (merge or split the work across requests)."),
+         N_("Converse takes at most 5 documents per request."),
+         N_("Send at most 5 documents (merge or split the work across requests).")),
     Rule(("ValidationException",), r"The PDF specified was not valid", 11,
-         "Claude could not read this PDF: it is damaged, cut off, or not really a PDF.",
-         "Check the file with helpers.pdf.read(path), which says what is wrong; then export or download it "
-         "again."),
+         N_("Claude could not read this PDF: it is damaged, cut off, or not really a PDF."),
+         N_("Check the file with helpers.pdf.read(path), which says what is wrong; then export or download it "
+            "again.")),
     Rule(("ValidationException",), r"The PDF specified is password-protected", 11,
-         "The PDF is encrypted, and Claude cannot read encrypted PDFs.",
-         "Send an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`)."),
+         N_("The PDF is encrypted, and Claude cannot read encrypted PDFs."),
+         N_("Send an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`).")),
     Rule(("ValidationException",), r"A maximum of (?P<pages>\d+) PDF pages may be provided", 11,
-         "The request has more PDF pages than the model takes at once.",
-         "Split the PDF into parts within the limit (pypdf.PdfWriter) and send them in separate requests;\n"
-         "helpers.pdf.check_invoke_model() / check_converse() tell you before you send."),
+         N_("The request has more PDF pages than the model takes at once."),
+         N_("Split the PDF into parts within the limit (pypdf.PdfWriter) and send them in separate requests;\n"
+            "helpers.pdf.check_invoke_model() / check_converse() tell you before you send.")),
     Rule(("ValidationException",), r"duplicate document names", 11,
-         "Two documents in the conversation have the same name.",
-         "Give each document a distinct name."),
+         N_("Two documents in the conversation have the same name."),
+         N_("Give each document a distinct name.")),
     # throughput and timeouts
     Rule(("ThrottlingException",), None, 7,
-         "Bedrock throttled the request (requests or tokens per minute, or a daily quota).", _RETRIES),
+         N_("Bedrock throttled the request (requests or tokens per minute, or a daily quota)."), _RETRIES),
     Rule(("ServiceQuotaExceededException",), None, 7,
-         "An account quota for Bedrock is exhausted.", _RETRIES),
+         N_("An account quota for Bedrock is exhausted."), _RETRIES),
     Rule(("ModelTimeoutException",), None, 12,
-         "The model took too long to process the request.",
-         "Retry (the SDKs retry it by default); for long outputs stream the response "
-         "(invoke_model_with_response_stream / messages.stream) or lower max_tokens."),
+         N_("The model took too long to process the request."),
+         N_("Retry (the SDKs retry it by default); for long outputs stream the response "
+            "(invoke_model_with_response_stream / messages.stream) or lower max_tokens.")),
     Rule(("ReadTimeoutError",), None, 12,
-         "boto3 gave up waiting for the response (botocore's read_timeout defaults to 60 s).",
-         "Raise it above the 60 s default: boto3.client(\"bedrock-runtime\", config=Config(read_timeout=1200)),\n"
-         "or stream long and thinking outputs with invoke_model_with_response_stream."),
+         N_("boto3 gave up waiting for the response (botocore's read_timeout defaults to 60 s)."),
+         N_("Raise it above the 60 s default: boto3.client(\"bedrock-runtime\", config=Config(read_timeout=1200)),\n"
+            "or stream long and thinking outputs with invoke_model_with_response_stream.")),
     Rule(("APITimeoutError",), None, 12,
-         "The Anthropic SDK gave up waiting for Bedrock's response.",
-         "Raise the timeout: AnthropicBedrock(timeout=1200) (or per request: timeout=...),\n"
-         "or stream long outputs with client.messages.stream(...)."),
+         N_("The Anthropic SDK gave up waiting for Bedrock's response."),
+         N_("Raise the timeout: AnthropicBedrock(timeout=1200) (or per request: timeout=...),\n"
+            "or stream long outputs with client.messages.stream(...).")),
     Rule(("ServiceUnavailableException", "InternalServerException", "ModelErrorException"), None, None,
-         "A transient failure on Bedrock's side.",
+         N_("A transient failure on Bedrock's side."),
          _RETRIES.split(";")[0] + "."),
     # set-up: region, credentials, SDK versions
     Rule(("NoRegionError",), None, 15,
-         "No AWS region is configured for the client.",
+         N_("No AWS region is configured for the client."),
          'Set AWS_REGION and AWS_DEFAULT_REGION (or pass region_name="us-east-1" / aws_region=...):\n'
          f"{REGION_SUMMARY}."),
     Rule(("ValueError",), r"No AWS region was provided", 15,
-         "No AWS region is configured for AnthropicBedrock.",
+         N_("No AWS region is configured for AnthropicBedrock."),
          'Pass AnthropicBedrock(aws_region="us-east-1") or set both AWS_REGION and AWS_DEFAULT_REGION:\n'
          f"{REGION_SUMMARY}."),
     Rule(("UnknownServiceError",), r"bedrock-runtime", 9,
-         "This boto3/botocore is too old to know Bedrock.",
+         N_("This boto3/botocore is too old to know Bedrock."),
          f'Upgrade and restart the kernel: pip install -U "{BOTO3_REQUIREMENT}".'),
     Rule(("TypeError",), r"proxies", 9,
-         "An old anthropic SDK is incompatible with httpx >= 0.28.",
-         'Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".'),
+         N_("An old anthropic SDK is incompatible with httpx >= 0.28."),
+         N_('Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".')),
     # credentials: botocore, AnthropicBedrock / AnthropicBedrockMantle (Python), @anthropic-ai/bedrock-sdk (TS)
     Rule(("NoCredentialsError",), None, None,
-         "No AWS credentials were found (boto3's credential chain came up empty).", _NO_CREDENTIALS),
+         N_("No AWS credentials were found (boto3's credential chain came up empty)."), _NO_CREDENTIALS),
     Rule(("RuntimeError",), r"could not resolve (?:AWS )?credentials", None,  # anthropic 2.x / 1.x wording
-         "AnthropicBedrock found no AWS credentials (it looks where boto3 looks).", _NO_CREDENTIALS),
+         N_("AnthropicBedrock found no AWS credentials (it looks where boto3 looks)."), _NO_CREDENTIALS),
     Rule(("APIConnectionError", "CredentialsProviderError"),
          r"Failed to resolve AWS credentials|Could not load credentials from any providers", None,
-         "The TypeScript SDK (@anthropic-ai/bedrock-sdk) found no AWS credentials.", _NO_CREDENTIALS),
+         N_("The TypeScript SDK (@anthropic-ai/bedrock-sdk) found no AWS credentials."), _NO_CREDENTIALS),
     Rule(("PartialCredentialsError",), r"found in (?P<provider>[\w-]+), missing: (?P<missing>\w+)", None,
-         "Only half of an AWS key pair was found.", _partial_credentials),
+         N_("Only half of an AWS key pair was found."), _partial_credentials),
     Rule(("ValueError",), r"`(?P<given>aws_\w+_key)` was provided without `(?P<missing>aws_\w+_key)`", None,
-         "The client was given only half of an AWS key pair.",
-         "Pass both aws_access_key= and aws_secret_key= (with aws_session_token= for temporary keys), or neither\n"
-         "to use the default chain (`aws configure`, AWS_PROFILE, or the AWS_* environment variables)."),
+         N_("The client was given only half of an AWS key pair."),
+         N_("Pass both aws_access_key= and aws_secret_key= (with aws_session_token= for temporary keys), or neither\n"
+            "to use the default chain (`aws configure`, AWS_PROFILE, or the AWS_* environment variables).")),
     Rule(("ProfileNotFound",), r"\((?P<profile>[^)]*)\)", None,
-         "The AWS profile named (by AWS_PROFILE or profile_name=) is not in ~/.aws/config or ~/.aws/credentials.",
+         N_("The AWS profile named (by AWS_PROFILE or profile_name=) is not in ~/.aws/config or ~/.aws/credentials."),
          _profile_not_found),
     Rule(("UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError", "SSOError"), None, None,
-         "Your AWS IAM Identity Center (SSO) session has expired, or was never started on this machine.",
-         "Sign in again: `aws sso login --profile <profile>` (the profile in AWS_PROFILE), then re-run the cell."),
+         N_("Your AWS IAM Identity Center (SSO) session has expired, or was never started on this machine."),
+         N_("Sign in again: `aws sso login --profile <profile>` (the profile in AWS_PROFILE), then re-run the cell.")),
     Rule(("CredentialRetrievalError",), r"from (?P<provider>[\w-]+)", None,
-         "boto3 found a credential source but could not get credentials from it.", _retrieval_failed),
+         N_("boto3 found a credential source but could not get credentials from it."), _retrieval_failed),
     Rule(("UnrecognizedClientException", "InvalidClientTokenId"), None, None,
-         "AWS doesn't recognise the access key (wrong account, deleted key, or stale session token).",
-         "Check AWS_ACCESS_KEY_ID / AWS_PROFILE, unset a leftover AWS_SESSION_TOKEN, and refresh temporary "
-         "credentials (aws sso login)."),
+         N_("AWS doesn't recognise the access key (wrong account, deleted key, or stale session token)."),
+         N_("Check AWS_ACCESS_KEY_ID / AWS_PROFILE, unset a leftover AWS_SESSION_TOKEN, and refresh temporary "
+            "credentials (aws sso login).")),
     Rule(("InvalidSignatureException", "SignatureDoesNotMatch"), r"Signature (?:expired|not yet current)", None,
-         "The request's signing time is off by more than 15 minutes: your clock is wrong.",
-         "Fix the clock: enable time sync (Linux `sudo timedatectl set-ntp true`, Windows `w32tm /resync`, "
-         "WSL `sudo hwclock -s`), then retry."),
+         N_("The request's signing time is off by more than 15 minutes: your clock is wrong."),
+         N_("Fix the clock: enable time sync (Linux `sudo timedatectl set-ntp true`, Windows `w32tm /resync`, "
+            "WSL `sudo hwclock -s`), then retry.")),
     Rule(("InvalidSignatureException", "SignatureDoesNotMatch"), None, None,
-         "AWS computed a different request signature than the one sent.",
-         "Check AWS_SECRET_ACCESS_KEY matches the access key (no stray spaces), and that no proxy rewrites the "
-         "request."),
+         N_("AWS computed a different request signature than the one sent."),
+         N_("Check AWS_SECRET_ACCESS_KEY matches the access key (no stray spaces), and that no proxy rewrites the "
+            "request.")),
     Rule(("ExpiredTokenException", "ExpiredToken"), None, None,
-         "The temporary credentials (session token) have expired.",
-         "Refresh them (`aws sso login --profile <profile>`, or new keys with a new AWS_SESSION_TOKEN), then "
-         "create the client again.\nNo AWS account at hand? Run the notebooks offline: HANDSON_MODE=offline."),
+         N_("The temporary credentials (session token) have expired."),
+         N_("Refresh them (`aws sso login --profile <profile>`, or new keys with a new AWS_SESSION_TOKEN), then "
+            "create the client again.\nNo AWS account at hand? Run the notebooks offline: HANDSON_MODE=offline.")),
     Rule(("InvalidEndpointConfigurationError",), r"requires an HTTPS endpoint", None,  # redaction hides "Bearer …"
-         "boto3 sends a Bedrock API key only over HTTPS, and the endpoint URL is http://.",
-         "Use the https endpoint (offline, helpers.connect() sets AWS_ENDPOINT_URL to the emulator's https URL;\n"
-         "check AWS_ENDPOINT_URL / endpoint_url=), or unset AWS_BEARER_TOKEN_BEDROCK to sign with SigV4 instead."),
+         N_("boto3 sends a Bedrock API key only over HTTPS, and the endpoint URL is http://."),
+         N_("Use the https endpoint (offline, helpers.connect() sets AWS_ENDPOINT_URL to the emulator's https URL;\n"
+            "check AWS_ENDPOINT_URL / endpoint_url=), or unset AWS_BEARER_TOKEN_BEDROCK to sign with SigV4 instead.")),
     Rule(_TLS_CODES, _TLS_FAILURE, None,
-         "The client does not trust the server's TLS certificate (the emulator's local CA, or a proxy's).",
+         N_("The client does not trust the server's TLS certificate (the emulator's local CA, or a proxy's)."),
          _tls_untrusted),
     Rule(("MissingAuthenticationTokenException",), None, None,
-         "The request was not signed (or went to the wrong URL).",
-         "Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL."),
+         N_("The request was not signed (or went to the wrong URL)."),
+         N_("Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL.")),
 )
 
 
@@ -811,13 +813,14 @@ def explain(exc: BaseException | str, model_id: str | None = None) -> Explanatio
             match = rule.match(matched_as, message)
             if match is not None:
                 found_id = model_id or (_model_id_from_request(source) if source is not None else None)
-                fix = rule.fix if isinstance(rule.fix, str) else rule.fix(match, found_id)
-                return Explanation(code, message, rule.title, fix, rule.pain_point, True)
+                # The table's titles and fixed fixes are marked N_(): shown in the notebook's language.
+                fix = _(rule.fix) if isinstance(rule.fix, str) else rule.fix(match, found_id)
+                return Explanation(code, message, _(rule.title), fix, rule.pain_point, True)
     code, message = first or ("Output", _redact(exc.strip() if isinstance(exc, str) else str(exc)))
     shown = message if len(message) <= 300 else message[:297] + "..."
     return Explanation(
-        code, message, f"not recognised by helpers.errors: {shown or '(no message)'}",
-        "Read the message above; search it in the Bedrock docs or re-raise to see the full traceback.",
+        code, message, _("not recognised by helpers.errors: {message}").format(message=shown or _("(no message)")),
+        _("Read the message above; search it in the Bedrock docs or re-raise to see the full traceback."),
         None, False)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import cost
+from .i18n import N_
 from .table import Table
 
 
@@ -55,7 +56,8 @@ class Row:
 class Summary(Table):
     """Calls, errors, tokens and cost per day and model id; a table in JupyterLab, text elsewhere."""
 
-    header = ("day", "model id", "calls", "errors", "input tokens", "output tokens", "cost (USD)")
+    header = (N_("day"), N_("model id"), N_("calls"), N_("errors"), N_("input tokens"), N_("output tokens"),
+              N_("cost (USD)"))
     right = frozenset({2, 3, 4, 5, 6})
 
     def cells(self) -> list[tuple[str, ...]]:

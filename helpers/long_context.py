@@ -27,6 +27,7 @@ from typing import Any
 
 from . import catalog, cost
 from .connection import current
+from .i18n import N_
 from .progress import bar as progress_bar
 from .table import Table
 from .tokens import estimate_tokens
@@ -110,7 +111,7 @@ def build(target_tokens: int, *, seed: int = 2026, progress: bool = True) -> Lon
         chars += len(line) + 1
         if progress and chars // 4 // step > shown:
             shown = chars // 4 // step
-            progress_bar("building", min(chars // 4, target_tokens), target_tokens, "tokens")
+            progress_bar(N_("building"), min(chars // 4, target_tokens), target_tokens, N_("tokens"))
     text = "\n".join(lines)
     if progress:
         sys.stdout.write("\n")

@@ -17,7 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import N_, _
+
 WIDTH = 30  # characters of the bar itself
+
+# The notebooks' code cells are the same in every edition, so they pass English words to wait_until; these
+# are those words, for the catalogs (helpers translates every label, unit and hint it is given).
+NOTEBOOK_WORDS = (N_("records"), N_("arrived"), N_("events"), N_("found"), N_("Run this cell again to keep waiting."))
 
 
 def bar(label: str, done: int, total: int | None, unit: str, suffix: str = "") -> None:
@@ -25,7 +31,7 @@ def bar(label: str, done: int, total: int | None, unit: str, suffix: str = "") -
 
     With ``total`` unknown (None: a batch job not yet validated, say) the bar is empty and shows ``done`` alone.
     """
-    unit = f" {unit}" if unit else ""
+    label, unit = _(label), f" {_(unit)}" if unit else ""
     if total is None:
         sys.stdout.write(f"\r{label} [{'.' * WIDTH}] {done:>9,}{unit}{suffix}")
     else:
@@ -49,7 +55,7 @@ class Progress:
     status: str = ""
 
 
-def wait_until(check: Callable[[], Progress], *, timeout: float, every: float = 15.0, describe: str = "waiting",
+def wait_until(check: Callable[[], Progress], *, timeout: float, every: float = 15.0, describe: str = N_("waiting"),
                unit: str = "", hint: str = "", quiet_for: float = 1.0,
                sleep: Callable[[float], None] = time.sleep) -> Any:
     """Call ``check`` until it reports ``done``, drawing a progress bar; return the last ``Progress.value``.
@@ -75,14 +81,16 @@ def wait_until(check: Callable[[], Progress], *, timeout: float, every: float = 
             print()
             return progress.value
         if waited >= quiet_for:
-            bar(describe, progress.count, progress.total, unit, f"{status}, waited {waited:.0f} s")
+            bar(describe, progress.count, progress.total, unit,
+                status + _(", waited {seconds:.0f} s").format(seconds=waited))
             drawn = True
         if waited + pause > timeout:
             if drawn:
                 print()
-            of = f" of {progress.total:,}" if progress.total is not None else ""
-            counted = f"{progress.count:,}{of} {unit}".rstrip()
-            message = f"{describe}: not done after {timeout:.0f} s: {counted}{status}."
-            raise TimeoutError(f"{message} {hint}".strip())
+            of = _(" of {total:,}").format(total=progress.total) if progress.total is not None else ""
+            counted = f"{progress.count:,}{of} {_(unit)}".rstrip()
+            message = _("{what}: not done after {seconds:.0f} s: {counted}{status}.").format(
+                what=_(describe), seconds=timeout, counted=counted, status=status)
+            raise TimeoutError(f"{message} {_(hint)}".strip())
         sleep(pause)
         pause = min(pause * 2, every)

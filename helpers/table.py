@@ -6,9 +6,15 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .i18n import _, ljust, rjust, width
+
 
 class Table(list):
-    """Rows under a header (and an optional caption). Subclasses may keep richer rows and override ``cells``."""
+    """Rows under a header (and an optional caption). Subclasses may keep richer rows and override ``cells``.
+
+    The header stays English in ``header`` (code and JSON read it); it is shown in the notebook's language
+    (mark a subclass's header with ``N_``). Text columns are aligned by display width, so CJK lines up.
+    """
 
     header: tuple[str, ...] = ()
     right: frozenset[int] = frozenset()  # columns aligned right (numbers)
@@ -26,10 +32,14 @@ class Table(list):
         """Each row as display strings."""
         return [tuple(str(v) for v in row) for row in self]
 
+    def shown_header(self) -> tuple[str, ...]:
+        """The header in the current language."""
+        return tuple(_(h) for h in self.header)
+
     def __str__(self) -> str:
-        rows = [self.header, *self.cells()]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(self.header))]
-        lines = ["  ".join(v.rjust(w) if i in self.right else v.ljust(w)
+        rows = [self.shown_header(), *self.cells()]
+        widths = [max(width(r[i]) for r in rows) for i in range(len(self.header))]
+        lines = ["  ".join(rjust(v, w) if i in self.right else ljust(v, w)
                            for i, (v, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
         return "\n".join([self.caption, *lines] if self.caption else lines)
 
@@ -45,4 +55,4 @@ class Table(list):
                                     f"{html.escape(v)}</{tag}>" for i, v in enumerate(values)) + "</tr>"
 
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        return f"<table>{caption}{row(self.header, 'th')}{''.join(row(r, 'td') for r in self.cells())}</table>"
+        return f"<table>{caption}{row(self.shown_header(), 'th')}{''.join(row(r, 'td') for r in self.cells())}</table>"
