@@ -24,7 +24,7 @@ from .i18n import N_, _, ljust
 from .table import Table
 
 PER = 1_000_000  # prices are per million tokens
-GLOBAL, REGIONAL = "global", "regional"
+GLOBAL, REGIONAL = N_("global"), N_("regional")  # values code compares; shown translated
 LONG_CONTEXT_TIER = N_("long-context tier")
 # Line items: code tests them ("output", "cache…"); they are shown translated.
 INPUT, OUTPUT = N_("input"), N_("output")
