@@ -24,6 +24,9 @@ from helpers.emulator import CONFLICTING_ENV, Emulator, auth, start
 
 # Notebooks under test (strict nbval) always run offline: their kernels inherit this environment.
 os.environ["HANDSON_MODE"] = "offline"
+# Each edition speaks the language of its folder (notebooks/ja, notebooks/zh-TW: helpers.i18n), and the tests of
+# English text run from the project folder: a learner's own HANDSON_LANG must not override either.
+os.environ.pop("HANDSON_LANG", None)
 
 # The model tests of generic behaviour call: the notebooks' (catalog.lesson), so a lifecycle change is one edit.
 MODEL = catalog.lesson("default")

@@ -1,0 +1,187 @@
+"""helpers.i18n: what the helpers print, in the notebook's language (issue J).
+
+The language comes from HANDSON_LANG, else from the folder the kernel runs in (notebooks/ja, notebooks/zh-TW),
+else English. The catalogs are standard gettext files made with Babel; English output is unchanged (the
+existing tests of the connect banner, the doctor, progress, cost and explain() check it word for word).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from helpers import cost, i18n
+from helpers.connection import Connection
+from helpers.doctor import OK, WARN, Check, Report
+from helpers.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = {"ja": ROOT / "helpers/locale/ja/LC_MESSAGES/helpers.po",
+            "zh-TW": ROOT / "helpers/locale/zh_TW/LC_MESSAGES/helpers.po"}
+
+
+def _tool() -> object:
+    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "tools" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def no_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(i18n.LANGUAGE_VARIABLE, raising=False)
+
+
+# --- choosing the language -------------------------------------------------------------------------------------
+
+class TestLanguage:
+    def test_english_from_the_project_folder(self, no_language: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(ROOT)
+        assert i18n.language() == "en"
+        assert i18n._("Region") == "Region"
+
+    @pytest.mark.parametrize(("folder", "expected"), [
+        ("notebooks/ja", "ja"), ("notebooks/zh-TW", "zh-TW"), ("notebooks/en", "en"),
+        ("notebooks/ja/data", "ja"),  # a kernel started in a subfolder of an edition
+        ("workshop/ja", "en"),  # only notebooks/<edition> counts
+    ])
+    def test_the_kernels_folder_chooses(self, no_language: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                        folder: str, expected: str) -> None:
+        (tmp_path / folder).mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / folder)
+        assert i18n.language() == expected
+
+    @pytest.mark.parametrize(("value", "expected"), [
+        ("ja", "ja"), ("ja_JP.UTF-8", "ja"), ("zh-TW", "zh-TW"), ("zh_TW", "zh-TW"), ("zh-Hant", "zh-TW"),
+        ("en", "en"), ("en_GB", "en"), ("fr", "en"), ("zh-CN", "en"),  # no edition: English, the source
+    ])
+    def test_the_variable_chooses(self, monkeypatch: pytest.MonkeyPatch, value: str, expected: str) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, value)
+        assert i18n.language() == expected
+
+    def test_the_variable_wins_over_the_folder(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        (tmp_path / "notebooks" / "ja").mkdir(parents=True)
+        monkeypatch.chdir(tmp_path / "notebooks" / "ja")
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
+        assert i18n._("Region") == "Region"
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "zh-TW")
+        assert i18n._("Region") == "區域"
+
+    def test_the_empty_string_is_not_the_catalog_header(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "ja")
+        assert i18n._("") == ""
+
+
+# --- the catalogs ---------------------------------------------------------------------------------------------
+
+class TestCatalogs:
+    def test_every_marked_string_is_translated_not_fuzzy_and_compiled(self) -> None:
+        """Runs `tools/i18n.py check`: every msgid marked in helpers/ is in both catalogs, translated and not
+        fuzzy, and each committed .mo is what `pybabel compile` makes of its .po."""
+        tool = _tool()
+        assert set(CATALOGS.values()) == set(tool.catalogs())
+        assert len(tool.marked()) >= 250
+        assert tool.problems() == []
+
+    @pytest.mark.parametrize("edition", CATALOGS)
+    def test_translations_keep_placeholders_and_line_breaks(self, edition: str) -> None:
+        """A translation that drops or renames a {placeholder} would raise KeyError where it is shown."""
+        with CATALOGS[edition].open("rb") as f:
+            catalog = read_po(f)
+        for message in catalog:
+            if message.id:
+                fields = sorted(re.findall(r"\{[^{}]*\}", message.id))
+                assert sorted(re.findall(r"\{[^{}]*\}", message.string)) == fields, message.id
+                assert message.string.count("\n") == message.id.count("\n"), message.id
+
+    @pytest.mark.parametrize(("edition", "terms"), [
+        ("ja", {"global": "グローバル", "regional": "リージョナル", "Credentials (boto3)": "認証情報（boto3）",
+                "Region": "リージョン"}),
+        ("zh-TW", {"global": "全域", "regional": "區域", "Credentials (boto3)": "認證（boto3）", "Region": "區域"}),
+    ])
+    def test_the_guides_own_terms(self, monkeypatch: pytest.MonkeyPatch, edition: str, terms: dict[str, str]) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, edition)
+        assert {english: i18n._(english) for english in terms} == terms
+
+
+# --- what people see --------------------------------------------------------------------------------------------
+
+def _run(script: str, cwd: Path, **env: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if k != i18n.LANGUAGE_VARIABLE}
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+                         env={**environment, "PYTHONPATH": str(ROOT), "HANDSON_MODE": "offline", **env})
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+# A fresh kernel's first cells: the connect banner, the doctor's mode and offline rows and its verdict, a wait.
+_NOTEBOOK = """
+import helpers
+from helpers import doctor, progress
+print(helpers.connect())
+mode, _ = doctor.check_mode()
+print(doctor.Report([mode, doctor.check_offline()], "offline", 1.0))
+progress.wait_until(lambda: progress.Progress(True, 5, 5), timeout=5, describe="records", unit="arrived")
+"""
+
+
+class TestShown:
+    def test_a_kernel_in_notebooks_ja_speaks_japanese(self, tmp_path: Path) -> None:
+        folder = tmp_path / "notebooks" / "ja"
+        folder.mkdir(parents=True)
+        shown = _run(_NOTEBOOK, folder)
+        assert re.search(r"^モード +offline$", shown, re.MULTILINE)
+        assert "注: オフライン: ローカルの Bedrock エミュレーターが応答します。" in shown
+        assert re.search(r"^✓ OK {4}モード +offline: このカーネルで connect\(\) が選択$", shown, re.MULTILINE)
+        assert "オフラインエミュレーター  起動 " in shown
+        assert "準備完了: ノートブックはオフラインで実行されます。（2 OK, 0 WARN, 0 FAIL、モード offline、1.0 秒）" \
+            in shown
+        assert "レコード [" + "#" * 30 + "]         5 / 5 件到着" in shown
+
+    def test_handson_lang_zh_tw_speaks_traditional_chinese(self) -> None:
+        shown = _run(_NOTEBOOK, ROOT, HANDSON_LANG="zh-TW")
+        assert re.search(r"^模式 +offline$", shown, re.MULTILINE)
+        assert "附註：離線：由本機的 Bedrock 模擬器回應" in shown
+        assert "離線模擬器  啟動耗時 " in shown
+        assert "已就緒：筆記本會離線執行。（2 OK, 0 WARN, 0 FAIL；模式 offline；1.0 秒）" in shown
+        assert "記錄 [" + "#" * 30 + "]         5 / 5 筆已送達" in shown
+
+    def test_english_from_the_project_folder(self) -> None:
+        shown = _run(_NOTEBOOK, ROOT)
+        assert re.search(r"^mode +offline$", shown, re.MULTILINE)
+        assert "Ready: the notebooks run offline. (2 OK, 0 WARN, 0 FAIL; mode offline; 1.0 s)" in shown
+        assert "records [" + "#" * 30 + "]         5 / 5 arrived" in shown
+
+
+class TestAlignment:
+    """CJK characters take two columns in a monospace font: tables, the banner and the doctor line up."""
+
+    def test_width(self) -> None:
+        assert i18n.width("region") == 6 and i18n.width("リージョン") == 10 and i18n.width("區域 ID") == 7
+
+    def test_table_columns_line_up(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "ja")
+        lines = str(Table([("Claude", "1")], header=("model", "USD / month"), right=[1])).splitlines()
+        assert lines == ["モデル  USD / 月", "Claude         1"]
+        assert len({i18n.width(line) for line in lines}) == 1
+
+    def test_banner_and_doctor_line_up(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "zh-TW")
+        banner = str(Connection("offline", "us-west-2", "https://127.0.0.1:1", "123456789012", "AKIAEXAMPLEKEY1"))
+        rows = banner.splitlines()
+        assert rows[0] == "模式      offline" and rows[-1] == "存取金鑰  AKIA…KEY1"
+        assert {i18n.width(row.rsplit(" ", 1)[0]) + 1 for row in rows} == {10}  # every value in one column
+        report = str(Report([Check("Python", OK, "3.11"), Check(i18n._("Region"), WARN, "x", "y")], "offline"))
+        assert report.splitlines()[:3] == ["✓ OK    Python  3.11", "! WARN  區域    x", "        修正方式：y"]
+
+    def test_english_cost_lines_are_unchanged(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
+        text = str(cost.estimate("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 1000, 200))
+        assert text.splitlines()[1] == "input                        1,000 tokens × $  3.000/MTok = $0.003000"
