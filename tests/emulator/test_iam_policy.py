@@ -243,3 +243,18 @@ class TestBackend:
         aws.put_log_event(group, LOG_STREAM, "two", now + 1, "us-east-1")
         events = logs.filter_log_events(logGroupName=group)["events"]
         assert [(e["logStreamName"], e["message"]) for e in events] == [(LOG_STREAM, "one"), (LOG_STREAM, "two")]
+
+
+def test_batch_requests_carry_bedrocks_keys() -> None:
+    """Batch checks evaluate with the keys Bedrock's requests carry: an HTTPS-only Deny does not stop the job."""
+    from helpers.emulator import batch_input
+
+    job = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-invocation-job/abcdefghij12"
+    role_policy = {"Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::input/*"},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    assert iam_policy.allows([role_policy], action="s3:GetObject", resource="arn:aws:s3:::input/a.jsonl",
+                             context=batch_input.context(job))
+    vpc_only = {"Statement": [role_policy["Statement"][0], {k: v for k, v in VPC_ONLY.items() if k != "Principal"}]}
+    assert not iam_policy.allows([vpc_only], action="s3:GetObject", resource="arn:aws:s3:::input/a.jsonl",
+                                 context=batch_input.context(job))
