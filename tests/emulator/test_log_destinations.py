@@ -353,6 +353,20 @@ class TestAccessRefused:
             "ValidationException", BUCKET_REFUSED.format(bucket) + f"The bucket policy does not allow {grant(bucket)}.",
             400)
 
+    def test_https_only_deny(self, emu: Emulator, bedrock: Any) -> None:
+        """Bedrock writes over HTTPS, so the common HTTPS-only Deny passes Bedrock's check (test_iam_policy.py), but
+        moto then refuses every write (it evaluates the condition without a request context): the refusal says so."""
+        bucket = f"logs-{tag()}"
+        policy = bucket_policy(bucket, "bedrock")
+        policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+        dest = destinations(emu, cloudwatch=False, bucket=bucket, policy=policy)
+        assert refusal(bedrock, dest.config()) == ("ValidationException", BUCKET_REFUSED.format(bucket) + (
+            "The offline S3 (moto) refused the write although the bucket policy allows Bedrock's request: moto "
+            "evaluates the policy's conditions without the request's context (e.g. aws:SecureTransport). Leave such "
+            "a Deny statement out of the bucket policy offline."), 400)
+
     def test_large_data_bucket_is_checked_too(self, emu: Emulator, bedrock: Any) -> None:
         dest = destinations(emu, s3=False)
         bucket = f"missing-{tag()}"
@@ -496,20 +510,6 @@ class TestAccessAccepted:
                                                     "Resource": f"arn:aws:logs:*:{ACCOUNT}:log-group:{group}:*"}]}))
         iam.attach_role_policy(RoleName=str(dest.role_arn).split("/")[-1], PolicyArn=arn["Policy"]["Arn"])
         bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config())
-
-    def test_https_only_deny(self, emu: Emulator, bedrock: Any) -> None:
-        """Bedrock writes over HTTPS, so the common HTTPS-only Deny passes Bedrock's check (test_iam_policy.py), but
-        moto then refuses every write (it evaluates the condition without a request context): the refusal says so."""
-        bucket = f"logs-{tag()}"
-        policy = bucket_policy(bucket, "bedrock")
-        policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
-        dest = destinations(emu, cloudwatch=False, bucket=bucket, policy=policy)
-        assert refusal(bedrock, dest.config()) == ("ValidationException", BUCKET_REFUSED.format(bucket) + (
-            "The offline S3 (moto) refused the write although the bucket policy allows Bedrock's request: moto "
-            "evaluates the policy's conditions without the request's context (e.g. aws:SecureTransport). Leave such "
-            "a Deny statement out of the bucket policy offline."), 400)
 
     def test_bucket_in_the_configurations_region(self, emu: Emulator) -> None:
         """A configuration put in eu-west-1 takes a bucket in eu-west-1; records go there."""
