@@ -175,7 +175,9 @@ def _offline(region: str | None) -> Connection:
     for name in emulator.CONFLICTING_ENV:  # before start(): e.g. an AWS_PROFILE that does not exist here
         os.environ.pop(name, None)
     if _emulator is None or not _emulator.running:
-        _emulator = emulator.start(region=region)
+        # The variables go in before the server's threads start (see start()); later updates below only
+        # replace values, which never moves the C environment under a thread reading it.
+        _emulator = emulator.start(region=region, before_serving=os.environ.update)
     _emulator.region = region  # the region clients sign for, and the one Bedrock API keys must be made for
     _emulator.ensure_aws()  # the offline S3, CloudWatch Logs and IAM may have been stopped since it started
     env = _emulator.env  # https: AWS_ENDPOINT_URL…, and AWS_CA_BUNDLE / SSL_CERT_FILE / NODE_EXTRA_CA_CERTS

@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -258,8 +259,7 @@ class Emulator(Controls):
         return self.tls_files.bundle if self.tls_files else None
 
     def _netloc(self, port: int | None) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{port}"
+        return _netloc(self.host, port)
 
     @property
     def env(self) -> dict[str, str]:
@@ -337,7 +337,8 @@ class RemoteEmulator(Controls):
 
 
 def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
-          admin: bool = False, tls: bool = True, tls_port: int = 0) -> Emulator:
+          admin: bool = False, tls: bool = True, tls_port: int = 0,
+          before_serving: Callable[[dict[str, str]], Any] | None = None) -> Emulator:
     """Start an emulator in a background thread; ``port=0`` (and ``tls_port=0``) pick free ports.
 
     ``region`` (an AWS region) is the one requests without a signature scope use (Bedrock API keys).
@@ -345,6 +346,11 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
     process runs beside it (``emulator.env`` points clients there). The admin routes (``/_emulator/*``, needing
     ``emulator.token``) are served on loopback, and on another ``host`` only with ``admin=True``.
     With ``tls`` (the default) it also listens with HTTPS on ``tls_port``, with a certificate made now.
+
+    ``before_serving(env)`` is called with the emulator's ``env`` once the ports are bound and before the
+    server's threads start: the place to put those variables into ``os.environ``. Adding a variable reallocates
+    the C environment, and a thread reading it at that moment (granian's Rust threads call getenv while they
+    start) crashes the process: a kernel died that way in libc's getenv during connect().
     """
     auth.check_region(region)
     sock = bind(host, port)
@@ -358,6 +364,10 @@ def start(host: str = DEFAULT_HOST, port: int = 0, region: str = DEFAULT_REGION,
     guard = Guard.for_bind(host, real_port, admin=admin, tls_port=real_tls_port)
     state = EmulatorState(region)
     aws_url = attach_aws(state)
+    if before_serving is not None:
+        https_url = f"https://{_netloc(host, real_tls_port)}" if real_tls_port else None
+        before_serving(environment(https_url or f"http://{_netloc(host, real_port)}", region,
+                                   tls_files.bundle if tls_files else None, aws_url))
     server, tls_server = servers(EmulatorApp(state, guard), tls_files)
     thread = threading.Thread(target=serve, args=(server, sock, tls_server, tls_sock),
                               name="bedrock-emulator", daemon=True)
@@ -377,6 +387,10 @@ def _serving_at(url: str) -> bool:
 
     running = aws_services.current()
     return running is not None and running.url == url
+
+
+def _netloc(host: str, port: int | None) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def attach_aws(state: EmulatorState) -> str | None:

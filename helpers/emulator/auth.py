@@ -85,6 +85,9 @@ _SPACES = re.compile(r"\s+")
 _AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
 _PRINTABLE_REGION = re.compile(r"^[a-z0-9-]{1,64}$")
 PARTITION = "aws"  # the emulator's ARNs are arn:aws:…, so its regions are the commercial partition's
+# Signing names of the services aws_services.py serves beside the emulator, and the variable that points there.
+OFFLINE_AWS_SERVICES = {"s3": "AWS_ENDPOINT_URL_S3", "logs": "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+                        "iam": "AWS_ENDPOINT_URL_IAM"}
 
 
 @cache
@@ -155,8 +158,13 @@ def authenticate(method: str, raw_path: str, query: str, headers: dict[str, str]
     if identity is None or token != identity.session_token:
         raise AuthError(errors.unrecognized_client(), "unrecognized")
     if m["service"] != service:
-        raise AuthError(errors.invalid_signature(
-            f"Credential should be scoped to correct service: '{service}'. "), "signature")
+        message = f"Credential should be scoped to correct service: '{service}'. "
+        if m["service"] in OFFLINE_AWS_SERVICES:  # a client that ignores AWS_ENDPOINT_URL_S3 and the like
+            message += (f"[emulator] This is the Bedrock emulator; the offline {m['service']} is at the URL in "
+                        f"{OFFLINE_AWS_SERVICES[m['service']]}. A client that sends it here ignores service-specific "
+                        "endpoint variables: upgrade boto3 (botocore 1.31 or later) or the AWS CLI (1.29 or 2.13 or "
+                        "later; localstack/awscli-local#76 dates both to the feature's release).")
+        raise AuthError(errors.invalid_signature(message), "signature")
     if m["region"] not in regions():
         raise _invalid_region(m["region"], service)
     signed_at = _request_time(headers)

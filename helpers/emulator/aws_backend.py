@@ -14,9 +14,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-from urllib.parse import unquote
 
-from . import auth
+from . import auth, iam_policy
 
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 LOG_STREAM = "aws/bedrock/modelinvocations"  # the one stream Bedrock writes to (bedrock-wire-spec.md §4.5, M)
@@ -24,6 +23,10 @@ LOG_STREAM = "aws/bedrock/modelinvocations"  # the one stream Bedrock writes to 
 
 class AwsUnavailable(RuntimeError):
     """moto is not installed: the offline S3, CloudWatch Logs and IAM are missing."""
+
+
+class PolicyNotJson(Exception):
+    """A bucket policy that is not a JSON object (the policy text is the argument)."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,11 @@ class AwsBackend:
         return location.get("LocationConstraint") or "us-east-1"  # S3 reports us-east-1 as no constraint
 
     def bucket_policy(self, bucket: str) -> dict[str, Any] | None:
-        """The bucket's policy document, or None when it has none (or the bucket does not exist)."""
-        import json
+        """The bucket's policy document, or None when it has none (or the bucket does not exist).
 
+        Raises PolicyNotJson when the stored policy is not a JSON object: S3 refuses such a policy, but moto
+        stores any text (``Policy="not json {"``), and "no policy" would send a learner looking for the wrong
+        mistake."""
         from botocore.exceptions import ClientError
 
         try:
@@ -85,11 +90,10 @@ class AwsBackend:
             if e.response.get("Error", {}).get("Code") in ("NoSuchBucketPolicy", "NoSuchBucket"):
                 return None
             raise
-        try:
-            policy = json.loads(text)
-        except ValueError:
-            return None
-        return policy if isinstance(policy, dict) else None
+        policy = iam_policy.document(text)
+        if policy is None:
+            raise PolicyNotJson(text)
+        return policy
 
     def put_object(self, bucket: str, key: str, data: bytes | BinaryIO, region: str,
                    content_type: str = "application/octet-stream") -> None:
@@ -187,20 +191,9 @@ class AwsBackend:
 
 
 def _policy(document: Any) -> dict[str, Any]:
-    """A policy document as IAM returns it: a dict (boto3 decodes it) or URL-encoded JSON text."""
-    import json
-
-    if isinstance(document, dict):
-        return document
-    if isinstance(document, str):
-        for text in (document, unquote(document)):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    return {}
+    """A policy document as IAM returns it (boto3 decodes it to a dict, or URL-encoded JSON text); IAM refuses
+    malformed documents, so an unreadable one, which grants nothing, cannot come from it."""
+    return iam_policy.document(document) or {}
 
 
 def start_services() -> tuple[Any, AwsBackend]:
@@ -215,4 +208,4 @@ def start_services() -> tuple[Any, AwsBackend]:
     return services, AwsBackend(services.url)
 
 
-__all__ = ["LOG_STREAM", "AwsBackend", "AwsUnavailable", "Role", "start_services"]
+__all__ = ["LOG_STREAM", "AwsBackend", "AwsUnavailable", "PolicyNotJson", "Role", "start_services"]

@@ -74,8 +74,8 @@ class Record:
 def context(job_arn: str, prefix: str | None = None) -> dict[str, str]:
     """The request context of Bedrock acting for the job (what the documented trust and S3 policies test);
     ``prefix`` is ListBucket's ``s3:prefix`` (the key the input URI names)."""
-    found = {"aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": job_arn, "aws:ResourceAccount": ACCOUNT_ID,
-             "aws:PrincipalAccount": ACCOUNT_ID}
+    found = {**iam_policy.SERVICE_CONTEXT, "aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": job_arn,
+             "aws:ResourceAccount": ACCOUNT_ID, "aws:PrincipalAccount": ACCOUNT_ID}
     if prefix is not None:
         found["s3:prefix"] = prefix
     return found

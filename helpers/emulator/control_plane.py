@@ -189,7 +189,7 @@ async def get_inference_profile(call: Call) -> Response:
 
 @route("GET", "/logging/modelinvocations", "GetModelInvocationLoggingConfiguration")
 async def get_logging(call: Call) -> Response:
-    config = call.state.logging_config
+    config = call.state.logging_configs.get(call.caller.region)  # one configuration per region, as on AWS
     # ASCII JSON: a key prefix or role name may hold a lone surrogate (valid JSON; the model allows it).
     body = json.dumps({"loggingConfig": config} if config else {}, separators=(",", ":")).encode()
     return Response(200, body, [("content-type", "application/json")])
@@ -212,15 +212,14 @@ async def put_logging(call: Call) -> Response:
     aws = call.state.aws
     if aws is None:
         raise errors.validation(_NO_AWS_SERVICES)
-    region = call.caller.region
-    account = call.caller.identity.arn.split(":")[4]
+    region = call.caller.region  # AWS keeps one configuration per account and region: this region's
+    account = log_destinations.account_of(call.caller.identity.arn)
     await asyncio.to_thread(log_destinations.check_access, aws, config, account, region)
-    call.state.logging_region = region  # where the destinations are (AWS keeps one configuration per region)
-    call.state.logging_config = config
+    call.state.logging_configs[region] = config
     return Response.json({})
 
 
 @route("DELETE", "/logging/modelinvocations", "DeleteModelInvocationLoggingConfiguration")
 async def delete_logging(call: Call) -> Response:
-    call.state.logging_config = None
+    call.state.logging_configs.pop(call.caller.region, None)  # this region's only
     return Response.json({})

@@ -16,8 +16,15 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 SERVICE_PRINCIPAL = "bedrock.amazonaws.com"
+# Global condition keys every request Bedrock makes as its service principal carries (IAM global condition context
+# keys page: aws:SecureTransport on HTTPS, aws:PrincipalServiceName and aws:PrincipalIsAWSService on a call made
+# directly by a service principal). Without them common Denies (HTTP only, or "not from our VPC endpoint") would
+# be judged as if the key were missing. The values are AWS's; that Bedrock's calls carry them is M.
+SERVICE_CONTEXT = {"aws:SecureTransport": "true", "aws:PrincipalServiceName": SERVICE_PRINCIPAL,
+                   "aws:PrincipalIsAWSService": "true"}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -26,29 +33,60 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-@lru_cache(maxsize=512)
-def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """IAM's wildcards: ``*`` any run of characters, ``?`` one character; nothing else is special."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+@lru_cache(maxsize=2048)
+def _segment(text: str, ignore_case: bool) -> re.Pattern[str]:
+    """One run between ``*``s: ``?`` is any one character, everything else itself. A pattern without a
+    quantifier matches in time linear in its length wherever it is tried: it can never backtrack."""
+    body = "".join("." if c == "?" else re.escape(c) for c in text)
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def _like(pattern: Any, value: str, ignore_case: bool = False) -> bool:
-    return isinstance(pattern, str) and _wildcard(pattern, ignore_case).fullmatch(value) is not None
+    """IAM's wildcards: ``*`` any run of characters, ``?`` one character; nothing else is special.
+
+    Not a regular expression with ``.*`` per star: several stars backtrack polynomially in the value's length
+    (``******X`` took seconds), holding the GIL. Glob needs no backtracking: the first run is anchored at the
+    start, the last at the end, and each run between stars taken at its leftmost place after the previous one
+    (any later place leaves less room for the rest, so leftmost never loses a match). Every run matches exactly
+    its own length in characters (``re.IGNORECASE`` folds one character to one character)."""
+    if not isinstance(pattern, str):
+        return False
+    first, *middle = pattern.split("*")
+    if not middle:
+        return len(first) == len(value) and _segment(first, ignore_case).fullmatch(value) is not None
+    *middle, last = middle
+    end = len(value) - len(last)
+    if end < len(first) or not _segment(first, ignore_case).match(value, 0, len(first)) \
+            or not _segment(last, ignore_case).fullmatch(value, end):
+        return False
+    position = len(first)
+    for text in middle:
+        found = _segment(text, ignore_case).search(value, position, end)
+        if found is None:
+            return False
+        position = found.end()
+    return True
 
 
-def _document(policy: Mapping[str, Any] | str) -> Mapping[str, Any]:
+def document(policy: Any) -> dict[str, Any] | None:
+    """A policy document as a dict: a dict as it is, JSON text (S3 returns a bucket policy as sent) or URL-encoded
+    JSON text (IAM's API returns policy documents so); None when it is not a JSON object."""
+    if isinstance(policy, Mapping):
+        return dict(policy)
     if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return {}
-    return policy if isinstance(policy, Mapping) else {}
+        for text in (policy, unquote(policy)):
+            try:
+                value = json.loads(text)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
 
 
 def statements(policy: Mapping[str, Any] | str) -> list[Mapping[str, Any]]:
     """The statements of a policy document (a JSON text or a dict; anything else has none)."""
-    return [s for s in _as_list(_document(policy).get("Statement")) if isinstance(s, Mapping)]
+    return [s for s in _as_list((document(policy) or {}).get("Statement")) if isinstance(s, Mapping)]
 
 
 # --- conditions -------------------------------------------------------------------------------------------
@@ -81,6 +119,8 @@ def _condition_holds(operator: str, keys: Any, context: Mapping[str, str]) -> bo
     base = operator.removesuffix("IfExists")
     for qualifier in ("ForAnyValue:", "ForAllValues:"):  # context values here are single-valued
         base = base.removeprefix(qualifier)
+    if base not in ("Null", "Bool") and _NEGATED.get(base, base) not in _TESTS:
+        return None
     lowered = {k.lower(): v for k, v in context.items()}
     for key, expected in keys.items():
         value = lowered.get(str(key).lower())
@@ -91,17 +131,18 @@ def _condition_holds(operator: str, keys: Any, context: Mapping[str, str]) -> bo
                 return False
             continue
         if value is None:
-            if if_exists:
+            # AWS (IAM condition operators page): "If the policy condition requires that the key is not matched,
+            # such as StringNotLike or ArnNotLike, and the right key is not present, the condition is true";
+            # any other test of a missing key is false, unless ...IfExists.
+            if if_exists or base in _NEGATED:
                 continue
-            return False  # a missing key fails every test but Null, negated ones included (AWS's rule)
+            return False
         if base == "Bool":
             if not any(str(e).lower() == str(value).lower() for e in _as_list(expected)):
                 return False
             continue
         negated = base in _NEGATED
-        test = _TESTS.get(_NEGATED.get(base, base))
-        if test is None:
-            return None
+        test = _TESTS[_NEGATED.get(base, base)]
         matched = any(test(e, value) for e in _as_list(expected))
         if matched == negated:
             return False
@@ -179,4 +220,4 @@ def role_trusts(trust_policy: Mapping[str, Any] | str, service: str = SERVICE_PR
     return allows([trust_policy], action="sts:AssumeRole", resource=None, principal_service=service, context=context)
 
 
-__all__ = ["SERVICE_PRINCIPAL", "allows", "role_trusts", "statements"]
+__all__ = ["SERVICE_CONTEXT", "SERVICE_PRINCIPAL", "allows", "document", "role_trusts", "statements"]

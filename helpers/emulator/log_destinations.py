@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from . import errors, iam_policy, shapes
-from .aws_backend import LOG_STREAM
+from .aws_backend import LOG_STREAM, PolicyNotJson
 
 # A zero-byte object Bedrock writes under each configured prefix when it accepts a configuration (M: several 2026
 # third-party tools skip it when reading logs, and one reports it appears at once, before any invocation).
@@ -52,6 +52,11 @@ def stream_arn(group: str, account: str, region: str) -> str:
     return f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{LOG_STREAM}"
 
 
+def account_of(arn: str) -> str:
+    """The account an ARN names (its fifth part): the caller's account for its identity's ARN."""
+    return arn.split(":")[4]
+
+
 def source_arn(account: str, region: str) -> str:
     """The aws:SourceArn Bedrock's requests carry. AWS documents only the pattern its policies match
     (``arn:aws:bedrock:region:accountId:*``, I-facts Q6, H); the resource part is [emulator choice]."""
@@ -59,10 +64,6 @@ def source_arn(account: str, region: str) -> str:
 
 
 # --- what Bedrock checks against the learner's resources ---------------------------------------------------
-
-
-def _shown(value: str) -> str:
-    return re.sub("[\ud800-\udfff]", "\ufffd", value)  # echoed in the answer: surrogate-safe
 
 
 def _bucket_refused(bucket: str, why: str) -> errors.BedrockError:
@@ -76,7 +77,8 @@ def _bucket_refused(bucket: str, why: str) -> errors.BedrockError:
 def _log_group_refused(group: str, role_arn: str, why: str) -> errors.BedrockError:
     # Bedrock's text (M: alphagov/govuk-infrastructure#2440, 2025-07-17, and terraform-provider-aws's comment);
     # AWS gives the same text for a missing log group (L). ``why`` is [emulator wording].
-    return errors.validation(f"Failed to validate permissions for log group: {group}, with role: {_shown(role_arn)}. "
+    role = shapes.surrogate_safe(role_arn)
+    return errors.validation(f"Failed to validate permissions for log group: {group}, with role: {role}. "
                              f"Verify the IAM role permissions are correct. {why}")
 
 
@@ -108,9 +110,12 @@ def _bucket_problem(aws: Any, s3_config: Mapping[str, Any], account: str, region
         # invocation logging configuration" (model-invocation-logging.html, H).
         return (f"The bucket is in {found}, and Bedrock delivers only to a bucket in the configuration's region, "
                 f"{region}.")
-    policy = aws.bucket_policy(bucket)
     grant = (f"bedrock.amazonaws.com s3:PutObject on arn:aws:s3:::{bucket}/{root}* for requests with "
              f"aws:SourceAccount {account} and an aws:SourceArn matching arn:aws:bedrock:{region}:{account}:*")
+    try:
+        policy = aws.bucket_policy(bucket)
+    except PolicyNotJson:  # S3 refuses such a policy; the offline S3 (moto) stores it
+        return f"The bucket policy is not a valid JSON policy document; it needs one that allows {grant}."
     if policy is None:
         return f"The bucket has no bucket policy; it needs one that allows {grant}."
     resource = f"arn:aws:s3:::{bucket}/{root}{PERMISSION_CHECK_OBJECT}"
@@ -124,6 +129,11 @@ def _bucket_problem(aws: Any, s3_config: Mapping[str, Any], account: str, region
     if allowed(_without_allow_conditions(policy)):
         return f"The bucket policy's conditions do not match Bedrock's request: it must allow {grant}."
     return f"The bucket policy does not allow {grant}."
+
+
+# The role session Bedrock writes the log stream with: over HTTPS, in this account's name; not a service principal
+# (aws:PrincipalServiceName is absent for a role session, IAM global condition keys page).
+_SESSION = {"aws:SecureTransport": "true", "aws:PrincipalIsAWSService": "false"}
 
 
 def _log_group_problem(aws: Any, cloudwatch: Mapping[str, Any], account: str, region: str,
@@ -148,7 +158,7 @@ def _log_group_problem(aws: Any, cloudwatch: Mapping[str, Any], account: str, re
                 f"with aws:SourceAccount {account} and an aws:SourceArn matching arn:aws:bedrock:{region}:{account}:*.")
     resource = stream_arn(group, account, region)
     missing = [action for action in ("logs:CreateLogStream", "logs:PutLogEvents")
-               if not iam_policy.allows(role.policies, action=action, resource=resource)]
+               if not iam_policy.allows(role.policies, action=action, resource=resource, context=_SESSION)]
     if missing:
         return f"The role's policies do not allow {' and '.join(missing)} on {resource}."
     return None
@@ -175,7 +185,7 @@ def _asked(refused: Callable[[str], errors.BedrockError], question: Callable[[],
 def check_access(aws: Any, config: Mapping[str, Any], account: str, region: str) -> None:
     """Refuse (ValidationException) a validated configuration Bedrock could not deliver to; else write the
     permission-check object under each S3 prefix, as Bedrock does. Blocking I/O: call it in a worker thread."""
-    context = {"aws:SourceAccount": account, "aws:SourceArn": source_arn(account, region)}
+    context = {**iam_policy.SERVICE_CONTEXT, "aws:SourceAccount": account, "aws:SourceArn": source_arn(account, region)}
     for s3 in _buckets(config):
         bucket = s3["bucketName"]
         _asked(lambda why, b=bucket: _bucket_refused(b, why),
@@ -186,8 +196,21 @@ def check_access(aws: Any, config: Mapping[str, Any], account: str, region: str)
     for s3 in _buckets(config):
         key = key_root(s3, account) + PERMISSION_CHECK_OBJECT
 
-        def write(s3: Mapping[str, Any] = s3, key: str = key) -> None:
-            aws.put_object(s3["bucketName"], key, b"", region)
+        def write(s3: Mapping[str, Any] = s3, key: str = key) -> str | None:
+            from botocore.exceptions import ClientError
+
+            try:
+                aws.put_object(s3["bucketName"], key, b"", region)
+            except ClientError as e:
+                if e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+                    raise
+                # moto 5.2.5 enforces bucket-policy statements on PutObject itself (iam/access_control.py
+                # is_action_permitted) with no request context: a Deny conditioned on aws:SecureTransport
+                # "false", which never stops Bedrock on AWS, refuses every write offline.
+                return ("The offline S3 (moto) refused the write although the bucket policy allows Bedrock's "
+                        "request: moto evaluates the policy's conditions without the request's context (e.g. "
+                        "aws:SecureTransport). Leave such a Deny statement out of the bucket policy offline.")
+            return None
 
         _asked(lambda why, b=s3["bucketName"]: _bucket_refused(b, why), write)
 

@@ -32,8 +32,13 @@ _TYPES: dict[str, tuple[type, str]] = {
 }
 
 
+def surrogate_safe(value: str) -> str:
+    """``value`` with each lone surrogate as U+FFFD: safe to echo in an answer (JSON text, UTF-8 headers)."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", value)
+
+
 def quoted(value: str) -> str:
-    return "'" + re.sub("[\ud800-\udfff]", "\ufffd", value) + "'"  # echoed in the answer: surrogate-safe
+    return "'" + surrogate_safe(value) + "'"
 
 
 def _shown(value: Any) -> str:

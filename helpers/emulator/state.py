@@ -118,8 +118,10 @@ class EmulatorState:
     def __init__(self, region: str = "us-east-1") -> None:
         self.default_region = region
         self._lock = threading.Lock()
-        self.logging_config: dict[str, Any] | None = None
-        self.logging_region = region  # the region the logging configuration was put in: its destinations' region
+        # Model invocation logging configurations by region: AWS keeps one per account and region ("Model
+        # invocation logging is configured per AWS region", Terraform/Pulumi docs; AWS: "all invocations in your
+        # AWS account used in Amazon Bedrock in a Region"). A call is logged by its own region's configuration.
+        self.logging_configs: dict[str, dict[str, Any]] = {}
         # The emulator's client to the offline S3, CloudWatch Logs and IAM (aws_backend.py), set by whoever starts
         # the server; None when moto is not installed.
         self.aws: Any = None
@@ -130,7 +132,7 @@ class EmulatorState:
 
     def reset(self) -> dict:
         """Grant every model, restore the default account, clear faults and latency, return the clock to the real
-        time, empty the prompt cache and forget batch jobs (logging configuration is kept)."""
+        time, empty the prompt cache and forget batch jobs (logging configurations are kept)."""
         self.batch_jobs.clear()
         with self._lock:
             self._revoked: set[str] = set()
@@ -285,7 +287,8 @@ class EmulatorState:
             "clock_offset_seconds": self._clock_offset,
             "prompt_cache_entries": len(self._prompt_cache),
             "api_keys_revoked": "all" if self._all_keys_revoked else len(self._keys_revoked),
-            "logging_configured": self.logging_config is not None,
+            "logging_configured": bool(self.logging_configs),
+            "logging_regions": sorted(self.logging_configs),
         }
 
     # --- used by the service -------------------------------------------------------------

@@ -539,6 +539,18 @@ class TestCredentialScope:
         r = signed_request(emulator.url, "POST", "/", GET_CALLER_IDENTITY, service="bedrock", headers=STS_FORM)
         assert sts_error(r) == (403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: 'sts'. ")
 
+    @pytest.mark.parametrize("service, variable", [("s3", "AWS_ENDPOINT_URL_S3"), ("iam", "AWS_ENDPOINT_URL_IAM")])
+    def test_offline_service_sent_here_says_where_it_is(self, emulator: Emulator, service: str,
+                                                         variable: str) -> None:
+        """A client too old for AWS_ENDPOINT_URL_S3 (and the like) sends S3 here: the refusal says where S3 is."""
+        client = boto3.client(service, endpoint_url=emulator.url, region_name="us-east-1",
+                              aws_access_key_id=auth.ACCESS_KEY_ID, aws_secret_access_key=auth.SECRET_ACCESS_KEY)
+        with pytest.raises(ClientError) as caught:
+            client.list_buckets() if service == "s3" else client.list_roles()
+        message = caught.value.response["Error"]["Message"]
+        assert message.startswith("Credential should be scoped to correct service: 'sts'. ")
+        assert f"the offline {service} is at the URL in {variable}" in message and "botocore 1.31" in message
+
     def test_region_comes_from_the_scope(self, aws_env: dict[str, str]) -> None:
         """Signed for ap-northeast-1: jp./apac./global. profiles listed, no us./eu./au. ones."""
         tokyo = client_for("bedrock", region_name="ap-northeast-1")

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,22 @@ def test_a_command_line_that_fails_early_fails_its_test_fast() -> None:
     with pytest.raises(AssertionError, match="--region"):
         printed_lines(proc)
     assert time.monotonic() - started < 15 and proc.returncode == 2
+
+
+def test_before_serving_sees_the_env_before_any_server_thread() -> None:
+    """connect() puts the variables into os.environ here: adding variables while granian's threads start and
+    call getenv crashed a kernel (libc's getenv read a reallocated environment)."""
+    seen: list[tuple[dict[str, str], set[threading.Thread]]] = []
+    already = set(threading.enumerate())  # other tests' emulators may be running
+
+    def before_serving(env: dict[str, str]) -> None:
+        seen.append((env, set(threading.enumerate()) - already))
+
+    emu = start(before_serving=before_serving)
+    try:
+        [(env, new_threads)] = seen
+        assert env == emu.env  # the same variables connect() sets afterwards: later updates only replace values
+        assert all(t.name != "bedrock-emulator" for t in new_threads)
+        assert any(t.name == "bedrock-emulator" for t in set(threading.enumerate()) - already)
+    finally:
+        emu.stop()

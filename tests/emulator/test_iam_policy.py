@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import time
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -92,6 +95,84 @@ class TestBucketPolicy:
         assert not bucket_allows(policy, "arn:aws:s3:::a.b/12x/key")
 
 
+class TestWildcards:
+    """``*`` and ``?`` matched without backtracking: many stars cost no more than one."""
+
+    def test_many_stars_take_milliseconds(self) -> None:
+        value = "arn:aws:s3:::" + "a" * 5_000
+        started = time.perf_counter()
+        for pattern in ("arn:aws:s3:::" + "*" * 50 + "X", "arn:aws:s3:::" + "*a" * 50 + "X",
+                        "arn:aws:s3:::" + "*?" * 50 + "X"):
+            policy = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                                     "Resource": pattern}]}
+            assert not bucket_allows(policy, value)
+        assert time.perf_counter() - started < 0.5  # the regex form took hours (8 stars) to years (50)
+
+    def test_same_answers_as_a_regular_expression(self) -> None:
+        """On random short cases, the same answers as the obvious (backtracking) translation to a regex."""
+        rng = random.Random(12)
+        for _ in range(20_000):
+            pattern = "".join(rng.choice("ab*?") for _ in range(rng.randint(0, 7)))
+            value = "".join(rng.choice("abAB") for _ in range(rng.randint(0, 8)))
+            ignore_case = rng.random() < 0.3
+            regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+            expected = re.fullmatch(regex, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+            assert iam_policy._like(pattern, value, ignore_case) is expected, (pattern, value, ignore_case)
+
+
+# Two common bucket-policy Denies: requests only through our VPC endpoint, and HTTPS only.
+VPC_ONLY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}
+HTTPS_ONLY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+class TestMissingKeys:
+    """AWS: a negated operator on a key the request does not carry is true; the keys Bedrock's requests carry."""
+
+    def with_deny(self, deny: dict) -> dict:
+        return {"Statement": [*LOGS_WRITE["Statement"], deny]}
+
+    @pytest.mark.parametrize("operator", ["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike",
+                                          "ArnNotEquals", "ArnNotLike"])
+    def test_negated_operator_on_a_missing_key_denies(self, operator: str) -> None:
+        key, value = ("aws:SourceVpce", "vpce-1") if operator.startswith("String") else \
+            ("aws:SourceVpcArn", "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1")
+        deny = {**VPC_ONLY, "Condition": {operator: {key: value}}}
+        assert not bucket_allows(self.with_deny(deny), context={**CONTEXT, **iam_policy.SERVICE_CONTEXT})
+        assert bucket_allows(self.with_deny(deny), context={**CONTEXT, key: value})
+
+    def test_the_vpc_endpoint_only_deny(self) -> None:
+        assert not bucket_allows(self.with_deny(VPC_ONLY), context={**CONTEXT, **iam_policy.SERVICE_CONTEXT})
+
+    def test_positive_operators_on_a_missing_key_stay_false(self) -> None:
+        deny = {**VPC_ONLY, "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}
+        assert bucket_allows(self.with_deny(deny))
+        if_exists = {**VPC_ONLY, "Condition": {"StringNotEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}}
+        assert bucket_allows({"Statement": [*LOGS_WRITE["Statement"], if_exists]},
+                             context={**CONTEXT, "aws:SourceVpce": "vpce-1"})
+
+    def test_https_only_deny_does_not_stop_bedrock(self) -> None:
+        assert bucket_allows(self.with_deny(HTTPS_ONLY), context={**CONTEXT, **iam_policy.SERVICE_CONTEXT})
+        assert not bucket_allows(self.with_deny(HTTPS_ONLY), context={**CONTEXT, "aws:SecureTransport": "false"})
+
+    def test_service_keys(self) -> None:
+        only_bedrock = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:PrincipalServiceName": "bedrock.amazonaws.com"},
+                                      "Bool": {"aws:PrincipalIsAWSService": "true"}}}
+        assert bucket_allows(self.with_deny(only_bedrock), context={**CONTEXT, **iam_policy.SERVICE_CONTEXT})
+
+
+class TestDocuments:
+    @pytest.mark.parametrize("text", [json.dumps(LOGS_WRITE), quote(json.dumps(LOGS_WRITE))])
+    def test_text_and_url_encoded_text(self, text: str) -> None:
+        assert iam_policy.document(text) == LOGS_WRITE
+
+    @pytest.mark.parametrize("text", ["not json {", "[]", "1", None, "[" * 100_000])
+    def test_not_a_json_object(self, text: object) -> None:
+        assert iam_policy.document(text) is None
+
+
 class TestTrust:
     def test_the_documented_batch_trust(self) -> None:
         job = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-invocation-job/abcdefghij12"
@@ -162,3 +243,18 @@ class TestBackend:
         aws.put_log_event(group, LOG_STREAM, "two", now + 1, "us-east-1")
         events = logs.filter_log_events(logGroupName=group)["events"]
         assert [(e["logStreamName"], e["message"]) for e in events] == [(LOG_STREAM, "one"), (LOG_STREAM, "two")]
+
+
+def test_batch_requests_carry_bedrocks_keys() -> None:
+    """Batch checks evaluate with the keys Bedrock's requests carry: an HTTPS-only Deny does not stop the job."""
+    from helpers.emulator import batch_input
+
+    job = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-invocation-job/abcdefghij12"
+    role_policy = {"Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::input/*"},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    assert iam_policy.allows([role_policy], action="s3:GetObject", resource="arn:aws:s3:::input/a.jsonl",
+                             context=batch_input.context(job))
+    vpc_only = {"Statement": [role_policy["Statement"][0], {k: v for k, v in VPC_ONLY.items() if k != "Principal"}]}
+    assert not iam_policy.allows([vpc_only], action="s3:GetObject", resource="arn:aws:s3:::input/a.jsonl",
+                                 context=batch_input.context(job))

@@ -53,14 +53,20 @@ def log_to(emulator: Emulator, bedrock: Any) -> Iterator[Callable[..., Destinati
     """Turn logging on for this test, to a bucket, log group and role of its own (made as AWS's docs make them;
     both always exist, and ``s3``/``cloudwatch`` say which the configuration names); deleted after."""
 
+    regions: set[str] = set()
+
     def configure(*, s3: bool = True, cloudwatch: bool = True, prefix: str | None = "bedrock",
-                  text: bool = True) -> Destinations:
-        dest = destinations(emulator, prefix=prefix)
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=dest.config(text, s3, cloudwatch))
+                  text: bool = True, region: str = "us-east-1") -> Destinations:
+        """In ``region``: the configuration (one per region, as on AWS) and its destinations."""
+        dest = destinations(emulator, prefix=prefix, region=region)
+        client_of(emulator, "bedrock", region).put_model_invocation_logging_configuration(
+            loggingConfig=dest.config(text, s3, cloudwatch))
+        regions.add(region)
         return dest
 
     yield configure
-    bedrock.delete_model_invocation_logging_configuration()
+    for region in regions:
+        client_of(emulator, "bedrock", region).delete_model_invocation_logging_configuration()
 
 
 @pytest.fixture
@@ -240,16 +246,21 @@ class TestRecordPerOperation:
         (Credentials(auth.SESSION_ACCESS_KEY_ID, auth.SESSION_SECRET_ACCESS_KEY, auth.SESSION_TOKEN),
          f"arn:aws:sts::{ACCOUNT}:assumed-role/WorkshopRole/learner"),
     ], ids=["user", "assumed-role"])
-    def test_identity_is_the_signer(self, emulator: Emulator, log_to: Callable[..., Destinations],
-                                    credentials: Credentials, arn: str) -> None:
-        dest = log_to()
-        since = utc_now()
-        r = signed_request(emulator.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
-                           credentials=credentials, region="us-west-2")
-        assert r.status == 200, r.data
-        rid = r.headers["x-amzn-requestid"]
-        assert_envelope(dest.record(rid), operation="InvokeModel", model_id=MODEL_US, rid=rid, since=since,
-                        region="us-west-2", arn=arn)
+    def test_identity_is_the_signer(self, emulator: Emulator, credentials: Credentials, arn: str) -> None:
+        """The signer's identity and region (logged by that region's configuration: one per region, as on AWS)."""
+        west = client_of(emulator, "bedrock", "us-west-2")
+        dest = destinations(emulator, region="us-west-2")
+        west.put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        try:
+            since = utc_now()
+            r = signed_request(emulator.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
+                               credentials=credentials, region="us-west-2")
+            assert r.status == 200, r.data
+            rid = r.headers["x-amzn-requestid"]
+            assert_envelope(dest.record(rid), operation="InvokeModel", model_id=MODEL_US, rid=rid, since=since,
+                            region="us-west-2", arn=arn)
+        finally:
+            west.delete_model_invocation_logging_configuration()
 
 
 # --- the S3 layout ----------------------------------------------------------------------------------------
@@ -295,7 +306,7 @@ class TestS3Layout:
     ])
     def test_region_is_the_signature_region(self, log_to: Callable[..., Destinations], region: str, model_id: str,
                                             inference_regions: set[str]) -> None:
-        dest = log_to()
+        dest = log_to(region=region)
         response = runtime_in(region).converse(modelId=model_id, messages=MESSAGES)
         rid = request_id(response)
         assert dest.key_of(rid).split("/")[:5] == ["bedrock", "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", region]

@@ -1,9 +1,8 @@
 """Log destinations: refused at configuration time as Bedrock refuses them (the shapes, then the bucket, its region
-and policy, the log group and the role), delivered to exactly the named S3 key or log group whatever the names,
-nothing ever written to the local disk, and a failed delivery never changes the caller's answer.
+and policy, the log group and the role), one configuration per region, delivered to exactly the named S3 key or log
+group whatever the names, and a failed delivery never changes the caller's answer.
 
-Every test runs with an empty working folder that must still be empty after it. Destinations are made and read
-with real boto3 against the offline S3, CloudWatch Logs and IAM (logging_setup.py).
+Destinations are made and read with real boto3 against the offline S3, CloudWatch Logs and IAM (logging_setup.py).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -48,7 +48,7 @@ GROUP_REFUSED = ("Failed to validate permissions for log group: {}, with role: {
                  "correct. ")
 
 
-# --- an emulator, and a working folder that must stay empty -------------------------------------------------
+# --- an emulator ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +58,12 @@ def emu() -> Iterator[Emulator]:
     emu.stop()
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("workdir")
-
-
 @pytest.fixture(autouse=True)
-def nothing_on_disk(emu: Emulator, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Names that look like paths are only ever S3 keys or log group names: the working folder stays empty."""
-    monkeypatch.chdir(workdir)
+def no_configuration_left(emu: Emulator) -> Iterator[None]:
+    """Each test starts with no logging configuration in any region."""
+    emu.state.logging_configs.clear()
     yield
-    emu.state.logging_config = None
-    assert sorted(os.listdir(workdir)) == []
+    emu.state.logging_configs.clear()
 
 
 @pytest.fixture
@@ -339,6 +333,40 @@ class TestAccessRefused:
             "ValidationException", BUCKET_REFUSED.format(bucket) + "The bucket policy's conditions do not match "
             f"Bedrock's request: it must allow {grant(bucket)}.", 400)
 
+    def test_bucket_policy_not_json(self, emu: Emulator, bedrock: Any) -> None:
+        """S3 refuses it; the offline S3 stores it: the refusal says what is wrong, not "no bucket policy"."""
+        dest = destinations(emu, cloudwatch=False, policy={})
+        dest.s3.put_bucket_policy(Bucket=dest.bucket, Policy="not json {")
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(dest.bucket) + "The bucket policy is not a valid JSON policy "
+            f"document; it needs one that allows {grant(dest.bucket)}.", 400)
+
+    def test_vpc_endpoint_only_deny(self, emu: Emulator, bedrock: Any) -> None:
+        """Bedrock's requests come from no VPC endpoint: a negated test of the missing key is true, so it denies."""
+        bucket = f"logs-{tag()}"
+        policy = bucket_policy(bucket, "bedrock")
+        policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                                    "Resource": f"arn:aws:s3:::{bucket}/*",
+                                    "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}})
+        dest = destinations(emu, cloudwatch=False, bucket=bucket, policy=policy)
+        assert refusal(bedrock, dest.config()) == (
+            "ValidationException", BUCKET_REFUSED.format(bucket) + f"The bucket policy does not allow {grant(bucket)}.",
+            400)
+
+    def test_https_only_deny(self, emu: Emulator, bedrock: Any) -> None:
+        """Bedrock writes over HTTPS, so the common HTTPS-only Deny passes Bedrock's check (test_iam_policy.py), but
+        moto then refuses every write (it evaluates the condition without a request context): the refusal says so."""
+        bucket = f"logs-{tag()}"
+        policy = bucket_policy(bucket, "bedrock")
+        policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+        dest = destinations(emu, cloudwatch=False, bucket=bucket, policy=policy)
+        assert refusal(bedrock, dest.config()) == ("ValidationException", BUCKET_REFUSED.format(bucket) + (
+            "The offline S3 (moto) refused the write although the bucket policy allows Bedrock's request: moto "
+            "evaluates the policy's conditions without the request's context (e.g. aws:SecureTransport). Leave such "
+            "a Deny statement out of the bucket policy offline."), 400)
+
     def test_large_data_bucket_is_checked_too(self, emu: Emulator, bedrock: Any) -> None:
         dest = destinations(emu, s3=False)
         bucket = f"missing-{tag()}"
@@ -533,21 +561,58 @@ class TestHostileNames:
         ids = all_four(runtime)
         assert sorted(r["requestId"] for r in dest.cloudwatch()) == sorted(ids)
 
-    def test_region_in_the_layout(self, emu: Emulator, bedrock: Any, kept: dict[str, Any]) -> None:
-        """The signature's region is part of the key: a region that is not one is refused before anything."""
-        bedrock.put_model_invocation_logging_configuration(loggingConfig=kept)
+    def test_region_in_the_layout(self, emu: Emulator) -> None:
+        """The signature's region is the key's region part; a region that is not one is refused before anything
+        (so it never becomes part of a key)."""
+        dest = destinations(emu, cloudwatch=False, region="us-west-2")
+        client_of(emu, "bedrock", "us-west-2").put_model_invocation_logging_configuration(loggingConfig=dest.config())
+        path, body = f"/model/{MODEL_US}/invoke", claude_body().encode()
         for region in ("..", "x" * 300):
-            r = signed_request(emu.url, "POST", f"/model/{MODEL_US}/invoke", claude_body().encode(),
-                               service="bedrock", region=region)
-            assert r.status < 500, r.data
+            r = signed_request(emu.url, "POST", path, body, service="bedrock", region=region)
+            assert (r.status, json.loads(r.data)) == (403, {"message": "Credential should be scoped to a valid "
+                                                                      "region."})
+        r = signed_request(emu.url, "POST", path, body, service="bedrock", region="us-west-2")
+        assert r.status == 200
+        rid = r.headers["x-amzn-requestid"]
+        key = dest.key_of(rid)
+        assert key.split("/")[:5] == ["bedrock", "AWSLogs", ACCOUNT, "BedrockModelInvocationLogs", "us-west-2"]
+        assert dest.record_keys() == [key]
+
+
+class Recording:
+    """The emulator's own backend, noting every delivery it is asked for before doing it."""
+
+    def __init__(self, aws: Any) -> None:
+        self.aws = aws
+        self.objects: list[tuple[Any, str, str]] = []  # (bucket, key, region)
+        self.events: list[tuple[Any, str, str, str]] = []  # (group, stream, request id, region)
+
+    def put_object(self, bucket: Any, key: str, data: Any, region: str, **kwargs: Any) -> None:
+        self.objects.append((bucket, key, region))
+        self.aws.put_object(bucket, key, data, region, **kwargs)
+
+    def put_log_event(self, group: Any, stream: str, message: str, timestamp_ms: int, region: str) -> None:
+        if (group, stream, json.loads(message)["requestId"], region) not in self.events:  # a retry is one event
+            self.events.append((group, stream, json.loads(message)["requestId"], region))
+        self.aws.put_log_event(group, stream, message, timestamp_ms, region)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.aws, name)
+
+
+def record_key_pattern(prefix: str | None, request_id: str) -> str:
+    root = f"{prefix.rstrip('/')}/" if prefix and prefix.rstrip("/") else ""
+    return (re.escape(f"{root}AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/us-east-1/") + r"\d{4}/\d\d/\d\d/\d\d/"
+            r"\d{8}T\d{9}Z_" + re.escape(request_id) + r"\.json\.gz")
 
 
 class TestWithoutValidation:
     """Configurations stored without any check (behind PutModelInvocationLoggingConfiguration's back): every call is
-    answered, and whatever the names, nothing lands on the local disk."""
+    answered, and each record goes to exactly the named bucket and key, or group and stream, whatever the names
+    (the offline services refuse the names AWS would; that is a reported failed delivery)."""
 
     @pytest.mark.parametrize("config", [
-        {"s3Config": {"bucketName": "ABSOLUTE", "keyPrefix": "x"}},
+        {"s3Config": {"bucketName": "/tmp/escaped", "keyPrefix": "x"}},
         {"s3Config": {"bucketName": "/"}},
         {"s3Config": {"bucketName": ".."}},
         {"s3Config": {"bucketName": "../../../..", "keyPrefix": "../../.."}},
@@ -556,17 +621,94 @@ class TestWithoutValidation:
         {"s3Config": {"bucketName": "b" * 5000}},
         {"s3Config": {"bucketName": ""}},
         {"s3Config": "not-a-structure"},
-        {"cloudWatchConfig": {"logGroupName": "ABSOLUTE"}},
+        {"cloudWatchConfig": {"logGroupName": "/tmp/escaped"}},
         {"cloudWatchConfig": {"logGroupName": "/../../../../x"}},
         {"cloudWatchConfig": {"logGroupName": ""}},
         {"cloudWatchConfig": {"logGroupName": "a\ud800b"}},
     ], ids=["absolute", "slash", "dotdot", "many-dotdots", "nul", "number", "very-long", "empty", "not-structure",
             "absolute-group", "dotdot-group", "empty-group", "surrogate-group"])
-    def test_hostile_names(self, emu: Emulator, runtime: Any, workdir: Path, config: dict[str, Any]) -> None:
-        config = json.loads(json.dumps(config).replace("ABSOLUTE", str(workdir / "escaped")))
-        emu.state.logging_config = config
-        all_four(runtime)
-        assert not (workdir / "escaped").exists()
+    def test_hostile_names(self, emu: Emulator, runtime: Any, config: dict[str, Any], caplog: pytest.LogCaptureFixture,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+        recording = Recording(emu.state.aws)
+        monkeypatch.setattr(emu.state, "aws", recording)
+        emu.state.logging_configs["us-east-1"] = config
+        ids = all_four(runtime)
+        s3, cloudwatch = config.get("s3Config"), config.get("cloudWatchConfig")
+        if isinstance(s3, dict):
+            assert [bucket for bucket, _, _ in recording.objects] == [s3["bucketName"]] * 4
+            assert {region for _, _, region in recording.objects} == {"us-east-1"}
+            for rid in ids:
+                assert [key for _, key, _ in recording.objects
+                        if re.fullmatch(record_key_pattern(s3.get("keyPrefix"), rid), key)], (rid, recording.objects)
+        elif s3 is not None:  # no bucket to name: nothing is put anywhere, and the failure is reported
+            assert recording.objects == []
+            assert delivery_warnings(caplog, "S3 bucket None")
+        if cloudwatch is not None:
+            assert sorted(recording.events) == sorted(
+                (cloudwatch["logGroupName"], "aws/bedrock/modelinvocations", rid, "us-east-1") for rid in ids)
+
+
+# --- one configuration per region ---------------------------------------------------------------------------
+
+
+class TestPerRegion:
+    """AWS keeps one logging configuration per account and region; a call is logged by its own region's."""
+
+    def test_get_and_delete_see_their_region_only(self, emu: Emulator) -> None:
+        west, east = client_of(emu, "bedrock", "us-west-2"), client_of(emu, "bedrock", "us-east-1")
+        config = destinations(emu, region="us-west-2").config()
+        west.put_model_invocation_logging_configuration(loggingConfig=config)
+        assert "loggingConfig" not in east.get_model_invocation_logging_configuration()
+        east.delete_model_invocation_logging_configuration()
+        assert west.get_model_invocation_logging_configuration()["loggingConfig"] == config
+        west.delete_model_invocation_logging_configuration()
+        assert "loggingConfig" not in west.get_model_invocation_logging_configuration()
+
+    def test_each_region_logs_its_own_calls(self, emu: Emulator) -> None:
+        west_dest, east_dest = destinations(emu, region="us-west-2"), destinations(emu)
+        client_of(emu, "bedrock", "us-west-2").put_model_invocation_logging_configuration(
+            loggingConfig=west_dest.config())
+        east_call = request_id(client_of(emu, "bedrock-runtime").converse(modelId=MODEL_US, messages=MESSAGES))
+        assert west_dest.record_keys() == [] and west_dest.events() == []  # us-east-1 has no configuration
+        client_of(emu, "bedrock").put_model_invocation_logging_configuration(loggingConfig=east_dest.config())
+        west_ids = all_four(client_of(emu, "bedrock-runtime", "us-west-2"))
+        east_ids = all_four(client_of(emu, "bedrock-runtime"))
+        assert sorted(r["requestId"] for r in west_dest.s3_records().values()) == sorted(west_ids)
+        assert sorted(r["requestId"] for r in west_dest.cloudwatch()) == sorted(west_ids)
+        assert sorted(r["requestId"] for r in east_dest.s3_records().values()) == sorted(east_ids)
+        assert sorted(r["requestId"] for r in east_dest.cloudwatch()) == sorted(east_ids)
+        assert east_call not in east_ids
+        assert {r["region"] for r in west_dest.s3_records().values()} == {"us-west-2"}
+
+
+# --- bodies AWS would put in the large-data bucket ---------------------------------------------------------
+
+
+def test_large_bodies_stay_inline_with_one_warning(emu: Emulator, bedrock: Any, runtime: Any,
+                                                   caplog: pytest.LogCaptureFixture,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The large-data layout is not documented: records keep their bodies inline, and the emulator says so once."""
+    from helpers.emulator import invocation_log
+
+    monkeypatch.setattr(invocation_log, "_large_data_noted", False)
+    dest = destinations(emu, s3=False)
+    large = destinations(emu, cloudwatch=False, prefix="large")
+    config = dest.config()
+    config["cloudWatchConfig"]["largeDataDeliveryS3Config"] = {"bucketName": large.bucket, "keyPrefix": "large"}
+    bedrock.put_model_invocation_logging_configuration(loggingConfig=config)
+    small = request_id(runtime.converse(modelId=MODEL_US, messages=MESSAGES))
+    assert not delivery_warnings(caplog, "largeDataDeliveryS3Config")
+    text = "w" * 150_000
+    big = [request_id(runtime.converse(modelId=MODEL_US, messages=[{"role": "user", "content": [{"text": text}]}]))
+           for _ in range(2)]
+    records = {r["requestId"]: r for r in dest.cloudwatch()}
+    assert sorted(records) == sorted([small, *big])
+    for rid in big:
+        assert records[rid]["input"]["inputBodyJson"]["messages"][0]["content"][0]["text"] == text
+        assert "inputBodyS3Path" not in records[rid]["input"]
+    warnings = delivery_warnings(caplog, "largeDataDeliveryS3Config")
+    assert len(warnings) == 1 and "inputBodyS3Path" in warnings[0], warnings
+    assert large.object_keys() == [large.log_prefix + PERMISSION_CHECK]
 
 
 # --- a failed delivery ------------------------------------------------------------------------------------
