@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import html
-import importlib
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,10 +194,13 @@ def _offline(region: str | None) -> Connection:
 def _forget_sdk_sessions() -> None:
     """AnthropicBedrock caches the boto3 session (and so the credentials) it built first, per process;
     after a switch of mode it must resolve them again, as boto3.setup_default_session() does for boto3.
-    anthropic 1.x's AnthropicBedrock caches in ``lib.bedrock._auth``; later releases moved it to ``lib.aws._auth``."""
+    anthropic 1.x's AnthropicBedrock caches in ``lib.bedrock._auth``; later releases moved it to ``lib.aws._auth``.
+    Only a module already imported can hold a cache: importing anthropic here would add about a second of
+    CPU to every connect() in a notebook that never uses it."""
     for module in ("anthropic.lib.bedrock._auth", "anthropic.lib.aws._auth"):
-        with contextlib.suppress(ImportError, AttributeError):
-            importlib.import_module(module)._get_session.cache_clear()
+        if module in sys.modules:
+            with contextlib.suppress(AttributeError):
+                sys.modules[module]._get_session.cache_clear()
 
 
 def _restore_environment() -> None:

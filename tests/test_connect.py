@@ -121,6 +121,16 @@ class TestOffline:
         connect("offline")
         assert _auth._get_session.cache_info().currsize == 0
 
+    def test_connect_leaves_the_anthropic_sdk_unimported(self) -> None:
+        """Every notebook starts with connect(): it must not pay for an SDK the notebook may never use
+        (importing anthropic costs about a second of CPU; 30 notebooks run it in CI)."""
+        script = ("import sys\nfrom helpers import connect\nconnect('offline')\n"
+                  "print(sorted(m for m in sys.modules if m == 'anthropic' or m.startswith('anthropic.')))\n")
+        out = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": ROOT},
+                             capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == "[]"
+
     def test_a_region_that_does_not_exist_is_refused_at_once(self, clean_env: None) -> None:
         connect("offline")  # an emulator is already running in this kernel
         with pytest.raises(ValueError, match="'us-west-9' is not an AWS region"):

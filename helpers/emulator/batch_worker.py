@@ -40,9 +40,9 @@ from .routing import json_bytes
 log = logging.getLogger(__name__)
 
 # Seconds on the emulator's clock (data, not promises: AWS documents no durations).
-SUBMITTED_SECONDS = 1.0    # Submitted -> Validating
-VALIDATING_SECONDS = 2.0   # at least this long in Validating (longer if reading the input takes longer)
-SCHEDULED_SECONDS = 2.0    # Scheduled -> InProgress
+SUBMITTED_SECONDS = 0.5    # Submitted -> Validating
+VALIDATING_SECONDS = 1.0   # at least this long in Validating (longer if reading the input takes longer)
+SCHEDULED_SECONDS = 1.0    # Scheduled -> InProgress
 STOPPING_SECONDS = 1.0     # Stopping -> Stopped (after the records already answered are written)
 RECORDS_PER_SECOND = 100   # answered records per second on the clock at most
 POLL_SECONDS = 0.05        # how soon a wait notices advance_clock, stop() or reset()

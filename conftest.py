@@ -1,0 +1,36 @@
+"""Root pytest hooks: shared by tests/ and by strict nbval over notebooks/."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+import pytest
+
+try:
+    from xdist.scheduler import LoadFileScheduling
+except ImportError:  # pytest-xdist is a dev requirement; without it nbval runs serially
+    LoadFileScheduling = None
+
+
+def notebook_scope(file: str) -> str:
+    """notebooks/<edition>/<name>.ipynb -> <name>; any other file is its own scope."""
+    path = PurePosixPath(file)
+    return path.stem if path.suffix == ".ipynb" and path.parent.parent.name == "notebooks" else file
+
+
+if LoadFileScheduling is not None:
+    class NotebookScheduling(LoadFileScheduling):
+        """``--dist loadfile``, except that the editions of one notebook (en/, ja/, zh-TW/) form one unit,
+        run one after another by one worker. Their code is identical, so they write the same files under
+        workspace/ (``%%writefile``): two kernels writing one file at once could each read it torn.
+        Different notebooks run in parallel; a notebook's cells share a kernel, so they stay in order.
+        (``--dist loadgroup`` with marks would say the same, but xdist 3.8 cannot rename the node ids of
+        pytest 9.2, so its groups come apart.)"""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return notebook_scope(super()._split_scope(nodeid))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+        return NotebookScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
