@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 NODE_STAMP := node_modules/.deps-installed
 
-.PHONY: deps lab doctor facts test lint bench notebooks samples clean
+.PHONY: deps lab doctor facts test nbval lint bench notebooks editions samples clean
 
 deps: $(STAMP) $(NODE_STAMP)
 
@@ -41,11 +41,21 @@ facts: deps   # the catalog's facts, least certain and oldest first: what to re-
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests bench tools
 
+# The tests, then strict nbval over every notebook of every edition, in parallel (a notebook's editions
+# share one worker: see conftest.py). Both always run; either failing fails the target.
+NBVAL := HANDSON_MODE=offline $(BIN)/python -m pytest notebooks -n auto --maxprocesses 4 --dist loadfile
 test: deps lint
-	HANDSON_MODE=offline $(BIN)/python -m pytest
+	@status=0; HANDSON_MODE=offline $(BIN)/python -m pytest tests || status=1; \
+	$(NBVAL) || status=1; exit $$status
 
-notebooks: deps   # re-execute every notebook offline and save its outputs
-	$(BIN)/python tools/refresh_notebooks.py
+nbval: deps   # only the notebooks: are the committed outputs what the code prints today?
+	$(NBVAL)
+
+notebooks: deps   # re-execute every notebook (all editions) offline and save its outputs
+	$(BIN)/python tools/refresh_notebooks.py --jobs 2
+
+editions: deps    # bring ja/ and zh-TW/ in step with en/ (cells, tags, code) and list the prose to translate
+	$(BIN)/python tools/editions.py sync
 
 samples: deps   # regenerate the sample PDFs in notebooks/data (committed)
 	$(BIN)/python tools/make_sample_pdfs.py

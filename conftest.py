@@ -28,8 +28,19 @@ if LoadFileScheduling is not None:
         (``--dist loadgroup`` with marks would say the same, but xdist 3.8 cannot rename the node ids of
         pytest 9.2, so its groups come apart.)"""
 
+        # The notebooks that take longest offline (batch jobs, TypeScript child processes) start first,
+        # so no worker is left running one of them alone at the end. Speed only: order, not correctness.
+        SLOWEST_FIRST = ("10_batch_inference", "08_messages_api_and_api_keys", "03_request_styles",
+                         "01_setup_checks")
+
         def _split_scope(self, nodeid: str) -> str:
             return notebook_scope(super()._split_scope(nodeid))
+
+        def _assign_work_unit(self, node: Any) -> None:
+            for scope in reversed(self.SLOWEST_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -267,24 +267,32 @@ def all_reports(root: Path, editions: tuple[str, ...]) -> list[Report]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # --edition and --notebooks go before or after the command; after it, a value set before is kept.
+    for target, default in ((parser, None), (common := argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)):
+        target.add_argument("--edition", choices=EDITIONS, action="append", default=default,
+                            help="only this edition (repeatable)")
+        target.add_argument("--notebooks", type=Path, default=NOTEBOOKS if default is None else default,
+                            help="the folder holding en/ (default: notebooks)")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("status", help="list what differs and which prose to translate (the default)")
-    sub.add_parser("sync", help="copy cells, tags and code from en/ into every edition; then status")
-    sub.add_parser("check", help="exit 1 unless every edition has the English cells, tags and code")
-    exp = sub.add_parser("export", help="an edition's prose cells as a markdown file to translate")
-    imp = sub.add_parser("import", help="write translated prose from an export file into the edition")
-    ver = sub.add_parser("verify", help="check an export file before importing it: markers, inline code, anchors")
-    for command in (exp, imp, ver):
-        command.add_argument("edition", choices=EDITIONS)
-    exp.add_argument("notebook", help="file name, e.g. 03_request_styles.ipynb")
-    for command in (imp, ver):
-        command.add_argument("file", type=Path, help="an export file whose first line names the notebook")
-    parser.add_argument("--edition", choices=EDITIONS, action="append", help="only this edition (repeatable)")
-    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="the folder holding en/ (default: notebooks)")
+    commands = {
+        "status": "list what differs and which prose to translate (the default)",
+        "sync": "copy cells, tags and code from en/ into every edition; then status",
+        "check": "exit 1 unless every edition has the English cells, tags and code",
+        "export": "an edition's prose cells as a markdown file to translate",
+        "import": "write translated prose from an export file into the edition",
+        "verify": "check an export file before importing it: markers, inline code, anchors",
+    }
+    made = {name: sub.add_parser(name, parents=[common], help=text) for name, text in commands.items()}
+    for name in ("export", "import", "verify"):
+        made[name].add_argument("edition", choices=EDITIONS)
+    made["export"].add_argument("notebook", help="file name, e.g. 03_request_styles.ipynb")
+    for name in ("import", "verify"):
+        made[name].add_argument("file", type=Path, help="an export file whose first line names the notebook")
     args = parser.parse_args(argv)
+    args.command = args.command or "status"
     editions, root = tuple(args.edition or EDITIONS), args.notebooks.resolve()
 
-    if args.command in (None, "status", "check"):
+    if args.command in ("status", "check"):
         reports = all_reports(root, editions)
         return status(reports) if args.command != "check" else int(any(not r.in_step for r in reports))
     if args.command == "sync":

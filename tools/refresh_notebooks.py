@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -36,14 +37,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook under notebooks/")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default 1)")
     args = parser.parse_args()
     os.environ["HANDSON_MODE"] = "offline"  # outputs are produced offline, never from an AWS account
     # Keep this machine's npm chatter (spinner, user-config warnings) out of committed outputs.
     os.environ.update(npm_config_progress="false", npm_config_loglevel="error", npm_config_update_notifier="false")
     paths = [p.resolve() for p in args.notebooks] or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
                                      if ".ipynb_checkpoints" not in p.parts)
+    # A notebook's editions run one after another (they write the same files under workspace/); different
+    # notebooks run side by side. Threads suffice: each notebook runs in its own kernel process.
+    by_name: dict[str, list[Path]] = {}
     for path in paths:
-        print(f"{path.relative_to(ROOT)}: {refresh(path.resolve(), args.timeout):.1f} s", flush=True)
+        by_name.setdefault(path.name, []).append(path)
+
+    def run(group: list[Path]) -> None:
+        for path in group:
+            print(f"{path.relative_to(ROOT)}: {refresh(path, args.timeout):.1f} s", flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for future in [pool.submit(run, group) for group in by_name.values()]:
+            future.result()
     return 0
 
 
