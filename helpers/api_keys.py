@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog
+from .i18n import N_, _
 
 __all__ = ["ENV_VARIABLE", "IAM_FACTS", "MAX_EXPIRY", "KeyInfo", "describe", "long_term_note", "short_term"]
 
@@ -65,20 +66,23 @@ class KeyInfo:
         return self.expires is not None and (now or dt.datetime.now(dt.UTC)) > self.expires
 
     def __str__(self) -> str:
-        parts = [f"{self.kind} Bedrock API key {self.shown}"]
+        kinds = {"short-term": _("short-term Bedrock API key {shown}"),
+                 "long-term": _("long-term Bedrock API key {shown}"), "unknown": _("unknown Bedrock API key {shown}")}
+        parts = [kinds.get(self.kind, "{kind} Bedrock API key {shown}").format(kind=self.kind, shown=self.shown)]
         if self.region:
-            parts.append(f"for {self.region}")
+            parts.append(_("for {region}").format(region=self.region))
         if self.expires:
             left = self.expires - dt.datetime.now(dt.UTC)
             when = f"{self.expires:%Y-%m-%d %H:%M} UTC"
-            parts.append(f"expired {when}" if left.total_seconds() < 0 else
-                         f"expires {when} (in {_duration(left)})")
+            parts.append(_("expired {when}").format(when=when) if left.total_seconds() < 0 else
+                         _("expires {when} (in {left})").format(when=when, left=_duration(left)))
         if self.access_key:
-            parts.append(f"made with {self.access_key}" + (" (temporary credentials)" if self.temporary else ""))
+            parts.append((_("made with {access_key} (temporary credentials)") if self.temporary else
+                          _("made with {access_key}")).format(access_key=self.access_key))
         if self.account:
-            parts.append(f"of account {self.account}")
+            parts.append(_("of account {account}").format(account=self.account))
         if self.problem:
-            parts.append(f"— {self.problem}")
+            parts.append(f"— {_(self.problem)}")
         return ", ".join(parts)
 
 
@@ -125,11 +129,11 @@ def describe(key: str | None = None) -> KeyInfo:
         try:
             alias = base64.b64decode(key[len(LONG_TERM_PREFIX):], validate=True).decode("utf-8").split(":", 1)[0]
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            return KeyInfo("long-term", shown, problem="its text after ABSK is not base64: it was cut or changed")
+            return KeyInfo("long-term", shown, problem=N_("its text after ABSK is not base64: it was cut or changed"))
         account = alias.rsplit("-at-", 1)[1] if "-at-" in alias else None
         return KeyInfo("long-term", shown, account=account)
-    return KeyInfo("unknown", shown, problem="no key" if not key else
-                   "not a Bedrock API key (they start with bedrock-api-key- or ABSK)")
+    return KeyInfo("unknown", shown, problem=N_("no key") if not key else
+                   N_("not a Bedrock API key (they start with bedrock-api-key- or ABSK)"))
 
 
 def _describe_short_term(key: str, shown: str) -> KeyInfo:
@@ -171,4 +175,6 @@ def _masked(access_key: str) -> str:
 
 def _duration(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=f"{minutes % 60:02d}")
+    return _("{minutes} min").format(minutes=minutes)

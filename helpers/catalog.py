@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .i18n import N_
 from .table import Table
 
 ACTIVE, LEGACY, END_OF_LIFE = "ACTIVE", "LEGACY", "END_OF_LIFE"
@@ -562,7 +563,7 @@ def guide_warnings(today: dt.date | None = None) -> list[str]:
 class ModelTable(Table):
     """Rows of the guide's model-id table, with lifecycle: HTML in JupyterLab, text elsewhere."""
 
-    header = ("Model", "Base Bedrock model id", *GUIDE_GEOGRAPHIES, "Lifecycle")
+    header = (N_("Model"), N_("Base Bedrock model id"), *GUIDE_GEOGRAPHIES, N_("Lifecycle"))
 
 
 def model_table(today: dt.date | None = None, *, which: str = "guide") -> ModelTable:
@@ -591,8 +592,8 @@ def lifecycle_label(m: Model, today: dt.date | None = None) -> str:
 class LineupTable(Table):
     """Today's Claude models on Bedrock: family, lifecycle, window, thinking, versions, price."""
 
-    header = ("Model", "Page", "Lifecycle", "Window / max out", "Thinking", "API versions",
-              "USD / MTok in / out", "Access", "Confidence")
+    header = (N_("Model"), N_("Page"), N_("Lifecycle"), N_("Window / max out"), N_("Thinking"), N_("API versions"),
+              N_("USD / MTok in / out"), N_("Access"), N_("Confidence"))
 
 
 def lineup(today: dt.date | None = None, include_retired: bool = False) -> LineupTable:
@@ -612,7 +613,7 @@ def lineup(today: dt.date | None = None, include_retired: bool = False) -> Lineu
 
 
 class ConflictTable(Table):
-    header = ("subject", "facts", "what another source says", "sources", "confidence")
+    header = (N_("subject"), N_("facts"), N_("what another source says"), N_("sources"), N_("confidence"))
 
 
 def conflicts(today: dt.date | None = None, *, include_retired: bool = False) -> ConflictTable:
@@ -638,7 +639,7 @@ class FactRow:
 
 
 class FactTable(Table):
-    header = ("subject", "facts", "confidence", "as of", "age (days)", "sources")
+    header = (N_("subject"), N_("facts"), N_("confidence"), N_("as of"), N_("age (days)"), N_("sources"))
     right = frozenset({4})
 
 
@@ -673,7 +674,7 @@ def sources(*keys: str) -> Table:
     """The named sources (all when none are named): title, link, and when they were read."""
     cat = load().sources
     chosen = [cat[k] for k in keys] if keys else list(cat.values())
-    return Table(((s.title, s.url, s.read.isoformat()) for s in chosen), header=("source", "link", "read"))
+    return Table(((s.title, s.url, s.read.isoformat()) for s in chosen), header=(N_("source"), N_("link"), N_("read")))
 
 
 def drift(model_summaries: list[dict[str, Any]], region: str, today: dt.date | None = None) -> dict[str, list[str]]:
@@ -692,4 +693,4 @@ def drift(model_summaries: list[dict[str, Any]], region: str, today: dt.date | N
 def geography_table() -> Table:
     """Each inference-profile prefix, and the regions a caller must be in to use it."""
     return Table(((g.prefix, g.name, ", ".join(g.source_regions)) for g in geographies().values()),
-                 header=("prefix", "geography", "source regions (where the caller may be)"))
+                 header=(N_("prefix"), N_("geography"), N_("source regions (where the caller may be)")))

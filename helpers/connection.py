@@ -31,8 +31,8 @@ REGION_RULES = {
 }
 
 # The same rule in one line, for error messages.
-REGION_SUMMARY = ("boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION then AWS_DEFAULT_REGION, "
-                  "the TS SDK only AWS_REGION")
+REGION_SUMMARY = N_("boto3 reads AWS_DEFAULT_REGION, AnthropicBedrock AWS_REGION then AWS_DEFAULT_REGION, "
+                    "the TS SDK only AWS_REGION")
 
 
 def region_disagreement(boto3_region: str | None) -> str | None:

@@ -26,7 +26,7 @@ from typing import Any
 from . import catalog, retries
 from .connection import REGION_SUMMARY
 from .doctor import BOTO3_REQUIREMENT, sdk_pin
-from .i18n import N_, _
+from .i18n import N_, _, sentences
 
 __all__ = ["MARKETPLACE_FIX", "RULES", "USE_CASE_FIX", "Explanation", "Rule", "credentials_explanation",
            "credentials_problem", "explain"]
@@ -126,50 +126,75 @@ def _family(m: catalog.Model) -> str | None:
     return next((f for f in ("opus", "sonnet", "haiku") if f in m.key), None)
 
 
+def _shown(message: str, **fields: object) -> Fix:
+    """A fix whose values are known when the table is built: it is translated, then filled in, where it is shown
+    (so a translation places the values where its language wants them)."""
+    return lambda _match, _model_id: _(message).format(**{k: v() if callable(v) else v for k, v in fields.items()})
+
+
 def _on_demand(match: re.Match[str], _model_id: str | None) -> str:
     base = match["model_id"].rstrip(".,")
     m = _model_or_none(base)
     geos = m.geographies if m else ("global", "us", "eu", "jp", "apac", "au")
     first = f"{geos[0]}.{m.base_id}" if m else f"global.{base}"
     others = ", ".join(f"`{g}.`" for g in geos[1:])
-    return (f"Call an inference profile instead of the base id: modelId=\"{first}\""
-            + (f" (or the {others} profile for your geography)." if others else ".")
-            + "\nList the profiles your region offers with `aws bedrock list-inference-profiles`.")
+    if others:
+        call = _('Call an inference profile instead of the base id: modelId="{profile}" (or the {prefixes} profile '
+                 "for your geography).").format(profile=first, prefixes=others)
+    else:
+        call = _('Call an inference profile instead of the base id: modelId="{profile}".').format(profile=first)
+    return call + "\n" + _("List the profiles your region offers with `aws bedrock list-inference-profiles`.")
 
 
 def _invalid_identifier(_match: re.Match[str], model_id: str | None) -> str:
     m = _model_or_none(model_id)
-    hint = ""
+    hints = []
     if m:
-        hint = f" {m.display_name} has profiles: {', '.join(m.profile_ids) or 'none'}."
         geography = catalog.resolve(model_id).geography if model_id else None
         if geography and geography != "global":
             regions = catalog.geography(geography).source_regions
-            hint = (f" `{geography}.` profiles can be called only from {', '.join(regions)}: create the client "
-                    f"in one of those regions, or use the prefix of yours.{hint}")
-    return ("Wrong geography prefix for your region, or the model is not offered there: use the prefix of your "
-            f"region's geography (`global.` works from most regions).{hint}\n"
-            "List what your region offers with `aws bedrock list-inference-profiles --region <region>`.")
+            hints.append(_("`{prefix}.` profiles can be called only from {regions}: create the client in one of those "
+                           "regions, or use the prefix of yours.").format(prefix=geography, regions=", ".join(regions)))
+        hints.append(_("{model} has profiles: {profiles}.").format(model=m.display_name,
+                                                                  profiles=", ".join(m.profile_ids) or _("none")))
+    wrong = _("Wrong geography prefix for your region, or the model is not offered there: use the prefix of your "
+              "region's geography (`global.` works from most regions).")
+    return (sentences(wrong, *hints) + "\n"
+            + _("List what your region offers with `aws bedrock list-inference-profiles --region <region>`."))
+
+
+def _region_summary() -> str:
+    return _(REGION_SUMMARY)
+
+
+_ACTIVE_MODELS = "[m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE']"
 
 
 def _end_of_life(_match: re.Match[str], model_id: str | None) -> str:
     old = _model_or_none(model_id)
     new = _newest_active(_family(old) if old else None) or _newest_active()
     if new is None:
-        return "Pick an active model: [m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE']."
+        return _("Pick an active model: {expression}.").format(expression=_ACTIVE_MODELS)
     ident = new.profile_ids[0] if new.profile_ids else new.base_id
-    was = f"{old.display_name} is retired; switch" if old else "Switch"
-    return (f"{was} to an active model, e.g. catalog.model(\"{new.key}\") -> \"{ident}\".\n"
-            "Active models: [m.key for m in helpers.catalog.models() if m.lifecycle() == 'ACTIVE'].")
+    if old:
+        switch = _('{model} is retired; switch to an active model, e.g. catalog.model("{key}") -> "{id}".')
+    else:
+        switch = _('Switch to an active model, e.g. catalog.model("{key}") -> "{id}".')
+    return (switch.format(model=old.display_name if old else "", key=new.key, id=ident) + "\n"
+            + _("Active models: {expression}.").format(expression=_ACTIVE_MODELS))
 
 
 def _legacy(match: re.Match[str], model_id: str | None) -> str:
     old = _model_or_none(model_id)
     new = catalog.lesson("default")
-    who = f"has used {old.display_name}" if old else "has used it"
-    return (f"Move to an Active model, e.g. catalog.lesson(\"default\") -> {new.display_name}, "
-            f"\"{new.profile_id(new.geographies[0])}\",\nor use an account that {who} in the last "
-            f"{match['days']} days (offline: emulator.account(legacy_use=True) plays one).")
+    if old:
+        move = _('Move to an Active model, e.g. catalog.lesson("default") -> {model}, "{profile}",\nor use an account '
+                 "that has used {old} in the last {days} days (offline: emulator.account(legacy_use=True) plays one).")
+    else:
+        move = _('Move to an Active model, e.g. catalog.lesson("default") -> {model}, "{profile}",\nor use an account '
+                 "that has used it in the last {days} days (offline: emulator.account(legacy_use=True) plays one).")
+    return move.format(model=new.display_name, profile=new.profile_id(new.geographies[0]),
+                       old=old.display_name if old else "", days=match["days"])
 
 
 def _takes_new_version(family: str | None) -> catalog.Model | None:
@@ -182,33 +207,47 @@ def _takes_new_version(family: str | None) -> catalog.Model | None:
 def _new_api_version(_match: re.Match[str], model_id: str | None) -> str:
     old = _model_or_none(model_id)
     new = _takes_new_version(_family(old) if old else None) or _takes_new_version(None)
-    instead = f", or call a model that takes it, e.g. \"{new.profile_id(new.geographies[0])}\"" if new else ""
-    return (f"Your SDK sends it by default ({catalog.general('sdk_majors_sending_new_version').value} and later); "
-            f"on Bedrock only {catalog.general('new_api_version_on_bedrock').value} models accept it.\n"
-            f'Pin the SDK (pip install "{sdk_pin("anthropic")}"; npm install {sdk_pin("@anthropic-ai/bedrock-sdk")}), '
-            f'or per request extra_body={{"anthropic_version": "{catalog.BEDROCK_API_VERSION}"}}{instead}.')
+    why = _("Your SDK sends it by default ({sdk_versions} and later); on Bedrock only {models} models accept it.")
+    if new:
+        pin = _('Pin the SDK (pip install "{python_pin}"; npm install {node_pin}), or per request '
+                'extra_body={{"anthropic_version": "{version}"}}, or call a model that takes it, e.g. "{profile}".')
+    else:
+        pin = _('Pin the SDK (pip install "{python_pin}"; npm install {node_pin}), or per request '
+                'extra_body={{"anthropic_version": "{version}"}}.')
+    return (why.format(sdk_versions=catalog.general("sdk_majors_sending_new_version").value,
+                       models=catalog.general("new_api_version_on_bedrock").value) + "\n"
+            + pin.format(python_pin=sdk_pin("anthropic"), node_pin=sdk_pin("@anthropic-ai/bedrock-sdk"),
+                         version=catalog.BEDROCK_API_VERSION,
+                         profile=new.profile_id(new.geographies[0]) if new else ""))
 
 
 def _thinking_type(match: re.Match[str], model_id: str | None) -> str:
     kind = match["kind"]
     m = _model_or_none(model_id)
-    takes = f" ({m.display_name} takes: {', '.join(m.thinking_modes)})" if m else ""
     if kind == "enabled":
-        advice = ('Send thinking={"type": "adaptive"} and set the depth with output_config={"effort": "low" | '
-                  '"medium" | "high"} instead of budget_tokens')
+        advice = _('Send thinking={"type": "adaptive"} and set the depth with output_config={"effort": "low" | '
+                   '"medium" | "high"} instead of budget_tokens')
     elif kind == "disabled":
-        advice = 'This model always thinks: leave thinking out, or send {"type": "adaptive"}'
+        advice = _('This model always thinks: leave thinking out, or send {"type": "adaptive"}')
     else:
-        advice = 'Send thinking={"type": "enabled", "budget_tokens": 2048} (at least 1024, below max_tokens)'
-    return f"{advice}{takes}.\nConverse: put it in additionalModelRequestFields."
+        advice = _('Send thinking={"type": "enabled", "budget_tokens": 2048} (at least 1024, below max_tokens)')
+    if m:
+        line = _("{advice} ({model} takes: {modes}).").format(advice=advice, model=m.display_name,
+                                                             modes=", ".join(m.thinking_modes))
+    else:
+        line = _("{advice}.").format(advice=advice)
+    return line + "\n" + _("Converse: put it in additionalModelRequestFields.")
 
 
 def _scp_global(match: re.Match[str], model_id: str | None) -> str:
     m = _model_or_none(match["base_id"]) or _model_or_none(model_id)
     geos = [g for g in (m.geographies if m else ()) if g != "global"]
-    example = f' (e.g. modelId="{m.profile_id(geos[0])}"; {", ".join(f"`{g}.`" for g in geos)})' if m and geos else ""
-    return (f"Use a geographic profile for your region instead{example},\nor ask your admin to allow "
-            '`aws:RequestedRegion` = "unspecified" (how global. requests are evaluated) for global. profiles.')
+    if m and geos:
+        return _('Use a geographic profile for your region instead (e.g. modelId="{profile}"; {prefixes}),\nor ask '
+                 'your admin to allow `aws:RequestedRegion` = "unspecified" (how global. requests are evaluated) for '
+                 "global. profiles.").format(profile=m.profile_id(geos[0]), prefixes=", ".join(f"`{g}.`" for g in geos))
+    return _('Use a geographic profile for your region instead,\nor ask your admin to allow `aws:RequestedRegion` = '
+             '"unspecified" (how global. requests are evaluated) for global. profiles.')
 
 
 def _messages_model(match: re.Match[str], _model_id: str | None) -> str:
@@ -217,38 +256,44 @@ def _messages_model(match: re.Match[str], _model_id: str | None) -> str:
     m = _model_or_none(asked)
     if m is None:
         example = catalog.lesson("08")
-        return (f"{asked!r} is not a Claude model id the catalog knows. bedrock-mantle takes bare ids "
-                f'(e.g. "{example.mantle_model_id}"); bedrock-runtime /anthropic takes inference-profile ids '
-                f'(e.g. "{example.profile_id("global")}").')
+        return _('{asked} is not a Claude model id the catalog knows. bedrock-mantle takes bare ids (e.g. "{mantle}"); '
+                 'bedrock-runtime /anthropic takes inference-profile ids (e.g. "{profile}").').format(
+                     asked=repr(asked), mantle=example.mantle_model_id, profile=example.profile_id("global"))
     where = []
     if m.mantle_model_id:
-        where.append(f'bedrock-mantle: model="{m.mantle_model_id}" (a bare id, no profile prefix)')
+        where.append(_('bedrock-mantle: model="{id}" (a bare id, no profile prefix)').format(id=m.mantle_model_id))
     if m.served_on("runtime-messages") and m.geographies:
-        where.append(f'bedrock-runtime /anthropic: model="{m.profile_id(m.geographies[0])}" (a profile id)')
+        where.append(_('bedrock-runtime /anthropic: model="{id}" (a profile id)').format(
+            id=m.profile_id(m.geographies[0])))
     if not where:
-        return (f"{m.display_name} is not served by the Messages API: call it with InvokeModel or Converse on "
-                f"bedrock-runtime (e.g. modelId=\"{m.profile_id(m.geographies[0]) if m.geographies else m.base_id}\"), "
-                "or pick a model the Messages API serves: helpers.messages.endpoint_table().")
-    return "Use the id that endpoint takes: " + "; ".join(where) + "."
+        return _('{model} is not served by the Messages API: call it with InvokeModel or Converse on bedrock-runtime '
+                 '(e.g. modelId="{id}"), or pick a model the Messages API serves: '
+                 "helpers.messages.endpoint_table().").format(
+                     model=m.display_name, id=m.profile_id(m.geographies[0]) if m.geographies else m.base_id)
+    return _("Use the id that endpoint takes: {ids}.").format(ids="; ".join(where))
 
 
 def _count_tokens(_match: re.Match[str], model_id: str | None) -> str:
     m = _model_or_none(model_id)
     if m and m.count_tokens:
-        return f'Pass the bare foundation-model id, not an inference profile: modelId="{m.base_id}".'
+        return _('Pass the bare foundation-model id, not an inference profile: modelId="{id}".').format(id=m.base_id)
     example = catalog.lesson("default")
-    named = f"{m.display_name} has no CountTokens on bedrock-runtime: " if m else ""
-    return (f"{named}count with a model that has it, by its bare id (e.g. \"{example.base_id}\", never a profile),\n"
-            "or use Anthropic's count_tokens on the bedrock-mantle endpoint, or estimate: "
-            "helpers.tokens.estimate_tokens.")
+    if m:
+        text = _('{model} has no CountTokens on bedrock-runtime: count with a model that has it, by its bare id (e.g. '
+                 '"{id}", never a profile),\nor use Anthropic\'s count_tokens on the bedrock-mantle endpoint, or '
+                 "estimate: helpers.tokens.estimate_tokens.")
+    else:
+        text = _('count with a model that has it, by its bare id (e.g. "{id}", never a profile),\nor use Anthropic\'s '
+                 "count_tokens on the bedrock-mantle endpoint, or estimate: helpers.tokens.estimate_tokens.")
+    return text.format(model=m.display_name if m else "", id=example.base_id)
 
 
 _BODY_ADVICE = {
-    ("required", "anthropic_version"): 'add "anthropic_version": "bedrock-2023-05-31"',
-    ("required", "max_tokens"): 'add "max_tokens" (e.g. 1024); Bedrock has no default',
-    ("required", "messages"): 'add "messages": [{"role": "user", "content": "..."}]',
-    ("extraneous", "model"): 'remove "model" (the model goes in modelId, not the body)',
-    ("extraneous", "stream"): 'remove "stream" (call invoke_model_with_response_stream to stream)',
+    ("required", "anthropic_version"): N_('add "anthropic_version": "bedrock-2023-05-31"'),
+    ("required", "max_tokens"): N_('add "max_tokens" (e.g. 1024); Bedrock has no default'),
+    ("required", "messages"): N_('add "messages": [{"role": "user", "content": "..."}]'),
+    ("extraneous", "model"): N_('remove "model" (the model goes in modelId, not the body)'),
+    ("extraneous", "stream"): N_('remove "stream" (call invoke_model_with_response_stream to stream)'),
 }
 
 
@@ -256,40 +301,48 @@ def _malformed(match: re.Match[str], _model_id: str | None) -> str:
     detail = match["detail"] or ""
     steps = []
     for kind, key in re.findall(r"(required|extraneous) key \[([^\]]+)\]", detail):
-        default = f'add "{key}"' if kind == "required" else f'remove "{key}" (Bedrock does not accept it)'
-        steps.append(_BODY_ADVICE.get((kind, key), default))
-    steps += [f"fix {v.strip()}" for v in re.findall(r"#(/[^#]*?)(?=#|$)", detail)]
+        if (kind, key) in _BODY_ADVICE:
+            steps.append(_(_BODY_ADVICE[kind, key]))
+        elif kind == "required":
+            steps.append(_('add "{key}"').format(key=key))
+        else:
+            steps.append(_('remove "{key}" (Bedrock does not accept it)').format(key=key))
+    steps += [_("fix {path}").format(path=v.strip()) for v in re.findall(r"#(/[^#]*?)(?=#|$)", detail)]
     if not steps:
-        return ('The body must be JSON: json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, '
-                '"messages": [...]}).')
-    return "In the InvokeModel body: " + "; ".join(steps) + "."
+        return _('The body must be JSON: json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, '
+                 '"messages": [...]}).')
+    return _("In the InvokeModel body: {steps}.").format(steps="; ".join(steps))
 
 
 def _one_m_models() -> str:
     beta = [m.key for m in catalog.models() if m.context_1m_beta and _active(m)]
     native = [m.key for m in catalog.models() if m.long_context == "native" and _active(m) and m.page == "legacy"]
-    text = (f"the `{catalog.CONTEXT_1M_BETA}` beta works on {', '.join(beta)}" if beta else
-            f"the `{catalog.CONTEXT_1M_BETA}` beta widens no active model any more (retired "
-            f"{catalog.general('beta_1m_retired').value})")
-    return text + (f"; {', '.join(native)} (and the newer models) have 1M tokens natively" if native else "")
+    if beta:
+        text = _("the `{beta}` beta works on {models}").format(beta=catalog.CONTEXT_1M_BETA, models=", ".join(beta))
+    else:
+        text = _("the `{beta}` beta widens no active model any more (retired {date})").format(
+            beta=catalog.CONTEXT_1M_BETA, date=catalog.general("beta_1m_retired").value)
+    if native:
+        text += _("; {models} (and the newer models) have 1M tokens natively").format(models=", ".join(native))
+    return text
 
 
 def _prompt_too_long(match: re.Match[str], _model_id: str | None) -> str:
-    return (f"The prompt has {int(match['tokens']):,} tokens, over the {int(match['limit']):,} window: count first "
-            "(helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
-            + _one_m_models() + ".")
+    return _("The prompt has {tokens} tokens, over the {limit} window: count first (helpers.tokens.estimate_tokens "
+             "or CountTokens) and trim,\nor use a longer context: {longer}.").format(
+                 tokens=f"{int(match['tokens']):,}", limit=f"{int(match['limit']):,}", longer=_one_m_models())
 
 
 def _input_too_long(_match: re.Match[str], _model_id: str | None) -> str:
-    return ("Count first (helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
-            + _one_m_models() + ".")
+    return _("Count first (helpers.tokens.estimate_tokens or CountTokens) and trim,\nor use a longer context: "
+             "{longer}.").format(longer=_one_m_models())
 
 
 # --- tools, prompt caching, thinking, structured outputs (issue H) -----------------------------------------
 
 def _models_where(test: Callable[[catalog.Model], bool]) -> str:
     names = [m.display_name for m in catalog.models() if _active(m) and test(m)]
-    return ", ".join(names) or "none of the active models"
+    return ", ".join(names) or _("none of the active models")
 
 
 def _invalid_beta(_match: re.Match[str], model_id: str | None) -> str:
@@ -297,27 +350,35 @@ def _invalid_beta(_match: re.Match[str], model_id: str | None) -> str:
         model = catalog.resolve(model_id).model if model_id else None
     except (LookupError, ValueError):
         model = None
-    takes = (f"{model.display_name} takes: {', '.join(sorted(model.accepted_betas))}.\n" if model else "")
-    return ("Send only betas the model takes (the list differs by model family, and Bedrock's differs from "
-            "Anthropic's API). " + takes + "The 1M beta: " + _one_m_models() + ".\n"
-            'InvokeModel puts betas in the body ("anthropic_beta": [...]); Converse in '
-            'additionalModelRequestFields={"anthropic_beta": [...]}; the Messages API in the anthropic-beta header.')
+    only = _("Send only betas the model takes (the list differs by model family, and Bedrock's differs from "
+             "Anthropic's API).")
+    one_m = _("The 1M beta: {models}.").format(models=_one_m_models())
+    if model:
+        lines = [sentences(only, _("{model} takes: {betas}.").format(
+            model=model.display_name, betas=", ".join(sorted(model.accepted_betas)))), one_m]
+    else:
+        lines = [sentences(only, one_m)]
+    lines.append(_('InvokeModel puts betas in the body ("anthropic_beta": [...]); Converse in '
+                   'additionalModelRequestFields={"anthropic_beta": [...]}; the Messages API in the anthropic-beta '
+                   "header."))
+    return "\n".join(lines)
 
 
 def _no_structured_outputs(match: re.Match[str], _model_id: str | None) -> str:
-    return (f"Remove {match['param']}: this model does not take structured outputs or strict tools on Bedrock. "
-            "They work on: " + _models_where(lambda m: m.structured_outputs) + ".\n"
-            "Elsewhere, ask for JSON in the prompt and validate it in your code (e.g. pydantic).")
+    return _("Remove {param}: this model does not take structured outputs or strict tools on Bedrock. They work on: "
+             "{models}.\nElsewhere, ask for JSON in the prompt and validate it in your code (e.g. pydantic).").format(
+                 param=match["param"], models=_models_where(lambda m: m.structured_outputs))
 
 
 def _forced_with_thinking(_match: re.Match[str], _model_id: str | None) -> str:
-    return ('Use tool_choice {"type": "auto"} while thinking is on, or turn thinking off for that one call '
-            '({"type": "disabled"}) where the model allows it.\nModels that always think cannot be forced: '
-            + _models_where(lambda m: not m.forced_tool_choice or m.always_thinks) + ".")
+    return _('Use tool_choice {{"type": "auto"}} while thinking is on, or turn thinking off for that one call '
+             '({{"type": "disabled"}}) where the model allows it.\nModels that always think cannot be forced: '
+             "{models}.").format(models=_models_where(lambda m: not m.forced_tool_choice or m.always_thinks))
 
 
 def _max_tokens(match: re.Match[str], _model_id: str | None) -> str:
-    return f"Lower max_tokens to at most {match['limit']} for this model (or stream and continue)."
+    return _("Lower max_tokens to at most {limit} for this model (or stream and continue).").format(
+        limit=match["limit"])
 
 
 def _api_key_rejected(_match: re.Match[str], _model_id: str | None) -> str:
@@ -329,25 +390,25 @@ def _api_key_rejected(_match: re.Match[str], _model_id: str | None) -> str:
 
     key = os.environ.get(api_keys.ENV_VARIABLE)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    causes = ("Causes: a wrong or truncated key; a short-term key past its expiry (at most 12 h) or made for another "
-              "region;\na long-term key that was deactivated or deleted; short-term keys also die with the session "
-              "that made them.")
-    fix = ("Make a new short-term key for the region you call: helpers.api_keys.short_term() (or "
-           "aws_bedrock_token_generator.provide_token()),\nor unset AWS_BEARER_TOKEN_BEDROCK to sign with your IAM "
-           "credentials. helpers.api_keys.describe(key) shows what a key is.")
+    causes = _("Causes: a wrong or truncated key; a short-term key past its expiry (at most 12 h) or made for another "
+               "region;\na long-term key that was deactivated or deleted; short-term keys also die with the session "
+               "that made them.")
+    fix = _("Make a new short-term key for the region you call: helpers.api_keys.short_term() (or "
+            "aws_bedrock_token_generator.provide_token()),\nor unset AWS_BEARER_TOKEN_BEDROCK to sign with your IAM "
+            "credentials. helpers.api_keys.describe(key) shows what a key is.")
     if not key:
         return f"{causes}\n{fix}"
     info = api_keys.describe(key)
     if info.problem:
-        found = f"AWS_BEARER_TOKEN_BEDROCK holds {info}."
+        found = _("AWS_BEARER_TOKEN_BEDROCK holds {key}.")
     elif info.expired():
-        found = f"AWS_BEARER_TOKEN_BEDROCK holds a key that has expired: {info}."
+        found = _("AWS_BEARER_TOKEN_BEDROCK holds a key that has expired: {key}.")
     elif info.region and region and info.region != region:
-        found = f"AWS_BEARER_TOKEN_BEDROCK was made for {info.region}, but the client calls {region}: {info}."
+        found = _("AWS_BEARER_TOKEN_BEDROCK was made for {key_region}, but the client calls {region}: {key}.")
     else:
-        found = f"AWS_BEARER_TOKEN_BEDROCK holds {info}; if it was not changed, it was revoked (or is for another " \
-                "account)."
-    return f"{found}\n{fix}"
+        found = _("AWS_BEARER_TOKEN_BEDROCK holds {key}; if it was not changed, it was revoked (or is for another "
+                  "account).")
+    return found.format(key=info, key_region=info.region, region=region) + "\n" + fix
 
 
 _TLS_CODES = ("SSLError", "SSLCertVerificationError", "ConnectError", "APIConnectionError", "FetchError",
@@ -355,12 +416,11 @@ _TLS_CODES = ("SSLError", "SSLCertVerificationError", "ConnectError", "APIConnec
 _TLS_FAILURE = (r"CERTIFICATE_VERIFY_FAILED|UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|"
                 r"self[- ]signed certificate|unable to get local issuer certificate")
 
-
-def _tls_untrusted(_match: re.Match[str], _model_id: str | None) -> str:
-    return ("Offline: run helpers.connect() before creating the client; it points AWS_CA_BUNDLE (boto3, AWS CLI), "
-            "SSL_CERT_FILE (Anthropic Python SDK)\nand NODE_EXTRA_CA_CERTS (Node, read at start: start it after "
-            "connect()) at a bundle holding the emulator's CA. Behind a TLS-inspecting proxy,\npoint the same "
-            "variables at a bundle with your company's CA. Do not turn verification off.")
+_TLS_UNTRUSTED = N_(
+    "Offline: run helpers.connect() before creating the client; it points AWS_CA_BUNDLE (boto3, AWS CLI), "
+    "SSL_CERT_FILE (Anthropic Python SDK)\nand NODE_EXTRA_CA_CERTS (Node, read at start: start it after "
+    "connect()) at a bundle holding the emulator's CA. Behind a TLS-inspecting proxy,\npoint the same "
+    "variables at a bundle with your company's CA. Do not turn verification off.")
 
 
 MARKETPLACE_FIX = (
@@ -371,10 +431,12 @@ USE_CASE_FIX = (
        "model in the model catalog; or the PutUseCaseForModelAccess API),\nthen retry after 15 minutes."))
 
 # The documented settings (helpers.retries), so every fix gives the same advice.
-_RETRIES = ("Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={\"mode\": "
-            f"\"standard\", \"total_max_attempts\": {retries.MAX_ATTEMPTS}}})) or "
-            f"AnthropicBedrock(max_retries={retries.ANTHROPIC_MAX_RETRIES});\nspread load over a `global.` profile "
-            "and request higher quotas in Service Quotas (Amazon Bedrock).")
+_RETRY_SETTINGS = {"attempts": retries.MAX_ATTEMPTS, "retries": retries.ANTHROPIC_MAX_RETRIES}
+_RETRY = N_('Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={{"mode": '
+            '"standard", "total_max_attempts": {attempts}}})) or AnthropicBedrock(max_retries={retries}).')
+_RETRIES = N_('Retry with backoff: boto3 config=helpers.retries.boto3_config() (Config(retries={{"mode": '
+              '"standard", "total_max_attempts": {attempts}}})) or AnthropicBedrock(max_retries={retries});\n'
+              "spread load over a `global.` profile and request higher quotas in Service Quotas (Amazon Bedrock).")
 
 # Every "no credentials" answer gives the same three ways in, and the way around.
 _NO_CREDENTIALS = (
@@ -386,30 +448,34 @@ _NO_CREDENTIALS = (
 def _partial_credentials(match: re.Match[str], _model_id: str | None) -> str:
     missing, provider = match["missing"], match["provider"]
     if provider == "env":
-        pair = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-        return (f"Set {missing} too (the two go together), or unset {' and '.join(pair)} to use your "
-                "`aws configure` profile instead.\nNo AWS account yet? Run the notebooks offline: "
-                "HANDSON_MODE=offline.")
+        return _("Set {missing} too (the two go together), or unset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to "
+                 "use your `aws configure` profile instead.\nNo AWS account yet? Run the notebooks offline: "
+                 "HANDSON_MODE=offline.").format(missing=missing)
     if provider in ("shared-credentials-file", "config-file"):
-        return (f"Add {missing} to the profile (`aws configure` writes both keys), or choose another profile "
-                "with AWS_PROFILE.")
-    return f"Provide {missing} as well, or neither key to use the default credential chain (`aws configure`)."
+        return _("Add {missing} to the profile (`aws configure` writes both keys), or choose another profile "
+                 "with AWS_PROFILE.").format(missing=missing)
+    return _("Provide {missing} as well, or neither key to use the default credential chain (`aws configure`).").format(
+        missing=missing)
 
 
 def _profile_not_found(match: re.Match[str], _model_id: str | None) -> str:
-    return (f"List your profiles with `aws configure list-profiles`, then set AWS_PROFILE to one of them "
-            f"(or create {match['profile']!r} with `aws configure --profile {match['profile']}`);\n"
-            "unset AWS_PROFILE to use the default profile.")
+    return _("List your profiles with `aws configure list-profiles`, then set AWS_PROFILE to one of them "
+             "(or create {quoted} with `aws configure --profile {profile}`);\n"
+             "unset AWS_PROFILE to use the default profile.").format(quoted=repr(match["profile"]),
+                                                                      profile=match["profile"])
+
+
+_CREDENTIAL_SOURCES = {"custom-process": N_("the profile's credential_process command"),
+                       "assume-role": N_("the profile's role_arn / source_profile (can you assume that role?)"),
+                       "sso": N_("your SSO session (`aws sso login --profile <profile>`)")}
 
 
 def _retrieval_failed(match: re.Match[str], _model_id: str | None) -> str:
-    where = {"custom-process": "the profile's credential_process command",
-             "assume-role": "the profile's role_arn / source_profile (can you assume that role?)",
-             "sso": "your SSO session (`aws sso login --profile <profile>`)"}.get(match["provider"],
-                                                                                   f"the {match['provider']} source")
-    return (f"Check {where}: run `aws sts get-caller-identity` to see the same error in full,\n"
-            "or switch to plain keys (`aws configure`).")
-
+    provider = match["provider"]
+    where = (_(_CREDENTIAL_SOURCES[provider]) if provider in _CREDENTIAL_SOURCES
+             else _("the {provider} source").format(provider=provider))
+    return _("Check {where}: run `aws sts get-caller-identity` to see the same error in full,\n"
+             "or switch to plain keys (`aws configure`).").format(where=where)
 
 # --- the table ----------------------------------------------------------------------------------------
 
@@ -439,9 +505,10 @@ RULES: tuple[Rule, ...] = (
     Rule(("AccessDeniedException",),
          r"is not authorized to perform: (?P<action>bedrock(?:-mantle)?:CallWithBearerToken)", None,
          N_("Your IAM identity may not use Bedrock API keys."),
-         lambda m, _id: (f"Allow {m['action']} (bedrock:CallWithBearerToken for bedrock-runtime, "
-                         "bedrock-mantle:CallWithBearerToken for bedrock-mantle)\nin the identity's IAM policy, "
-                         "or an SCP denies it: then sign with your IAM credentials (unset AWS_BEARER_TOKEN_BEDROCK).")),
+         lambda m, _id: _("Allow {action} (bedrock:CallWithBearerToken for bedrock-runtime, "
+                          "bedrock-mantle:CallWithBearerToken for bedrock-mantle)\nin the identity's IAM policy, "
+                          "or an SCP denies it: then sign with your IAM credentials (unset AWS_BEARER_TOKEN_BEDROCK)."
+                          ).format(action=m["action"])),
     Rule(("AccessDeniedException",), r"is not authorized to perform: (?P<action>[\w:]+)", None,
          N_("Your IAM identity is not allowed to call this Bedrock action."),
          N_("Allow the action in an IAM policy on both the inference-profile ARN and the foundation-model ARNs\n"
@@ -468,7 +535,7 @@ RULES: tuple[Rule, ...] = (
     Rule(("ValidationException",), r"Malformed input request(?::\s*(?P<detail>.*?))?,\s*please reformat", 10,
          N_("The InvokeModel body is not the Bedrock Messages format."), _malformed),
     Rule(("ValidationException",), r"Invalid API version: ?" + re.escape(catalog.NEW_API_VERSION), 9,
-         f"This model does not accept API version {catalog.NEW_API_VERSION}.", _new_api_version),
+         N_("This model does not accept API version {new_api_version}."), _new_api_version),
     # tools, prompt caching, thinking, structured outputs (issue H)
     Rule(("ValidationException",), r"tool type '(?P<type>[\w.-]+)' is not supported", None,
          N_("Bedrock does not know this tool type: a server tool it does not offer (web search, web fetch and code "
@@ -503,15 +570,17 @@ RULES: tuple[Rule, ...] = (
             "the first.")),
     Rule(("ValidationException",), r"A maximum of (?P<most>\d+) blocks with cache_control may be provided", None,
          N_("Too many prompt-cache checkpoints."),
-         lambda m, _id: (f"Keep at most {m['most']} checkpoints (cache_control, or Converse cachePoint): put them "
-                         "at the ends of the parts that do not change (tools, system, the long document).")),
+         lambda m, _id: _("Keep at most {most} checkpoints (cache_control, or Converse cachePoint): put them "
+                          "at the ends of the parts that do not change (tools, system, the long document)."
+                          ).format(most=m["most"])),
     Rule(("ValidationException",), r"a ttl='1h' cache_control block must not come after a ttl='5m'", None,
          N_("Cache checkpoints with a 1-hour TTL must come before 5-minute ones."),
          N_("Order checkpoints by TTL in the order Claude reads them (tools, system, messages): every ttl '1h' "
             "first, then the '5m' ones.")),
     Rule(("ValidationException",), r"budget_tokens: Input should be greater than or equal to (?P<least>\d+)",
          None, N_("The thinking budget is below the minimum."),
-         lambda m, _id: f"Set thinking.budget_tokens to at least {m['least']}, and below max_tokens."),
+         lambda m, _id: _("Set thinking.budget_tokens to at least {least}, and below max_tokens.").format(
+             least=m["least"])),
     Rule(("ValidationException",), r"`max_tokens` must be greater than `thinking\.budget_tokens`", None,
          N_("Thinking counts within max_tokens, so max_tokens must be larger than the budget."),
          N_("Raise max_tokens above budget_tokens (leave room for the answer), or lower the budget.")),
@@ -523,17 +592,17 @@ RULES: tuple[Rule, ...] = (
          r"tools\.\d+(?:\.custom)?\.strict): Extra inputs are not permitted", None,
          N_("This model does not take structured outputs or strict tools on Bedrock."), _no_structured_outputs),
     Rule(("ValidationException",), r"\b(?P<param>temperature|top_p|top_k): Extra inputs are not permitted", 9,
-         f"API version {catalog.NEW_API_VERSION} removed temperature, top_p and top_k: any value is refused.",
-         lambda m, _id: (f"Remove {m['param']} (and top_p, top_k) from the request; the models that still take "
-                         f'them need anthropic_version "{catalog.BEDROCK_API_VERSION}" (pin the SDK, or '
-                         "extra_body).")),
+         N_("API version {new_api_version} removed temperature, top_p and top_k: any value is refused."),
+         lambda m, _id: _("Remove {param} (and top_p, top_k) from the request; the models that still take "
+                          'them need anthropic_version "{version}" (pin the SDK, or extra_body).').format(
+                              param=m["param"], version=catalog.BEDROCK_API_VERSION)),
     Rule(("ValidationException",), r"(?P<param>[\w.\[\]]+): Extra inputs are not permitted", 10,
          N_("The request has a field this model or API version does not take."),
-         lambda m, _id: f"Remove {m['param']} from the request."),
+         lambda m, _id: _("Remove {param} from the request.").format(param=m["param"])),
     Rule(("ValidationException",), r"`(?P<param>temperature|top_p|top_k)` is deprecated for this model", 8,
          N_("This model chooses its own sampling: it refuses temperature, top_p and top_k."),
-         lambda m, _id: (f"Remove {m['param']} (and the other two; Converse: inferenceConfig temperature/topP); "
-                         "steer the output with the prompt instead.")),
+         lambda m, _id: _("Remove {param} (and the other two; Converse: inferenceConfig temperature/topP); "
+                          "steer the output with the prompt instead.").format(param=m["param"])),
     Rule(("ValidationException",), r'"thinking\.type\.(?P<kind>\w+)" is not supported for this model', None,
          N_("This model does not take that kind of thinking."), _thinking_type),
     Rule(("ValidationException",), r"provided model doesn.t support counting tokens", None,
@@ -580,9 +649,10 @@ RULES: tuple[Rule, ...] = (
          N_("Give each document a distinct name.")),
     # throughput and timeouts
     Rule(("ThrottlingException",), None, 7,
-         N_("Bedrock throttled the request (requests or tokens per minute, or a daily quota)."), _RETRIES),
+         N_("Bedrock throttled the request (requests or tokens per minute, or a daily quota)."),
+         _shown(_RETRIES, **_RETRY_SETTINGS)),
     Rule(("ServiceQuotaExceededException",), None, 7,
-         N_("An account quota for Bedrock is exhausted."), _RETRIES),
+         N_("An account quota for Bedrock is exhausted."), _shown(_RETRIES, **_RETRY_SETTINGS)),
     Rule(("ModelTimeoutException",), None, 12,
          N_("The model took too long to process the request."),
          N_("Retry (the SDKs retry it by default); for long outputs stream the response "
@@ -597,19 +667,19 @@ RULES: tuple[Rule, ...] = (
             "or stream long outputs with client.messages.stream(...).")),
     Rule(("ServiceUnavailableException", "InternalServerException", "ModelErrorException"), None, None,
          N_("A transient failure on Bedrock's side."),
-         _RETRIES.split(";")[0] + "."),
+         _shown(_RETRY, **_RETRY_SETTINGS)),
     # set-up: region, credentials, SDK versions
     Rule(("NoRegionError",), None, 15,
          N_("No AWS region is configured for the client."),
-         'Set AWS_REGION and AWS_DEFAULT_REGION (or pass region_name="us-east-1" / aws_region=...):\n'
-         f"{REGION_SUMMARY}."),
+         _shown(N_('Set AWS_REGION and AWS_DEFAULT_REGION (or pass region_name="us-east-1" / aws_region=...):\n'
+                   "{region_summary}."), region_summary=_region_summary)),
     Rule(("ValueError",), r"No AWS region was provided", 15,
          N_("No AWS region is configured for AnthropicBedrock."),
-         'Pass AnthropicBedrock(aws_region="us-east-1") or set both AWS_REGION and AWS_DEFAULT_REGION:\n'
-         f"{REGION_SUMMARY}."),
+         _shown(N_('Pass AnthropicBedrock(aws_region="us-east-1") or set both AWS_REGION and AWS_DEFAULT_REGION:\n'
+                   "{region_summary}."), region_summary=_region_summary)),
     Rule(("UnknownServiceError",), r"bedrock-runtime", 9,
          N_("This boto3/botocore is too old to know Bedrock."),
-         f'Upgrade and restart the kernel: pip install -U "{BOTO3_REQUIREMENT}".'),
+         _shown(N_('Upgrade and restart the kernel: pip install -U "{requirement}".'), requirement=BOTO3_REQUIREMENT)),
     Rule(("TypeError",), r"proxies", 9,
          N_("An old anthropic SDK is incompatible with httpx >= 0.28."),
          N_('Upgrade the SDK and restart the kernel: pip install -U "anthropic[bedrock]".')),
@@ -657,7 +727,7 @@ RULES: tuple[Rule, ...] = (
             "check AWS_ENDPOINT_URL / endpoint_url=), or unset AWS_BEARER_TOKEN_BEDROCK to sign with SigV4 instead.")),
     Rule(_TLS_CODES, _TLS_FAILURE, None,
          N_("The client does not trust the server's TLS certificate (the emulator's local CA, or a proxy's)."),
-         _tls_untrusted),
+         _TLS_UNTRUSTED),
     Rule(("MissingAuthenticationTokenException",), None, None,
          N_("The request was not signed (or went to the wrong URL)."),
          N_("Call Bedrock through boto3 or AnthropicBedrock with credentials, and check the endpoint URL.")),
@@ -815,7 +885,9 @@ def explain(exc: BaseException | str, model_id: str | None = None) -> Explanatio
                 found_id = model_id or (_model_id_from_request(source) if source is not None else None)
                 # The table's titles and fixed fixes are marked N_(): shown in the notebook's language.
                 fix = _(rule.fix) if isinstance(rule.fix, str) else rule.fix(match, found_id)
-                return Explanation(code, message, _(rule.title), fix, rule.pain_point, True)
+                title = _(rule.title).format(new_api_version=catalog.NEW_API_VERSION) if "{" in rule.title \
+                    else _(rule.title)
+                return Explanation(code, message, title, fix, rule.pain_point, True)
     code, message = first or ("Output", _redact(exc.strip() if isinstance(exc, str) else str(exc)))
     shown = message if len(message) <= 300 else message[:297] + "..."
     return Explanation(

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import catalog
+from .i18n import N_
 from .table import Table
 
 _MODE_NAMES = {"enabled": "budget", "adaptive": "adaptive"}
@@ -31,8 +32,8 @@ def thinking_label(model: catalog.Model) -> str:
 
 
 class FeatureTable(Table):
-    header = ("model", "cache minimum", "cache TTLs", "structured outputs, strict tools", "forced tool_choice",
-              "thinking", "thinking shown", "as of", "confidence")
+    header = (N_("model"), N_("cache minimum"), N_("cache TTLs"), N_("structured outputs, strict tools"),
+              N_("forced tool_choice"), N_("thinking"), N_("thinking shown"), N_("as of"), N_("confidence"))
     right = frozenset({1})
 
 

@@ -102,3 +102,10 @@ def ljust(text: str, columns: int) -> str:
 
 def rjust(text: str, columns: int) -> str:
     return " " * max(columns - width(text), 0) + text
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after another: English puts a space between them, Japanese and Chinese (whose sentences end
+    in a full-width 。) do not."""
+    gap = "" if language() in ("ja", "zh-TW") else " "
+    return gap.join(p for p in parts if p)

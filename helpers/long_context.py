@@ -27,7 +27,7 @@ from typing import Any
 
 from . import catalog, cost
 from .connection import current
-from .i18n import N_
+from .i18n import N_, _
 from .progress import bar as progress_bar
 from .table import Table
 from .tokens import estimate_tokens
@@ -58,7 +58,7 @@ def supports_1m(model_id: str) -> bool:
 
 def models(today: Any = None) -> Table:
     """Every catalog model that is still callable, with how it reaches 1M tokens."""
-    rows = Table(header=("model", "window", "1M tokens", "lifecycle"), right={1})
+    rows = Table(header=(N_("model"), N_("window"), N_("1M tokens"), N_("lifecycle")), right={1})
     for m in catalog.models():
         state = m.lifecycle(today)
         if state != catalog.END_OF_LIFE:
@@ -89,7 +89,8 @@ class LongText:
     answer: str = ANSWER  # what a reply that found the needle names
 
     def __repr__(self) -> str:
-        return f"LongText({len(self.text):,} characters, about {self.tokens:,} tokens)"
+        return _("LongText({characters} characters, about {tokens} tokens)").format(
+            characters=f"{len(self.text):,}", tokens=f"{self.tokens:,}")
 
 
 def build(target_tokens: int, *, seed: int = 2026, progress: bool = True) -> LongText:
@@ -166,13 +167,18 @@ class Verdict:
         return self.estimate.usd * self.requests
 
     def __str__(self) -> str:
-        what, cost_text = "this request", self.estimate.describe()
+        cost_text = self.estimate.describe()
         if self.requests > 1:
-            what, cost_text = f"these {self.requests} requests", f"{cost_text} each, ${self.total_usd:,.4f} in all"
+            cost_text = _("{cost} each, {total} in all").format(cost=cost_text, total=f"${self.total_usd:,.4f}")
         if self.mode == "offline":
-            return f"offline, so nothing is billed; on AWS {what} would cost {cost_text}"
-        verdict = ("allowed" if self.allowed else "REFUSED") + f" (limit ${self.limit:,.2f}, {LIMIT_VARIABLE})"
-        return f"estimated {cost_text}: {verdict}"
+            if self.requests > 1:
+                return _("offline, so nothing is billed; on AWS these {count} requests would cost {cost}").format(
+                    count=self.requests, cost=cost_text)
+            return _("offline, so nothing is billed; on AWS this request would cost {cost}").format(cost=cost_text)
+        verdict = (_("allowed (limit {limit}, {variable})") if self.allowed else
+                   _("REFUSED (limit {limit}, {variable})")).format(limit=f"${self.limit:,.2f}",
+                                                                    variable=LIMIT_VARIABLE)
+        return _("estimated {cost}: {verdict}").format(cost=cost_text, verdict=verdict)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import catalog
+from .i18n import N_
 from .table import Table
 
 # Column titles for the catalog's endpoint names (catalog.ENDPOINTS).
@@ -21,7 +22,7 @@ ENDPOINT_TITLES = {
 
 
 class EndpointTable(Table):
-    header = ("Model", "bedrock-runtime id", *ENDPOINT_TITLES.values(), "Lifecycle")
+    header = (N_("Model"), N_("bedrock-runtime id"), *ENDPOINT_TITLES.values(), N_("Lifecycle"))
 
 
 def endpoint_table(today: dt.date | None = None) -> EndpointTable:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
+from .i18n import _, rjust
 from .tokens import estimate_tokens
 
 # --- limits (wire spec §1.4, §1.7, §8.1) --------------------------------------------------------------
@@ -139,13 +140,19 @@ class PdfInfo:
         return [(str(p.number), f"{len(p.text):,}", str(p.images), _preview(p.text)) for p in self.pages]
 
     def summary(self) -> str:
-        state = "encrypted" if self.encrypted else f"{self.page_count} pages, {self.images} images"
         if self.unread_pages:
-            state = f"{self.page_count:,} pages, not read: over the {MAX_PAGES_READ}-page limit of every API"
-        return f"{self.name}: {self.size:,} bytes, {state}"
+            text = _("{name}: {size} bytes, {pages} pages, not read: over the {limit}-page limit of every API")
+        elif self.encrypted:
+            text = _("{name}: {size} bytes, encrypted")
+        else:
+            text = _("{name}: {size} bytes, {pages} pages, {images} images")
+        pages = f"{self.page_count:,}" if self.unread_pages else str(self.page_count)
+        return text.format(name=self.name, size=f"{self.size:,}", pages=pages, images=self.images,
+                           limit=MAX_PAGES_READ)
 
     def __str__(self) -> str:
-        lines = [self.summary(), f"{'page':>4}  {'chars':>6}  images  text"]
+        lines = [self.summary(), f"{rjust(_('page'), 4)}  {rjust(_('chars'), 6)}  {rjust(_('images'), 6)}  "
+                 + _("text")]
         lines += [f"{n:>4}  {c:>6}  {i:>6}  {t}" for n, c, i, t in self._rows()]
         return "\n".join(lines)
 
@@ -155,8 +162,9 @@ class PdfInfo:
     def _repr_html_(self) -> str:
         rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
                        for row in self._rows())
-        return (f"<p><b>{html.escape(self.summary())}</b></p><table><tr><th>page</th><th>chars</th>"
-                f"<th>images</th><th style='text-align:left'>text</th></tr>{rows}</table>")
+        e = html.escape
+        return (f"<p><b>{e(self.summary())}</b></p><table><tr><th>{e(_('page'))}</th><th>{e(_('chars'))}</th>"
+                f"<th>{e(_('images'))}</th><th style='text-align:left'>{e(_('text'))}</th></tr>{rows}</table>")
 
 
 def _preview(text: str, width: int = 70) -> str:
@@ -290,7 +298,7 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.api}: {self.reason}\n  fix: {self.fix}"
+        return f"{self.api}: {self.reason}\n  " + _("fix: {fix}").format(fix=self.fix)
 
 
 @dataclass
@@ -310,8 +318,8 @@ class Check:
             raise PdfLimitError(self.problems)
 
     def __str__(self) -> str:
-        head = f"{self.api}: " + ("OK" if self.ok else f"{len(self.problems)} problem(s)")
-        return "\n".join([head] + [f"  ✗ {p.reason}\n    fix: {p.fix}" for p in self.problems]
+        head = f"{self.api}: " + ("OK" if self.ok else _("{count} problem(s)").format(count=len(self.problems)))
+        return "\n".join([head] + [f"  ✗ {p.reason}\n    " + _("fix: {fix}").format(fix=p.fix) for p in self.problems]
                          + [f"  · {n}" for n in self.notes])
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -333,31 +341,37 @@ def _common(api: str, pdfs: Sequence[PdfInfo], model_id: str, mode: str, beta_1m
     model = catalog.resolve(model_id).model
     for pdf in pdfs:
         if pdf.encrypted:
-            problems.append(Problem(api, f"{pdf.name} is password-protected; Claude cannot read encrypted PDFs.",
-                                    "Save an unencrypted copy (e.g. `qpdf --decrypt in.pdf out.pdf`) and send that."))
+            problems.append(Problem(
+                api, _("{name} is password-protected; Claude cannot read encrypted PDFs.").format(name=pdf.name),
+                _("Save an unencrypted copy (e.g. `qpdf --decrypt in.pdf out.pdf`) and send that.")))
     pages = sum(p.page_count for p in pdfs)
     limit = page_limit(model_id, beta_1m)
     if pages > limit:
-        problems.append(Problem(api, f"{pages} PDF pages in one request; {model.display_name} takes at most {limit}.",
-                                f"Split the PDF into parts of at most {limit} pages (pypdf.PdfWriter) and send "
-                                "them in separate requests."))
+        problems.append(Problem(
+            api, _("{pages} PDF pages in one request; {model} takes at most {limit}.").format(
+                pages=pages, model=model.display_name, limit=limit),
+            _("Split the PDF into parts of at most {limit} pages (pypdf.PdfWriter) and send them in separate "
+              "requests.").format(limit=limit)))
     window = model.window(beta_1m)
     tokens = sum(p.tokens(mode) for p in pdfs)
     if tokens > window:
-        problems.append(Problem(api, f"about {tokens:,} tokens ({mode}), over the {window:,}-token context window.",
-                                "Send fewer pages per request" + _wider_window(model, beta_1m) + "."))
+        problems.append(Problem(
+            api, _("about {tokens} tokens ({mode}), over the {window}-token context window.").format(
+                tokens=f"{tokens:,}", mode=mode, window=f"{window:,}"),
+            _wider_window(model, beta_1m)))
     return problems
 
 
 def _wider_window(model: catalog.Model, beta_1m: bool) -> str:
-    """How this model's caller could get a 1M-token window, as the end of a sentence ("" = no way)."""
+    """Fewer pages, or how this model's caller could get a 1M-token window."""
     if model.context_1m_beta and not beta_1m:
-        return ", or turn on the 1M-context beta"
+        return _("Send fewer pages per request, or turn on the 1M-context beta.")
     if model.window(beta_1m) < catalog.LONG_CONTEXT_WINDOW:
         native = catalog.lesson("default")
         if native.long_context == "native":
-            return f", or use a model with a 1M-token window ({native.display_name})"
-    return ""
+            return _("Send fewer pages per request, or use a model with a 1M-token window ({model}).").format(
+                model=native.display_name)
+    return _("Send fewer pages per request.")
 
 
 def check_invoke_model(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, beta_1m: bool = False,
@@ -368,17 +382,20 @@ def check_invoke_model(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, beta
     problems = _common(api, pdfs, model_id, VISUAL, beta_1m)
     body = sum(p.base64_size for p in pdfs) + other_bytes
     raw = sum(p.size for p in pdfs)
-    keep_under = f"Keep the PDFs under about {INVOKE_BODY_DOCUMENTED * 3 // 4 // 1_000_000} MB in total per request"
+    sizes = {"body": f"{body:,}", "raw": f"{raw:,}", "encoded": f"{body - other_bytes:,}",
+             "cap": f"{INVOKE_BODY_LIMIT:,}", "documented": INVOKE_BODY_DOCUMENTED // 1_000_000,
+             "keep": INVOKE_BODY_DOCUMENTED * 3 // 4 // 1_000_000}
     if body > INVOKE_BODY_LIMIT:
-        problems.append(Problem(api, f"the body would be about {body:,} bytes: base64 turns the {raw:,}-byte "
-                                f"PDF(s) into {body - other_bytes:,}, over the {INVOKE_BODY_LIMIT:,}-byte cap.",
-                                f"{keep_under} (AWS documents a {INVOKE_BODY_DOCUMENTED // 1_000_000} MB payload "
-                                "once base64-encoded): split them, or downscale their images."))
-    notes = ["InvokeModel reads PDFs visually (page images + text) with or without citations."]
+        problems.append(Problem(
+            api, _("the body would be about {body} bytes: base64 turns the {raw}-byte PDF(s) into {encoded}, over "
+                   "the {cap}-byte cap.").format(**sizes),
+            _("Keep the PDFs under about {keep} MB in total per request (AWS documents a {documented} MB payload once "
+              "base64-encoded): split them, or downscale their images.").format(**sizes)))
+    notes = [_("InvokeModel reads PDFs visually (page images + text) with or without citations.")]
     if INVOKE_BODY_DOCUMENTED < body <= INVOKE_BODY_LIMIT:
-        notes.append(f"the body would be about {body:,} bytes: over the {INVOKE_BODY_DOCUMENTED // 1_000_000} MB "
-                     f"AWS documents, under the {INVOKE_BODY_LIMIT:,} bytes botocore enforces. What Bedrock does "
-                     f"in between is undocumented: {keep_under[0].lower() + keep_under[1:]}.")
+        notes.append(_("the body would be about {body} bytes: over the {documented} MB AWS documents, under the {cap} "
+                       "bytes botocore enforces. What Bedrock does in between is undocumented: keep the PDFs under "
+                       "about {keep} MB in total per request.").format(**sizes))
     return Check(api, problems, notes)
 
 
@@ -390,31 +407,42 @@ def check_converse(pdfs: PdfInfo | Sequence[PdfInfo], model_id: str, *, names: S
     mode = VISUAL if citations else TEXT_ONLY
     problems = _common(api, pdfs, model_id, mode, beta_1m)
     if len(pdfs) > CONVERSE_MAX_DOCUMENTS:
-        problems.append(Problem(api, f"{len(pdfs)} documents; Converse takes at most {CONVERSE_MAX_DOCUMENTS}.",
-                                "Send at most 5 per request, or merge PDFs (pypdf.PdfWriter) first."))
+        problems.append(Problem(
+            api, _("{count} documents; Converse takes at most {most}.").format(count=len(pdfs),
+                                                                              most=CONVERSE_MAX_DOCUMENTS),
+            _("Send at most 5 per request, or merge PDFs (pypdf.PdfWriter) first.")))
     names = list(names) if names is not None else [safe_name(p.name) for p in pdfs]
     for name in names:
         if not 1 <= len(name) <= CONVERSE_NAME_MAX or not CONVERSE_NAME.match(name):
-            problems.append(Problem(api, f"the document name {name!r} breaks Converse's naming rule.",
-                                    f"Use letters, digits, single spaces, hyphens, () and []: e.g. "
-                                    f"helpers.pdf.safe_name({name!r}) → {safe_name(name)!r}."))
+            problems.append(Problem(
+                api, _("the document name {name} breaks Converse's naming rule.").format(name=repr(name)),
+                _("Use letters, digits, single spaces, hyphens, () and []: e.g. helpers.pdf.safe_name({name}) → "
+                  "{safe}.").format(name=repr(name), safe=repr(safe_name(name)))))
     if len(set(names)) < len(names):
-        problems.append(Problem(api, "two documents share a name.", "Give each document a distinct name."))
+        problems.append(Problem(api, _("two documents share a name."), _("Give each document a distinct name.")))
     if not with_text:
-        problems.append(Problem(api, "a message with a document needs a text block too.",
-                                'Add {"text": "<your question>"} to the same message.'))
+        problems.append(Problem(api, _("a message with a document needs a text block too."),
+                                _('Add {"text": "<your question>"} to the same message.')))
     model = catalog.resolve(model_id).model
     if model.api_name.startswith("claude-3"):  # the 4.5 MB cap is lifted for PDFs from Claude 4 on
         for pdf in pdfs:
             if pdf.size > CONVERSE_DOCUMENT_BYTES:
-                problems.append(Problem(api, f"{pdf.name} is {pdf.size:,} bytes; {model.display_name} takes "
-                                        f"documents up to {CONVERSE_DOCUMENT_BYTES:,} bytes.",
-                                        "Split the PDF, or use a Claude 4 or later model."))
-    notes = [f"with citations Converse reads PDFs visually (~{sum(p.tokens(VISUAL) for p in pdfs):,} tokens)"
-             if citations else
-             f"without citations Converse reads only the extracted text (~{sum(p.tokens(TEXT_ONLY) for p in pdfs):,}"
-             " tokens) and " + (f"cannot see the {images} image(s)" if (images := sum(p.images for p in pdfs))
-                                else "no images (this PDF has none)")]
+                problems.append(Problem(
+                    api, _("{name} is {size} bytes; {model} takes documents up to {most} bytes.").format(
+                        name=pdf.name, size=f"{pdf.size:,}", model=model.display_name,
+                        most=f"{CONVERSE_DOCUMENT_BYTES:,}"),
+                    _("Split the PDF, or use a Claude 4 or later model.")))
+    images = sum(p.images for p in pdfs)
+    if citations:
+        note = _("with citations Converse reads PDFs visually (~{tokens} tokens)")
+    elif images:
+        note = _("without citations Converse reads only the extracted text (~{tokens} tokens) and cannot see the "
+                 "{images} image(s)")
+    else:
+        note = _("without citations Converse reads only the extracted text (~{tokens} tokens) and no images (this "
+                 "PDF has none)")
+    notes = [note.format(tokens=f"{sum(p.tokens(VISUAL if citations else TEXT_ONLY) for p in pdfs):,}",
+                         images=images)]
     return Check(api, problems, notes)
 
 

@@ -8,6 +8,7 @@ existing tests of the connect banner, the doctor, progress, cost and explain() c
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -104,7 +105,7 @@ class TestCatalogs:
     @pytest.mark.parametrize(("edition", "terms"), [
         ("ja", {"global": "グローバル", "regional": "リージョナル", "Credentials (boto3)": "認証情報（boto3）",
                 "Region": "リージョン"}),
-        ("zh-TW", {"global": "全域", "regional": "區域", "Credentials (boto3)": "認證（boto3）", "Region": "區域"}),
+        ("zh-TW", {"global": "全域", "regional": "區域", "Credentials (boto3)": "憑證（boto3）", "Region": "區域"}),
     ])
     def test_the_guides_own_terms(self, monkeypatch: pytest.MonkeyPatch, edition: str, terms: dict[str, str]) -> None:
         monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, edition)
@@ -185,3 +186,93 @@ class TestAlignment:
         monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
         text = str(cost.estimate("global.anthropic.claude-sonnet-4-5-20250929-v1:0", 1000, 200))
         assert text.splitlines()[1] == "input                        1,000 tokens × $  3.000/MTok = $0.003000"
+
+
+# --- explain()'s fixes and the helpers' tables (built at run time from the catalog and the error) --------------
+
+def _jp_profile_from_us_east_1() -> Exception:
+    """A real error from the emulator: a `jp.` profile called from us-east-1 (a Japanese learner's first trap)."""
+    import boto3
+    from botocore.config import Config
+
+    from helpers import catalog
+
+    runtime = boto3.Session().client("bedrock-runtime", region_name="us-east-1",
+                                     config=Config(retries={"max_attempts": 1}))
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64,
+                       "messages": [{"role": "user", "content": "Hi"}]})
+    model_id = catalog.model("claude-sonnet-4-5").profile_id("jp")
+    with pytest.raises(runtime.exceptions.ValidationException) as caught:
+        runtime.invoke_model(body=body, modelId=model_id)
+    return caught.value
+
+
+class TestExplainedAndTabled:
+    @pytest.mark.parametrize(("edition", "expected"), [
+        ("ja", ["このリージョンの Bedrock はこのモデル ID を認識しません。",
+                "`jp.` プロファイルを呼び出せるのは ap-northeast-1, ap-northeast-3 からだけです",
+                "お使いのリージョンで利用できるものは `aws bedrock list-inference-profiles --region <region>` で"
+                "一覧できます。"]),
+        ("zh-TW", ["此區域的 Bedrock 不認得這個模型 ID。",
+                   "`jp.` 設定檔只能從 ap-northeast-1, ap-northeast-3 呼叫",
+                   "可用 `aws bedrock list-inference-profiles --region <region>` 列出您的區域提供的項目。"]),
+    ])
+    def test_a_real_emulator_error_is_explained_in_the_notebooks_language(
+            self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, edition: str, expected: list[str]) -> None:
+        from helpers import catalog
+        from helpers.errors import explain
+
+        error = _jp_profile_from_us_east_1()
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, edition)
+        shown = explain(error, model_id=catalog.model("claude-sonnet-4-5").profile_id("jp"))
+        text = f"{shown.title}\n{shown.fix}"
+        assert all(part in text for part in expected), text
+        assert "Wrong geography prefix" not in text and "sonnet-4-5" in text  # the ids stay as they are
+        assert shown.message.startswith("The provided model identifier is invalid")  # AWS's words stay English
+
+    def test_the_same_error_in_english_is_unchanged(self, aws_env: dict[str, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        from helpers import catalog
+        from helpers.errors import explain
+
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
+        fix = explain(_jp_profile_from_us_east_1(), model_id=catalog.model("claude-sonnet-4-5").profile_id("jp")).fix
+        assert fix.startswith("Wrong geography prefix for your region, or the model is not offered there: use the "
+                              "prefix of your region's geography (`global.` works from most regions). `jp.` profiles "
+                              "can be called only from ap-northeast-1, ap-northeast-3: create the client in one of "
+                              "those regions, or use the prefix of yours. Claude Sonnet 4.5 has profiles: ")
+        assert fix.endswith("\nList what your region offers with `aws bedrock list-inference-profiles --region "
+                            "<region>`.")
+
+    @pytest.mark.parametrize(("edition", "header"), [
+        ("en", "prefix  geography  source regions (where the caller may be)"),
+        ("ja", "プレフィックス  地理的範囲  ソースリージョン（呼び出し元がいてよいリージョン）"),
+        ("zh-TW", "前綴  地理區域  來源區域（呼叫端可以位於的區域）"),
+    ])
+    def test_the_geography_table_header(self, monkeypatch: pytest.MonkeyPatch, edition: str, header: str) -> None:
+        from helpers import catalog
+
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, edition)
+        table = catalog.geography_table()
+        lines = str(table).splitlines()
+        assert re.sub(r" {2,}", "  ", lines[0]) == header
+        assert table.header == ("prefix", "geography", "source regions (where the caller may be)")  # code reads this
+        regions = lines[0].index(header.rsplit("  ", 1)[1])
+        assert {i18n.width(line[:line.index(row[2])]) for line, row in zip(lines[1:], table, strict=True)} \
+            == {i18n.width(lines[0][:regions])}  # the third column lines up under its CJK title
+
+    @pytest.mark.parametrize(("edition", "words"), [
+        ("ja", ["オフラインのため課金されません", "短期 Bedrock API キー", "ページ数を減ら"]),
+        ("zh-TW", ["離線，因此不會計費", "短期 Bedrock API 金鑰", "請減少每個請求的頁數"]),
+    ])
+    def test_guard_key_and_pdf_texts(self, monkeypatch: pytest.MonkeyPatch, edition: str, words: list[str]) -> None:
+        from helpers import api_keys, long_context, pdf
+
+        monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, edition)
+        model_id = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        verdict = str(long_context.guard(model_id, 1000, 100, mode="offline"))
+        key = str(api_keys.describe("bedrock-api-key-" + "QUJD" * 8))
+        long_pdf = pdf.PdfInfo("big.pdf", 1000, False, tuple(pdf.Page(n, "x" * 4_000_000, 0) for n in (1, 2)), b"")
+        check = str(pdf.check_invoke_model(long_pdf, model_id))
+        shown = "\n".join([verdict, key, check])
+        assert all(word in shown for word in words), shown
