@@ -12,8 +12,8 @@ from pathlib import Path
 import boto3
 import pytest
 from anthropic import AnthropicBedrock
-from conftest import MODEL_GLOBAL
 
+from conftest import MODEL_GLOBAL
 from helpers import connect, connection
 from helpers.emulator import AWS_SERVICE_ENV, Emulator, auth, aws_services
 
