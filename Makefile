@@ -29,6 +29,7 @@ $(NODE_STAMP): package.json package-lock.json
 # address to open, token included ("Or copy and paste one of these URLs"); INFO chatter is hidden.
 EDITION ?= en
 lab: deps   # as root (e.g. in a container) Jupyter needs --allow-root
+	@test -d notebooks/$(EDITION) || { echo "EDITION=$(EDITION): use en, ja or zh-TW"; exit 2; }
 	@$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) --ServerApp.root_dir=notebooks \
 		--LabApp.default_url=/lab/tree/$(EDITION)/01_setup_checks.ipynb --ServerApp.log_level=WARN --LabApp.log_level=WARN
 

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +58,20 @@ def test_readme_badge_opens_the_first_notebook_in_lab() -> None:
     match = re.search(r"\(https://mybinder\.org/v2/gh/[^/\s]+/[^/\s]+/main\?urlpath=lab/tree/([^)\s]+)\)", readme)
     assert match, "README needs a Binder badge that opens JupyterLab"
     assert match.group(1) == "notebooks/en/01_setup_checks.ipynb" and (ROOT / match.group(1)).exists()
+
+
+BINDER_LINK = re.compile(r"\(https://mybinder\.org/v2/gh/([^/\s]+/[^/\s]+)/main\?urlpath=lab/tree/([^)\s]+)\)")
+
+
+@pytest.mark.parametrize(("readme", "edition"), [("README.md", "en"), ("README.ja.md", "ja"),
+                                                 ("README.zh-TW.md", "zh-TW")])
+def test_each_readme_opens_its_edition_on_binder_and_links_the_others(readme: str, edition: str) -> None:
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    links = BINDER_LINK.findall(text)
+    assert links, f"{readme} needs a Binder badge"
+    assert links[0][1] == f"notebooks/{edition}/01_setup_checks.ipynb", "the first badge opens this edition"
+    assert {repo for repo, _ in links} == {BINDER_LINK.findall((ROOT / "README.md").read_text())[0][0]}
+    assert all((ROOT / path).exists() for _, path in links)
+    first_lines = "\n".join(text.splitlines()[:4])
+    for other in {"README.md", "README.ja.md", "README.zh-TW.md"} - {readme}:
+        assert f"]({other})" in first_lines, f"{readme} links {other} at the top"
