@@ -209,3 +209,8 @@ def test_verify_names_missing_markers_and_lost_inline_code(books: Path) -> None:
 
 def test_verify_reads_a_code_span_broken_across_lines_as_one() -> None:
     assert editions.spans("run `pip install\nfoo` now") == {"pip install foo"}
+
+
+def test_verify_skips_fenced_blocks_when_it_pairs_backticks() -> None:
+    text = "Before `a`.\n\n```json\n{\"k\": \"`\"}\n```\n\nAfter `b`."
+    assert editions.spans(text) == {"a", "b"}

@@ -204,9 +204,12 @@ CODE_SPAN = re.compile(r"`([^`]+)`")  # CommonMark: a code span may break across
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 
 
+FENCED = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
 def spans(text: str) -> set[str]:
-    """Inline code, each with its line breaks read as spaces (as CommonMark renders them)."""
-    return {" ".join(span.split()) for span in CODE_SPAN.findall(text)}
+    """Inline code outside fenced blocks, each with its line breaks read as spaces (as CommonMark renders them)."""
+    return {" ".join(span.split()) for span in CODE_SPAN.findall(FENCED.sub("", text))}
 
 
 def verify(english: Any, translations: dict[str, str]) -> tuple[list[str], list[str]]:
