@@ -40,7 +40,7 @@ facts: deps   # the catalog's facts, least certain and oldest first: what to re-
 	$(BIN)/python -m helpers facts
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests bench tools
+	$(BIN)/ruff check helpers tests bench tools conftest.py
 
 # The tests, then strict nbval over every notebook of every edition, in parallel (a notebook's editions
 # share one worker: see conftest.py). Both always run; either failing fails the target.

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 import os
+import re
 import unicodedata
 from pathlib import Path
 
@@ -109,3 +110,26 @@ def sentences(*parts: str) -> str:
     in a full-width 。) do not."""
     gap = "" if language() in ("ja", "zh-TW") else " "
     return gap.join(p for p in parts if p)
+
+
+# Documentation sites that publish each page in the editions' languages, and how their URLs name the language.
+# AWS: docs.aws.amazon.com/<lang>/… (e.g. /ja_jp/bedrock/latest/userguide/…); Anthropic: /docs/<lang>/… on
+# platform.claude.com and /<lang>/docs/… on docs.claude.com. Pages outside these (GitHub, blogs, the CLI
+# command references, which AWS publishes in English only) keep their URL.
+_DOC_LANGUAGES = {"ja": ("ja_jp", "ja"), "zh-TW": ("zh_tw", "zh-TW")}
+_LOCALIZED_DOCS = (
+    (re.compile(r"https://docs\.aws\.amazon\.com/(?!(?:ja_jp|zh_tw)/)"), lambda aws, _claude: f"https://docs.aws.amazon.com/{aws}/"),
+    (re.compile(r"https://platform\.claude\.com/docs/en/"), lambda _aws, claude: f"https://platform.claude.com/docs/{claude}/"),
+    (re.compile(r"https://docs\.claude\.com/en/"), lambda _aws, claude: f"https://docs.claude.com/{claude}/"),
+)
+
+
+def localized_url(url: str, edition: str) -> str:
+    """The same documentation page in ``edition``'s language where the site publishes one; else ``url``."""
+    codes = _DOC_LANGUAGES.get(edition)
+    if codes is None:
+        return url
+    for pattern, prefix in _LOCALIZED_DOCS:
+        if pattern.match(url):
+            return pattern.sub(prefix(*codes), url, count=1)
+    return url

@@ -22,8 +22,8 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import CredentialProvider, Credentials
 from botocore.exceptions import ClientError, InvalidEndpointConfigurationError
-from conftest import MODEL_US, NO_RETRY, claude_body, error_of, raw_request
 
+from conftest import MODEL_US, NO_RETRY, claude_body, error_of, raw_request
 from helpers import api_keys
 from helpers.emulator import Emulator, RemoteEmulator, auth
 from helpers.emulator.state import CONTROLS

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US
 
+from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US
 from helpers import catalog, cost
 from helpers.catalog import UnknownModelError
 

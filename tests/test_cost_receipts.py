@@ -11,8 +11,8 @@ from typing import Any
 import matplotlib
 import pytest
 from anthropic import AnthropicBedrock
-from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, claude_body, runtime_in
 
+from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, claude_body, runtime_in
 from helpers import catalog, cost, responses
 from helpers.emulator import Emulator
 

@@ -39,8 +39,8 @@ from botocore.exceptions import (
     SSOTokenLoadError,
     UnknownServiceError,
 )
-from conftest import NO_RETRY, claude_body, runtime_in
 
+from conftest import NO_RETRY, claude_body, runtime_in
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 from helpers.errors import RULES, Explanation, credentials_explanation, credentials_problem, explain

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from anthropic import AnthropicBedrock
-from conftest import claude_body
 
+from conftest import claude_body
 from helpers import catalog, features, responses
 
 LESSON = catalog.lesson("09")

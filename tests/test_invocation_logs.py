@@ -20,8 +20,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, SMALL_GLOBAL, claude_body
 
+from conftest import MODEL_GLOBAL, MODEL_US, NO_RETRY, SMALL_GLOBAL, claude_body
 from helpers import catalog, connect, cost
 from helpers import invocation_logs as logs
 from helpers.progress import Progress, wait_until

@@ -12,8 +12,8 @@ import anthropic
 import pytest
 from anthropic import AnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, error_of
 
+from conftest import SONNET_45_BASE, SONNET_45_GLOBAL, SONNET_45_US, error_of
 from helpers import catalog, connection, cost, errors
 from helpers import long_context as lc
 from helpers.connection import Connection

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import catalog
+from helpers import catalog, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -72,21 +72,36 @@ def test_the_check_itself() -> None:
     assert [p.split(":")[0].split(" (")[0] for p in found] == ["cell 2", "cell 3", "cell 4", "cell 5"]
 
 
-SOURCE_LINE = re.compile(r"^- \[(?P<title>[^\]]+)\]\((?P<url>[^)]+)\)(?: \(read (?P<read>\d{4}-\d\d-\d\d)\))?", re.M)
+# Each edition's Sources heading and "read" date, as the translators wrote them in every notebook.
+SOURCES = {"en": ("## Sources", r" \(read (?P<read>\d{4}-\d\d-\d\d)\)"),
+           "ja": ("## 出典", r"（(?P<read>\d{4}-\d\d-\d\d) 確認）"),
+           "zh-TW": ("## 參考資料", r"（讀取日期 (?P<read>\d{4}-\d\d-\d\d)）")}
+
+
+def source_lines(path: Path) -> list[re.Match[str]]:
+    heading, read = SOURCES[path.parent.name]
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sections = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+                and "".join(c["source"]).lstrip().startswith(heading)]
+    assert sections, f"{path.name}: no '{heading}' section"
+    return list(re.finditer(rf"^- \[(?P<title>[^\]]+)\]\((?P<url>[^)]+)\)(?:{read})?", sections[-1], re.M))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
 def test_sources_section_matches_the_catalog(path: Path) -> None:
     """Every notebook ends with a Sources section whose links and read dates are the catalog's own, so the
-    page cannot drift from models.toml."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    sections = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
-                and "".join(c["source"]).lstrip().startswith("## Sources")]
-    assert sections, f"{path.name}: no '## Sources' section"
-    by_url = {s.url: s for s in catalog.load().sources.values()}
-    lines = list(SOURCE_LINE.finditer(sections[-1]))
+    page cannot drift from models.toml. An edition lists the same sources as English, each linked to the
+    page in its language where the site publishes one (helpers.i18n.localized_url), else to the original."""
+    edition = path.parent.name
+    by_url = {}
+    for source in catalog.load().sources.values():
+        by_url[source.url] = by_url[i18n.localized_url(source.url, edition)] = source
+    lines = source_lines(path)
     assert lines, f"{path.name}: the Sources section lists no links"
     for line in lines:
         source = by_url.get(line["url"])
-        assert source, f"{path.name}: {line['url']} is not in models.toml [sources]"
+        assert source, f"{path.name}: {line['url']} is not in models.toml [sources] (nor its {edition} page)"
         assert line["read"] in (None, source.read.isoformat()), (path.name, line["url"], line["read"], source.read)
+    if edition != "en":
+        english = [by_url[m["url"]].url for m in source_lines(path.parents[1] / "en" / path.name)]
+        assert [by_url[m["url"]].url for m in lines] == english, "the edition lists other sources than English"

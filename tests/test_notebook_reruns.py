@@ -19,7 +19,11 @@ from nbclient import NotebookClient
 from nbval.plugin import carriagereturn_pat, get_sanitize_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks" / "en").glob("*.ipynb"))
+# Every English notebook, and one per edition: the editions' code is identical (tests/test_editions.py), so
+# these prove that what helpers print stays in the edition's language on a rerun and after a restart.
+NOTEBOOKS = [*sorted((ROOT / "notebooks" / "en").glob("*.ipynb")),
+             ROOT / "notebooks" / "ja" / "06_global_vs_regional_cost.ipynb",
+             ROOT / "notebooks" / "zh-TW" / "01_setup_checks.ipynb"]
 PATTERNS = get_sanitize_patterns((ROOT / "notebooks" / "sanitize.cfg").read_text(encoding="utf-8"))
 SKIPPED = {"image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json"}  # as nbval skips them
 
@@ -75,7 +79,7 @@ def offline_kernel_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_run_all_twice_then_after_a_restart(path: Path, offline_kernel_env: None) -> None:
     committed = nbformat.read(path, as_version=4)
     problems: list[str] = []

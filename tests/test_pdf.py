@@ -14,10 +14,10 @@ import boto3
 import pypdf
 import pytest
 from botocore.validate import validate_parameters
-from conftest import HAIKU_3_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, padded_pdf, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import HAIKU_3_BASE, SONNET_45_GLOBAL, SONNET_45_US, blank_pdf, padded_pdf, sample
 from helpers import pdf
 from helpers.pdf import PdfError, PdfInfo, PdfLimitError
 from helpers.tokens import estimate_tokens

@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 from anthropic import AnthropicBedrock
-from conftest import MODEL_US, claude_body
 
+from conftest import MODEL_US, claude_body
 from helpers import retries
 from helpers.emulator import Emulator
 

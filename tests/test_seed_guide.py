@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SONNET_45_BASE
 
+from conftest import SONNET_45_BASE
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 from helpers.errors import explain

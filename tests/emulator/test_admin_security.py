@@ -29,9 +29,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from cli_process import exports_of, printed_lines, start_cli
-from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
 from logging_setup import destinations
 
+from conftest import MODEL, MODEL_US, NO_RETRY, claude_body, client_of, error_of, signed_request
 from helpers.emulator import (
     SHUTDOWN_GRACE_SECONDS,
     Emulator,

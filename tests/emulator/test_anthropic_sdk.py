@@ -7,8 +7,8 @@ import asyncio
 import anthropic
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
-from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SMALL_US, SONNET_45_US
 
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SMALL_US, SONNET_45_US
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 

@@ -22,6 +22,7 @@ import pytest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, InvalidEndpointConfigurationError
 from botocore.utils import percent_encode_sequence
+
 from conftest import (
     MODEL,
     MODEL_BASE,
@@ -35,7 +36,6 @@ from conftest import (
     raw_request,
     signed_request,
 )
-
 from helpers.emulator import Emulator, auth, errors
 
 SIGNATURE_MISMATCH = errors.invalid_signature().message

@@ -18,9 +18,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import MODEL_US, claude_body
 from logging_setup import aws_client, destinations, wait_for
 
+from conftest import MODEL_US, claude_body
 from helpers.emulator import Emulator, auth, aws_backend, aws_services
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")

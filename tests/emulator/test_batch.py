@@ -18,8 +18,8 @@ from urllib.parse import quote
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import MODEL, MODEL_US, NO_RETRY, SMALL, error_of, signed_request
 
+from conftest import MODEL, MODEL_US, NO_RETRY, SMALL, error_of, signed_request
 from helpers import catalog
 from helpers.emulator import Emulator, auth, batch_input, batch_worker
 

@@ -10,8 +10,8 @@ from typing import Any
 import anthropic
 import pytest
 from botocore.exceptions import ClientError
-from conftest import error_of
 
+from conftest import error_of
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body
 
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, NO_RETRY, claude_body
 from helpers.emulator import Emulator, auth
 
 AWS = shutil.which("aws")

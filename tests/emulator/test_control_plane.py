@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import MODEL, MODEL_BASE, NO_RETRY, SONNET_45_BASE, error_of
 from logging_setup import destinations
 
+from conftest import MODEL, MODEL_BASE, NO_RETRY, SONNET_45_BASE, error_of
 from helpers import catalog
 from helpers.emulator import Emulator
 

@@ -17,8 +17,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 from cli_process import exports_of, printed_lines, start_cli
-from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 
+from conftest import MODEL, MODEL_US, claude_body, error_of, raw_request
 from helpers.emulator import Emulator, PortInUseError, RemoteEmulator, auth, bind, start
 from helpers.emulator.__main__ import non_loopback_warning
 

@@ -18,8 +18,8 @@ import pypdf
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SMALL_GLOBAL, blank_pdf, error_of, padded_pdf, sample
 
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SMALL_GLOBAL, blank_pdf, error_of, padded_pdf, sample
 from helpers import errors, pdf
 from tools.make_hostile_pdfs import flate_bomb
 

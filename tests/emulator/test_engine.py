@@ -17,8 +17,8 @@ from anthropic.types import Message
 from botocore.eventstream import EventStream
 from botocore.parsers import EventStreamJSONParser
 from botocore.validate import ParamValidator
-from conftest import MODEL, MODEL_GLOBAL, claude_body, sample
 
+from conftest import MODEL, MODEL_GLOBAL, claude_body, sample
 from helpers.emulator import anthropic_body, encode_anthropic, encode_converse, eventstream
 from helpers.emulator.answer import Answer, RedactedThinking, Text, Thinking, ToolCall, Usage
 

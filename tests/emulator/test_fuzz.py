@@ -28,6 +28,13 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError
+from fuzz_shapes import OPERATIONS as SHAPE_OPERATIONS
+from fuzz_shapes import Deep, bodies
+from fuzz_shapes import dumps as dumps_escaped
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from logging_setup import Destinations, destinations
+
 from conftest import (
     HAIKU_3_BASE,
     MODEL_BASE,
@@ -39,13 +46,6 @@ from conftest import (
     sample,
     signed_request,
 )
-from fuzz_shapes import OPERATIONS as SHAPE_OPERATIONS
-from fuzz_shapes import Deep, bodies
-from fuzz_shapes import dumps as dumps_escaped
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-from logging_setup import Destinations, destinations
-
 from helpers import catalog
 from helpers.emulator import Emulator, auth, start, thinking
 

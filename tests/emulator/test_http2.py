@@ -16,9 +16,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
-from conftest import MODEL, MODEL_US, claude_body
 from test_typescript import TSX, run_ts
 
+from conftest import MODEL, MODEL_US, claude_body
 from helpers.emulator import Emulator, auth
 
 INVOKE = f"/model/{quote(MODEL_US, safe='')}"

@@ -17,6 +17,8 @@ import pytest
 from anthropic import AnthropicBedrock
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EventStreamError
+from logging_setup import ACCOUNT, LOG_STREAM, PERMISSION_CHECK, Destinations, destinations, only_record
+
 from conftest import (
     MODEL,
     MODEL_BASE,
@@ -29,8 +31,6 @@ from conftest import (
     runtime_in,
     signed_request,
 )
-from logging_setup import ACCOUNT, LOG_STREAM, PERMISSION_CHECK, Destinations, destinations, only_record
-
 from helpers import catalog
 from helpers.emulator import Emulator, auth, start
 

@@ -24,7 +24,6 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from cli_process import exports_of, printed_lines, start_cli
-from conftest import MODEL_US, claude_body, client_of, error_of, signed_request
 from logging_setup import (
     ACCOUNT,
     PERMISSION_CHECK,
@@ -37,6 +36,7 @@ from logging_setup import (
     trust_policy,
 )
 
+from conftest import MODEL_US, claude_body, client_of, error_of, signed_request
 from helpers.emulator import Emulator, auth, start
 
 pytest.importorskip("moto", reason="moto[server] is not installed (requirements.txt)")

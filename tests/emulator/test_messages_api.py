@@ -16,9 +16,9 @@ from typing import Any
 import anthropic
 import pytest
 from anthropic._streaming import SSEDecoder
-from conftest import raw_request, signed_request
 from logging_setup import Destinations, destinations
 
+from conftest import raw_request, signed_request
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 

@@ -12,6 +12,7 @@ from typing import Any
 import anthropic
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import (
     MODEL,
     MODEL_BASE,
@@ -24,7 +25,6 @@ from conftest import (
     error_of,
     runtime_in,
 )
-
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 

@@ -15,9 +15,9 @@ from typing import Any
 import anthropic
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import MODEL, MODEL_US, error_of
 from conftest import runtime_in as new_runtime_in
-
 from helpers import catalog
 from helpers.emulator import Emulator, auth
 

@@ -12,9 +12,9 @@ import anthropic
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import error_of
 from logging_setup import destinations
 
+from conftest import error_of
 from helpers import catalog, cost
 from helpers.emulator import Emulator, auth
 from helpers.responses import Comparison, summarize

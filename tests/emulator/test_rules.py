@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import (
     MODEL,
     MODEL_BASE,
@@ -19,7 +20,6 @@ from conftest import (
     runtime_in,
     signed_request,
 )
-
 from helpers import catalog
 from helpers.emulator import Emulator
 

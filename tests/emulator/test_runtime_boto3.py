@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError
-from conftest import HAIKU_3_BASE, MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, claude_body, error_of, signed_request
 
+from conftest import HAIKU_3_BASE, MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, claude_body, error_of, signed_request
 from helpers import catalog
 from helpers.emulator import Emulator
 from helpers.tokens import estimate_tokens

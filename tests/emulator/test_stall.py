@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import MODEL, MODEL_US, claude_body, client_of, sample
 from logging_setup import destinations
 
+from conftest import MODEL, MODEL_US, claude_body, client_of, sample
 from helpers import pdf
 from helpers.emulator import documents, pdf_worker
 from helpers.emulator.anthropic_body import parse_json

@@ -13,10 +13,10 @@ import jsonschema
 import pydantic
 import pytest
 from botocore.exceptions import ClientError
-from conftest import error_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import error_of
 from helpers import catalog
 from helpers.emulator import Emulator, auth, context_management, converse, errors, structured
 from helpers.emulator.anthropic_body import validate

@@ -12,8 +12,8 @@ import anthropic
 import pytest
 from anthropic import AnthropicBedrock, AsyncAnthropicBedrock
 from botocore.exceptions import ClientError
-from conftest import error_of
 
+from conftest import error_of
 from helpers import catalog
 from helpers.emulator import Emulator, auth, thinking
 

@@ -17,9 +17,9 @@ import certifi
 import pytest
 import urllib3
 from botocore.exceptions import SSLError
-from conftest import MODEL_US, NO_RETRY, claude_body, raw_request
 from cryptography import x509
 
+from conftest import MODEL_US, NO_RETRY, claude_body, raw_request
 from helpers.emulator import Emulator, RemoteEmulator, start, tls
 from helpers.errors import explain
 

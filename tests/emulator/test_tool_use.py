@@ -18,8 +18,8 @@ import jsonschema
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import error_of
 
+from conftest import error_of
 from helpers import catalog
 from helpers.emulator import auth
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SONNET_45_GLOBAL
 
+from conftest import MODEL, MODEL_BASE, MODEL_GLOBAL, MODEL_US, SONNET_45_GLOBAL
 from helpers import catalog
 from helpers.emulator import Emulator
 
