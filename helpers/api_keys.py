@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog
-from .i18n import N_, _
+from .i18n import N_, Phrase, _
+from .i18n import shown as in_language
 
 __all__ = ["ENV_VARIABLE", "IAM_FACTS", "MAX_EXPIRY", "KeyInfo", "describe", "long_term_note", "short_term"]
 
@@ -82,7 +83,7 @@ class KeyInfo:
         if self.account:
             parts.append(_("of account {account}").format(account=self.account))
         if self.problem:
-            parts.append(f"— {_(self.problem)}")
+            parts.append("— " + (in_language(self.problem) if isinstance(self.problem, Phrase) else _(self.problem)))
         return ", ".join(parts)
 
 
@@ -104,8 +105,8 @@ def short_term(conn: Any = None, expiry: dt.timedelta = MAX_EXPIRY, region: str 
     region = region or getattr(conn, "region", None) or os.environ.get("AWS_REGION") \
         or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
-        raise ValueError("No region for the key: pass region=..., connect() first, or set AWS_REGION "
-                         "(a short-term key works only in the region it was made for).")
+        raise ValueError(_("No region for the key: pass region=..., connect() first, or set AWS_REGION (a short-term "
+                           "key works only in the region it was made for)."))
     if getattr(conn, "mode", None) == "offline":
         from .emulator import auth
 
@@ -142,7 +143,8 @@ def _describe_short_term(key: str, shown: str) -> KeyInfo:
     try:
         parsed = parse_short_term_key(key)
     except ValueError as e:
-        return KeyInfo("short-term", shown, problem=f"malformed: {e} (cut or changed when copied?)")
+        return KeyInfo("short-term", shown, problem=Phrase(N_("malformed: {reason} (cut or changed when copied?)"),
+                                                           reason=str(e)))
     return KeyInfo("short-term", shown, parsed.region, parsed.signed_at, parsed.expires_at,
                    _masked(parsed.access_key_id), parsed.session_token is not None)
 

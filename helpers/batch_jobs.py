@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .i18n import N_
+from .i18n import N_, _
 from .progress import Progress, wait_until
 
 # GetModelInvocationJob statuses after which nothing changes (botocore's ModelInvocationJobStatus enum).
@@ -52,7 +52,8 @@ def split(lines: Iterable[str], *, max_records: int, max_bytes: int) -> list[lis
     for number, line in enumerate(lines, 1):
         length = len(line.encode()) + 1
         if length > max_bytes:
-            raise ValueError(f"line {number} is {length:,} bytes, over the {max_bytes:,}-byte file limit")
+            raise ValueError(_("line {number} is {length} bytes, over the {limit}-byte file limit").format(
+                number=number, length=f"{length:,}", limit=f"{max_bytes:,}"))
         if not files or len(files[-1]) >= max_records or size + length > max_bytes:
             files.append([])
             size = 0

@@ -120,8 +120,8 @@ def connect(mode: str | None = None, region: str | None = None) -> Connection:
     global _current
     requested = (mode or os.environ.get(MODE_VARIABLE) or "auto").strip().lower()
     if requested not in MODES:
-        raise ValueError(f"{MODE_VARIABLE}={requested!r} is not a mode; use one of: {', '.join(MODES)} "
-                         f"(e.g. `export {MODE_VARIABLE}=offline`).")
+        raise ValueError(_("{variable}={value} is not a mode; use one of: {modes} (e.g. `export {variable}=offline`).")
+                         .format(variable=MODE_VARIABLE, value=repr(requested), modes=", ".join(MODES)))
     chosen, notes = requested, []
     if requested == "auto":
         if _current is not None:

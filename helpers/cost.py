@@ -351,7 +351,7 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
 
     def update(*_changes: Any) -> None:
         m = catalog.model(model.value)
-        geography.options = [g for g in m.geographies if g != "global"] or ["(none)"]
+        geography.options = [g for g in m.geographies if g != "global"] or [(_("(none)"), "(none)")]
         out.clear_output(wait=True)
         with out:
             print(text())

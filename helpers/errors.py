@@ -74,11 +74,12 @@ class Explanation:
         point = (" <small>" + e(_("(pain point {number})").format(number=self.pain_point)) + "</small>"
                  if self.pain_point else "")
         fix = "<br>".join(e(line) for line in self.fix.splitlines())
+        service = e(_("Service message"))  # outside the f-string, where Babel (Python 3.11) finds it
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px">'
             f"<div><strong>{e(self.code)}</strong>: {e(self.title)}{point}</div>"
             f"<div>{fix}</div>"
-            f"<details><summary>{e(_('Service message'))}</summary><code>{e(self.message)}</code></details>"
+            f"<details><summary>{service}</summary><code>{e(self.message)}</code></details>"
             "</div>"
         )
 

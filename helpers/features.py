@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import catalog
-from .i18n import N_
+from .i18n import N_, Phrase
 from .table import Table
 
 _MODE_NAMES = {"enabled": "budget", "adaptive": "adaptive"}
@@ -19,16 +19,19 @@ _MODE_NAMES = {"enabled": "budget", "adaptive": "adaptive"}
 
 def thinking_label(model: catalog.Model) -> str:
     """How the model thinks, in a few words: its modes, and whether thinking is on by default or always."""
-    modes = [_MODE_NAMES[m] for m in model.thinking_modes if m in _MODE_NAMES]
+    modes = [_MODE_NAMES[m] for m in model.thinking_modes if m in _MODE_NAMES]  # API words: never translated
     if not modes:
-        return "none"
+        return Phrase(N_("none"))
+    named = modes[0] if len(modes) == 1 else Phrase(N_("{first} or {second}"), first=modes[0], second=modes[1])
     if model.always_thinks:
-        when = "always on"
-    elif model.thinks_by_default:
-        when = "on by default"
-    else:
-        when = "off by default"
-    return f"{' or '.join(modes)}, {when}"
+        return Phrase(N_("{modes}, always on"), modes=named)
+    if model.thinks_by_default:
+        return Phrase(N_("{modes}, on by default"), modes=named)
+    return Phrase(N_("{modes}, off by default"), modes=named)
+
+
+# Cells are Phrases: English for code, in the notebook's language where the table is shown.
+_YES, _NO_400 = Phrase(N_("yes")), Phrase(N_("no (400)"))
 
 
 class FeatureTable(Table):
@@ -44,8 +47,9 @@ def table(models: Iterable[catalog.Model] | None = None, today: dt.date | None =
     rows = []
     for m in chosen:
         fact = m.facts.get("features")
-        rows.append((m.display_name, f"{m.cache_min_tokens:,} tokens", ", ".join(m.cache_ttls),
-                     "yes" if m.structured_outputs else "no (400)", "yes" if m.forced_tool_choice else "no (400)",
+        rows.append((m.display_name, Phrase(N_("{count} tokens"), count=f"{m.cache_min_tokens:,}"),
+                     ", ".join(m.cache_ttls), _YES if m.structured_outputs else _NO_400,
+                     _YES if m.forced_tool_choice else _NO_400,
                      thinking_label(m), m.thinking_display, fact.as_of.isoformat() if fact else "?",
                      fact.confidence if fact else "?"))
     return FeatureTable(rows)

@@ -90,6 +90,30 @@ def N_(message: str) -> str:
     return message
 
 
+class Phrase(str):
+    """A value that is English for code (it *is* the English string: ``==``, JSON, ``in`` read it) and shows in
+    the notebook's language: a table cell such as ``Phrase(N_("model in the body: {ids}"), ids=...)``.
+    :class:`helpers.table.Table` shows it with :func:`shown`; mark the template with ``N_``."""
+
+    template: str
+    fields: dict[str, object]
+
+    def __new__(cls, template: str, **fields: object) -> Phrase:
+        phrase = super().__new__(cls, template.format(**fields) if fields else template)
+        phrase.template, phrase.fields = template, fields
+        return phrase
+
+    def shown(self) -> str:
+        """In the current language; a field that is a Phrase itself is shown in it too."""
+        translated = _(self.template)
+        return translated.format(**{k: shown(v) for k, v in self.fields.items()}) if self.fields else translated
+
+
+def shown(value: object) -> str:
+    """How a value reads to people now: a :class:`Phrase` in the current language, anything else as ``str()``."""
+    return value.shown() if isinstance(value, Phrase) else str(value)
+
+
 # --- aligning text that mixes Latin and CJK characters -------------------------------------------------------
 
 def width(text: str) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 from . import catalog, cost
 from .connection import current
-from .i18n import N_, _
+from .i18n import N_, Phrase, _
 from .progress import bar as progress_bar
 from .table import Table
 from .tokens import estimate_tokens
@@ -62,9 +62,9 @@ def models(today: Any = None) -> Table:
     for m in catalog.models():
         state = m.lifecycle(today)
         if state != catalog.END_OF_LIFE:
-            how = {"beta": f"beta: {BETA}", "native": "built in", "no": "—"}[how_1m(m)]
+            how = {"beta": f"beta: {BETA}", "native": Phrase(N_("built in")), "no": "—"}[how_1m(m)]
             if beta_retired(m):
-                how = f"— (the guide's beta, retired {BETA_RETIRED})"
+                how = Phrase(N_("— (the guide's beta, retired {date})"), date=BETA_RETIRED)
             rows.append((m.display_name, f"{m.context_window:,}", how, state))
     return rows
 
@@ -203,10 +203,12 @@ def guard(model_id: str, input_tokens: int, max_output_tokens: int, *, mode: str
     verdict = Verdict(estimate, limit, mode, allowed, requests)
     if not allowed:
         needed = int(estimate.usd) + 1
-        raise SpendLimitError(
-            f"Not sent: {input_tokens:,} input tokens and up to {max_output_tokens:,} output tokens could cost "
-            f"{estimate.describe()} a request, over your ${limit:,.2f} per-request limit"
-            + (f" ({requests} requests: ${verdict.total_usd:,.2f} in all)" if requests > 1 else "") + ".\n"
-            f"To allow it, raise the limit: os.environ[{LIMIT_VARIABLE!r}] = {str(needed)!r} in a cell, or "
-            f"`export {LIMIT_VARIABLE}={needed}` before starting JupyterLab.")
+        total = _(" ({count} requests: ${total} in all)").format(count=requests, total=f"{verdict.total_usd:,.2f}")
+        raise SpendLimitError(_(
+            "Not sent: {input} input tokens and up to {output} output tokens could cost {cost} a request, over your "
+            "${limit} per-request limit{total}.\nTo allow it, raise the limit: os.environ[{variable}] = {value} in a "
+            "cell, or `export {name}={needed}` before starting JupyterLab.").format(
+                input=f"{input_tokens:,}", output=f"{max_output_tokens:,}", cost=estimate.describe(),
+                limit=f"{limit:,.2f}", total=total if requests > 1 else "", variable=repr(LIMIT_VARIABLE),
+                value=repr(str(needed)), name=LIMIT_VARIABLE, needed=needed))
     return verdict

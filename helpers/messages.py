@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import catalog
-from .i18n import N_
+from .i18n import N_, Phrase
 from .table import Table
 
 # Column titles for the catalog's endpoint names (catalog.ENDPOINTS).
@@ -19,6 +19,10 @@ ENDPOINT_TITLES = {
     "runtime-messages": "bedrock-runtime /anthropic",
     "mantle": "bedrock-mantle /anthropic",
 }
+
+
+# Cells are Phrases: English for code that reads the rows, in the notebook's language where the table is shown.
+_YES, _NO = Phrase(N_("Yes")), Phrase(N_("No"))
 
 
 class EndpointTable(Table):
@@ -34,9 +38,9 @@ def endpoint_table(today: dt.date | None = None) -> EndpointTable:
             continue
         runtime_id = m.profile_id("global") if "global" in m.geographies else (
             m.profile_ids[0] if m.profile_ids else m.base_id)
-        cells = {"invoke": "Yes" if m.served_on("invoke") else "No",
-                 "runtime-messages": "Yes" if m.served_on("runtime-messages") else "No",
-                 "mantle": m.mantle_model_id or "No"}
+        cells = {"invoke": _YES if m.served_on("invoke") else _NO,
+                 "runtime-messages": _YES if m.served_on("runtime-messages") else _NO,
+                 "mantle": m.mantle_model_id or _NO}
         rows.append((m.display_name, runtime_id, *(cells[e] for e in ENDPOINT_TITLES),
                      catalog.lifecycle_label(m, today)))
     return EndpointTable(rows)
@@ -59,18 +63,20 @@ def comparison(model: catalog.Model) -> ComparisonTable:
     """The InvokeModel API beside the two Messages API endpoints for one model, from the catalog and the SDK."""
     served = {e: model.served_on(e) for e in ENDPOINT_TITLES}
     runtime_ids = ", ".join(model.profile_ids + ([model.base_id] if model.on_demand_regions else []))
-    header = f"header anthropic-version: {sdk_anthropic_version()}"
+    header = Phrase(N_("header anthropic-version: {version}"), version=sdk_anthropic_version())
 
     def only_where_served(values: dict[str, str]) -> tuple[str, ...]:
-        return tuple(values[e] if served[e] else "not served" for e in ENDPOINT_TITLES)
+        return tuple(values[e] if served[e] else Phrase(N_("not served")) for e in ENDPOINT_TITLES)
 
     rows = [
-        ("serves " + model.display_name, *("yes" if served[e] else "no" for e in ENDPOINT_TITLES)),
-        ("model id", *only_where_served({"invoke": f"modelId in the URL: {runtime_ids}",
-                                         "runtime-messages": f"model in the body: {runtime_ids}",
-                                         "mantle": f"model in the body: {model.mantle_model_id}"})),
-        ("API version", *only_where_served({
-            "invoke": "body anthropic_version: " + ", ".join(model.api_versions),
+        (Phrase(N_("serves {model}"), model=model.display_name),
+         *(Phrase(N_("yes")) if served[e] else Phrase(N_("no")) for e in ENDPOINT_TITLES)),
+        (Phrase(N_("model id")), *only_where_served({
+            "invoke": Phrase(N_("modelId in the URL: {ids}"), ids=runtime_ids),
+            "runtime-messages": Phrase(N_("model in the body: {ids}"), ids=runtime_ids),
+            "mantle": Phrase(N_("model in the body: {ids}"), ids=model.mantle_model_id)})),
+        (Phrase(N_("API version")), *only_where_served({
+            "invoke": Phrase(N_("body anthropic_version: {versions}"), versions=", ".join(model.api_versions)),
             "runtime-messages": header, "mantle": header})),
     ]
     return ComparisonTable(rows)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog
-from .i18n import _, rjust
+from .i18n import N_, _, rjust
 from .tokens import estimate_tokens
 
 # --- limits (wire spec §1.4, §1.7, §8.1) --------------------------------------------------------------
@@ -72,6 +72,10 @@ MAX_DECODING_WORK = 64_000_000        # bytes decoded per stream across its filt
 MAX_FORM_CALLS = 200                  # form XObjects drawn per page while extracting text (pypdf: 5,000)
 MAX_TEXT_CHARS = 8_000_000            # extracted text per PDF: twice what a 1M-token window holds
 MAX_RESOURCE_VISITS = 10_000          # resource dictionaries visited to count one page's images
+
+
+# PdfInfo's columns (marked here: Babel on Python 3.11 does not see _() inside an f-string).
+_PAGE_HEADER = (N_("page"), N_("chars"), N_("images"), N_("text"))
 
 
 class PdfError(ValueError):
@@ -151,8 +155,8 @@ class PdfInfo:
                            limit=MAX_PAGES_READ)
 
     def __str__(self) -> str:
-        lines = [self.summary(), f"{rjust(_('page'), 4)}  {rjust(_('chars'), 6)}  {rjust(_('images'), 6)}  "
-                 + _("text")]
+        page, chars, images, text = (_(h) for h in _PAGE_HEADER)
+        lines = [self.summary(), f"{rjust(page, 4)}  {rjust(chars, 6)}  {rjust(images, 6)}  {text}"]
         lines += [f"{n:>4}  {c:>6}  {i:>6}  {t}" for n, c, i, t in self._rows()]
         return "\n".join(lines)
 
@@ -162,9 +166,9 @@ class PdfInfo:
     def _repr_html_(self) -> str:
         rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
                        for row in self._rows())
-        e = html.escape
-        return (f"<p><b>{e(self.summary())}</b></p><table><tr><th>{e(_('page'))}</th><th>{e(_('chars'))}</th>"
-                f"<th>{e(_('images'))}</th><th style='text-align:left'>{e(_('text'))}</th></tr>{rows}</table>")
+        page, chars, images, text = (html.escape(_(h)) for h in _PAGE_HEADER)
+        return (f"<p><b>{html.escape(self.summary())}</b></p><table><tr><th>{page}</th><th>{chars}</th>"
+                f"<th>{images}</th><th style='text-align:left'>{text}</th></tr>{rows}</table>")
 
 
 def _preview(text: str, width: int = 70) -> str:
@@ -186,15 +190,16 @@ def read(source: str | Path | bytes, name: str | None = None, *, max_pages: int 
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise PdfError(f"cannot read {path}: {e.strerror or e}") from None
+            raise PdfError(_("cannot read {path}: {reason}").format(path=path, reason=e.strerror or e)) from None
         name = name or path.name
     else:
         data = bytes(source)
     name = name or "document.pdf"
     if not data:
-        raise PdfError(f"{name} is empty (0 bytes): export or download the PDF again.")
+        raise PdfError(_("{name} is empty (0 bytes): export or download the PDF again.").format(name=name))
     if not data.lstrip()[:5] == b"%PDF-":
-        raise PdfError(f"{name} is not a PDF: it does not start with %PDF-. Send a real PDF (export it as PDF).")
+        raise PdfError(_("{name} is not a PDF: it does not start with %PDF-. Send a real PDF (export it as PDF).")
+                       .format(name=name))
     import pypdf  # imported here: reading PDFs is rare, and pypdf takes a moment to import
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every quirk it repairs
@@ -212,11 +217,11 @@ def read(source: str | Path | bytes, name: str | None = None, *, max_pages: int 
     # Any failure while parsing untrusted bytes means "unreadable": pypdf raises many types for
     # damaged files (PyPdfError, LimitReachedError, NotImplementedError for unknown filters, KeyError…).
     except Exception as e:
-        raise PdfError(f"{name} could not be read as a PDF: it is probably damaged or truncated, or it needs "
-                       "more work than any real document. Download or export it again.",
-                       detail=f"{type(e).__name__}: {e}") from None
+        raise PdfError(_("{name} could not be read as a PDF: it is probably damaged or truncated, or it needs more "
+                         "work than any real document. Download or export it again.").format(name=name),
+                       detail=f"{type(e).__name__}: {e}") from None  # detail: what pypdf said, in its words
     if not pages:
-        raise PdfError(f"{name} has no pages: export or download the PDF again.")
+        raise PdfError(_("{name} has no pages: export or download the PDF again.").format(name=name))
     return PdfInfo(name, len(data), False, pages, data)
 
 

@@ -7,21 +7,23 @@ turns each into one :class:`Summary`; :class:`Comparison` lays several side by s
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from . import cost
+from .i18n import N_, Phrase, _, shown
 
 
 @dataclass(frozen=True)
 class Citation:
-    where: str   # "page 1", "pages 2-3", "characters 10-42", "block 2"
+    where: str   # "page 1", "pages 2-3", "characters 10-42", "block 2" (a Phrase: shown in the notebook's language)
     text: str    # the cited passage
 
     def __str__(self) -> str:
-        return f"[{self.where}] {self.text}"
+        return f"[{shown(self.where)}] {self.text}"
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,18 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return getattr(obj, key, default)
 
 
+# A citation's place: (one, a range) by kind; "characters" is always a range.
+_PLACES = {"page": (N_("page {start}"), N_("pages {start}-{end}")),
+           "block": (N_("block {start}"), N_("blocks {start}-{end}")),
+           "chunk": (N_("chunk {start}"), N_("chunks {start}-{end}"))}
+
+
 def _range(kind: str, start: int, end: int) -> str:
     """A citation range; ``end`` is exclusive, as both APIs report it."""
     if kind == "characters":
-        return f"characters {start}-{end}"
-    return f"{kind} {start}" if end - start <= 1 else f"{kind}s {start}-{end - 1}"
+        return Phrase(N_("characters {start}-{end}"), start=start, end=end)
+    one, several = _PLACES[kind]
+    return Phrase(one, start=start) if end - start <= 1 else Phrase(several, start=start, end=end - 1)
 
 
 def _anthropic_citation(c: Any) -> Citation:
@@ -137,16 +146,21 @@ def summarize(response: Any) -> Summary:
 
 def _cache_note(s: Summary) -> str:
     """" (+ 1,200 cache read, 2,048 cache write (1 h))": the prompt tokens the cache served or stored."""
-    parts = [f"{s.cache_read_tokens:,} cache read"] if s.cache_read_tokens else []
-    if s.cache_write_5m_tokens:
-        parts.append(f"{s.cache_write_5m_tokens:,} cache write (5 min)")
-    if s.cache_write_1h_tokens:
-        parts.append(f"{s.cache_write_1h_tokens:,} cache write (1 h)")
-    return f" (+ {', '.join(parts)})" if parts else ""
+    parts = [(s.cache_read_tokens, N_("{count} cache read")),
+             (s.cache_write_5m_tokens, N_("{count} cache write (5 min)")),
+             (s.cache_write_1h_tokens, N_("{count} cache write (1 h)"))]
+    shown_parts = [_(text).format(count=f"{count:,}") for count, text in parts if count]
+    if not shown_parts:
+        return ""
+    listed = functools.reduce(lambda first, second: _("{first}, {second}").format(first=first, second=second),
+                              shown_parts)  # a list's comma is the language's: "、" in Japanese and Chinese
+    return _(" (+ {parts})").format(parts=listed)
 
 
 class Comparison:
     """Responses side by side: answer, citations, tokens and cost. A table in JupyterLab, text elsewhere."""
+
+    header = (N_("request"), N_("input tokens"), N_("output tokens"), N_("cost"), N_("citations"))
 
     def __init__(self, model_id: str) -> None:
         self.model_id = model_id
@@ -159,9 +173,10 @@ class Comparison:
 
     def __str__(self) -> str:
         lines = []
+        row = _("{label}: {input} in{cache} + {output} out = ${usd}, {count} citation(s)")
         for label, s, e in self.rows:
-            lines.append(f"{label}: {s.input_tokens:,} in{_cache_note(s)} + {s.output_tokens:,} out = ${e.usd:.5f}, "
-                         f"{len(s.citations)} citation(s)")
+            lines.append(row.format(label=label, input=f"{s.input_tokens:,}", cache=_cache_note(s),
+                                    output=f"{s.output_tokens:,}", usd=f"{e.usd:.5f}", count=len(s.citations)))
             lines += [f"    {c}" for c in s.citations]
         return "\n".join(lines)
 
@@ -177,8 +192,9 @@ class Comparison:
             f"{html.escape(_cache_note(s))}</td>"
             f"<td style='text-align:right'>{s.output_tokens:,}</td><td style='text-align:right'>${e.usd:.5f}</td>"
             f"<td style='text-align:left'>{cites(s)}</td></tr>" for label, s, e in self.rows)
-        return ("<table><tr><th>request</th><th>input tokens</th><th>output tokens</th><th>cost</th>"
-                f"<th style='text-align:left'>citations</th></tr>{body}</table>")
+        *numbers, citations = (html.escape(_(h)) for h in self.header)
+        head = "".join(f"<th>{h}</th>" for h in numbers) + f"<th style='text-align:left'>{citations}</th>"
+        return f"<table><tr>{head}</tr>{body}</table>"
 
 
 # --- the content blocks of one turn, for agent loops --------------------------------------------------

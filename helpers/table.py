@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .i18n import _, ljust, rjust, width
+from .i18n import _, ljust, rjust, shown, width
 
 
 class Table(list):
@@ -29,8 +29,8 @@ class Table(list):
         self.caption = caption
 
     def cells(self) -> list[tuple[str, ...]]:
-        """Each row as display strings."""
-        return [tuple(str(v) for v in row) for row in self]
+        """Each row as display strings (an :class:`~helpers.i18n.Phrase` in the notebook's language)."""
+        return [tuple(shown(v) for v in row) for row in self]
 
     def shown_header(self) -> tuple[str, ...]:
         """The header in the current language."""
