@@ -214,3 +214,17 @@ def test_verify_reads_a_code_span_broken_across_lines_as_one() -> None:
 def test_verify_skips_fenced_blocks_when_it_pairs_backticks() -> None:
     text = "Before `a`.\n\n```json\n{\"k\": \"`\"}\n```\n\nAfter `b`."
     assert editions.spans(text) == {"a", "b"}
+
+
+def test_verify_accepts_the_readers_page_and_names_a_link_to_another(books: Path) -> None:
+    en = english(books)
+    cell = first(en, "markdown")
+    cell.source += "\n\nSee [the guide](https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference.html)."
+    save_english(books, en)
+    exported = tool(books, "export", "ja", NAME).stdout
+    good = exported.replace("https://docs.aws.amazon.com/bedrock/", "https://docs.aws.amazon.com/ja_jp/bedrock/")
+    bad = exported.replace("userguide/batch-inference.html", "userguide/what-is-bedrock.html")
+    for text, expected in ((good, False), (bad, True)):
+        (books / "l.md").write_text(text, encoding="utf-8")
+        out = tool(books, "verify", "ja", str(books / "l.md")).stdout
+        assert ("links not kept" in out) is expected, out

@@ -426,3 +426,20 @@ def test_no_marked_literal_inside_an_f_string() -> None:
                            and call.func.id in ("_", "N_", "ngettext")
                            and any(isinstance(a, ast.Constant) for a in call.args)]
     assert hidden == []
+
+
+@pytest.mark.parametrize(("url", "edition", "expected"), [
+    ("https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference.html", "ja",
+     "https://docs.aws.amazon.com/ja_jp/bedrock/latest/userguide/batch-inference.html"),
+    ("https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference.html", "zh-TW",
+     "https://docs.aws.amazon.com/zh_tw/bedrock/latest/userguide/batch-inference.html"),
+    ("https://platform.claude.com/docs/en/about-claude/pricing", "zh-TW",
+     "https://platform.claude.com/docs/zh-TW/about-claude/pricing"),
+    ("https://docs.claude.com/en/docs/build-with-claude/prompt-caching", "ja",
+     "https://docs.claude.com/ja/docs/build-with-claude/prompt-caching"),
+    ("https://docs.aws.amazon.com/ja_jp/bedrock/", "zh-TW", "https://docs.aws.amazon.com/ja_jp/bedrock/"),
+    ("https://github.com/boto/botocore", "ja", "https://github.com/boto/botocore"),
+    ("https://docs.aws.amazon.com/bedrock/", "en", "https://docs.aws.amazon.com/bedrock/"),
+])
+def test_documentation_links_in_the_readers_language(url: str, edition: str, expected: str) -> None:
+    assert i18n.localized_url(url, edition) == expected

@@ -31,6 +31,9 @@ from typing import Any
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from helpers.i18n import localized_url
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCE = "en"
@@ -212,7 +215,7 @@ def spans(text: str) -> set[str]:
     return {" ".join(span.split()) for span in CODE_SPAN.findall(FENCED.sub("", text))}
 
 
-def verify(english: Any, translations: dict[str, str]) -> tuple[list[str], list[str]]:
+def verify(english: Any, translations: dict[str, str], edition: str) -> tuple[list[str], list[str]]:
     """Problems (import would refuse) and warnings (worth a look) for an export file's translations.
     The warnings compare what must survive translation untouched: inline code (ids, API names,
     commands) and in-page anchors; other link targets may move to the reader's language."""
@@ -233,6 +236,12 @@ def verify(english: Any, translations: dict[str, str]) -> tuple[list[str], list[
         anchors = {t for t in LINK_TARGET.findall(source) if t.startswith("#")}
         if anchors - set(LINK_TARGET.findall(text)):
             warnings.append(f"cell {cell_id}: in-page links not kept: {', '.join(sorted(anchors))}")
+        # Each English link, to the same page or to that page in the reader's language (not another page).
+        wanted = [{t, localized_url(t, edition)} for t in LINK_TARGET.findall(source) if not t.startswith("#")]
+        found = [t for t in LINK_TARGET.findall(text) if not t.startswith("#")]
+        lost = [sorted(w)[-1] for w in wanted if not w & set(found)]
+        if lost:
+            warnings.append(f"cell {cell_id}: links not kept (nor their {edition} page): {', '.join(lost)}")
         if text.strip() == source.strip() and re.search(r"[A-Za-z]{4,} [A-Za-z]{4,}", source):
             warnings.append(f"cell {cell_id}: still the English text")
     return problems, warnings
@@ -326,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     source, target = root / SOURCE / header["name"], root / args.edition / header["name"]
     english = read(source)
     if args.command == "verify":
-        problems, warnings = verify(english, parse_export(text))
+        problems, warnings = verify(english, parse_export(text), args.edition)
         print("".join(f"problem: {p}\n" for p in problems) + "".join(f"warning: {w}\n" for w in warnings)
               + f"{len(problems)} problems, {len(warnings)} warnings")
         return int(bool(problems))
