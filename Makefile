@@ -44,7 +44,7 @@ lint: $(STAMP)
 
 # The tests, then strict nbval over every notebook of every edition, in parallel (a notebook's editions
 # share one worker: see conftest.py). Both always run; either failing fails the target.
-NBVAL := HANDSON_MODE=offline $(BIN)/python -m pytest notebooks -n auto --maxprocesses 4 --dist loadfile
+NBVAL := HANDSON_MODE=offline $(BIN)/python -m pytest notebooks -n auto --dist loadfile
 test: deps lint
 	@status=0; HANDSON_MODE=offline $(BIN)/python -m pytest tests || status=1; \
 	$(NBVAL) || status=1; exit $$status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -41,6 +42,14 @@ if LoadFileScheduling is not None:
                 if scope in self.workqueue:
                     self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+        """``-n auto``: two workers per core, at most four. A notebook's kernel often waits (a TypeScript
+        child process, a batch job's polling, a retry's backoff), so one worker per core leaves cores idle:
+        on 2 cores, 30 notebooks took 116 s with 2 workers, 91 s with 3 and 90 s with 4."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return min(4, 2 * cores)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
