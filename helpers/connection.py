@@ -101,7 +101,9 @@ class NotConnected(RuntimeError):
     message with the fixes, not a traceback, and Run All stops at the first cell."""
 
     def __init__(self, problem: Any) -> None:  # a helpers.errors.Explanation
-        title = problem.title[:1].lower() + problem.title[1:]
+        title = problem.title
+        if title[1:2].islower():  # "No credentials…" reads "…, but no credentials…"; "AWS…" and CJK stay as they are
+            title = title[:1].lower() + title[1:]
         super().__init__(_("{variable}=aws, but {problem}").format(variable=MODE_VARIABLE, problem=title)
                          + f"\n{problem.fix}\n"
                          + _("`make doctor` (or `.venv/bin/python -m helpers doctor`) checks your whole setup."))

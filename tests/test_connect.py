@@ -131,6 +131,19 @@ class TestOffline:
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "[]"
 
+    def test_not_connected_keeps_an_acronym_or_a_cjk_title_as_written(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The title joins "HANDSON_MODE=aws, but …": its first letter is lowered only when it starts a word."""
+        from helpers.errors import Explanation
+
+        def message(title: str) -> str:
+            problem = Explanation(code="X", message="", title=title, fix="Fix it.", pain_point=None, recognised=True)
+            return str(connection.NotConnected(problem)).splitlines()[0]
+
+        assert message("No AWS credentials were found.") == "HANDSON_MODE=aws, but no AWS credentials were found."
+        assert message("AWS SSO session expired.") == "HANDSON_MODE=aws, but AWS SSO session expired."
+        monkeypatch.setenv("HANDSON_LANG", "ja")
+        assert "aWS" not in message("AWS 認証情報が見つかりませんでした。")
+
     def test_a_region_that_does_not_exist_is_refused_at_once(self, clean_env: None) -> None:
         connect("offline")  # an emulator is already running in this kernel
         with pytest.raises(ValueError, match="'us-west-9' is not an AWS region"):
