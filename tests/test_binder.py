@@ -19,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -422,13 +423,13 @@ def shared_state() -> dict[str, object]:
 def run(command: list[str], scratch: Scratch, cwd: Path, env: dict[str, str] | None = None,
         timeout: int = 180) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(command, cwd=cwd, env=env or scratch.env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n" \
-                                 f"{done.stderr[-3000:]}"
+    shown = shlex.join(part if len(part) < 80 else part[:77] + "..." for part in command)
+    assert done.returncode == 0, f"{shown} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch]:
     """A copy of the tracked files with a scratch venv, after `bash binder/postBuild` ran in it."""
     base = tmp_path_factory.mktemp("binder")
     repo, venv = base / "repo", base / "venv"
@@ -458,7 +459,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
             "npm_config_prefer_offline": "true"}  # npm's cache first: no download when it holds the lock's files
     made = Scratch(repo, venv, env, npm, shared_state())
     run(["bash", "binder/postBuild"], made, cwd=repo)
-    return made
+    yield made
+    shutil.rmtree(base, ignore_errors=True)  # over 100 MB with node_modules; pytest would keep three runs of it
 
 
 def test_post_build_installs_helpers_from_the_clone_without_touching_the_shared_venv(scratch: Scratch) -> None:
@@ -474,7 +476,9 @@ def test_post_build_installs_helpers_from_the_clone_without_touching_the_shared_
 def test_post_build_installs_the_pinned_typescript_sdk(scratch: Scratch) -> None:
     if not scratch.npm:
         pytest.skip("npm is not installed: postBuild's `npm ci` was not run (Binder's nodejs from conda-forge has it)")
-    installed = json.loads((scratch.repo / "node_modules" / TS_SDK / "package.json").read_text())["version"]
+    manifest = scratch.repo / "node_modules" / TS_SDK / "package.json"
+    assert manifest.exists(), f"binder/postBuild's `npm ci` did not install {TS_SDK}"
+    installed = json.loads(manifest.read_text())["version"]
     assert installed == package_json()["dependencies"][TS_SDK], f"npm ci installed {TS_SDK} {installed}"
     # As the notebooks run it: npx from the notebook's folder finds the clone's tsx and SDK.
     script = f"import AnthropicBedrock from '{TS_SDK}'; console.log(typeof AnthropicBedrock)"
