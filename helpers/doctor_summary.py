@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .doctor import FAIL, OK, WARN, WORDS, label
-from .i18n import EDITIONS, N_, _, ljust, ngettext, translations, width
+from .i18n import EDITIONS, N_, _, ljust, translations, width
 
 STATUSES = (OK, WARN, FAIL)
 # The doctor's check names that it translates (the others, like "Python" or "AWS CLI", are names in every
@@ -61,6 +61,11 @@ class Unreadable:
     path: Path
     problem: str
     fix: str
+
+
+def machines(count: int) -> str:
+    """``"1 machine"``, ``"3 machines"`` (Japanese and Chinese have one form; test_i18n reads no plural entries)."""
+    return (_("{n} machine") if count == 1 else _("{n} machines")).format(n=count)
 
 
 def canonical_name(name: str) -> str:
@@ -239,7 +244,7 @@ class Summary:
     def __str__(self) -> str:
         total = len(self.reports) + len(self.unreadable)
         lines = [_("Doctor reports from {machines}: {ready} ready, {not_ready} not ready, {unreadable} unreadable.")
-                 .format(machines=ngettext("{n} machine", "{n} machines", total).format(n=total),
+                 .format(machines=machines(total),
                          ready=len(self.ready), not_ready=len(self.not_ready), unreadable=len(self.unreadable))]
         if self.ready:
             lines.append(_("Ready: {machines}").format(machines=", ".join(self.ready)))
@@ -257,11 +262,12 @@ class Summary:
     def _check_table(self) -> list[str]:
         checks = self.checks()
         column = max(width(_("check")), *(width(shown_name(c.name)) for c in checks))
-        lines = [f"{ljust(_('check'), column)}  " + "  ".join(f"{WORDS[s]:>4}" for s in STATUSES)]
+        header = _("check")
+        lines = [ljust(header, column) + "  " + "  ".join(f"{WORDS[s]:>4}" for s in STATUSES)]
         for c in checks:
             lines.append(f"{ljust(shown_name(c.name), column)}  " + "  ".join(f"{c.counts[s]:>4}" for s in STATUSES))
             for g in c.ordered_fixes():
-                count = ngettext("{n} machine", "{n} machines", len(g.machines)).format(n=len(g.machines))
+                count = machines(len(g.machines))
                 lines.append(f"    {label(g.status):<6}  {count}: {', '.join(g.machines)}")
                 lines.append("            " + _("fix: {fix}").format(fix=g.fix or _(NO_FIX)))
         return lines

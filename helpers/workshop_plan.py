@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog, cost
-from .i18n import N_, _, ngettext
+from .i18n import N_, _
 from .long_context import DEFAULT_LIMIT_USD, LIMIT_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +191,8 @@ def text(p: dict[str, Any]) -> str:
     if geographies:
         lines.append("  " + _("Source regions of each profile (as of, confidence): {geographies}").format(
             geographies=geographies))
-    hosts = ", ".join(f"{r} {_('yes') if there else _('no')}" for r, there in p["messages_api_host"].items())
+    yes, no = _("yes"), _("no")
+    hosts = ", ".join(f"{r} {yes if there else no}" for r, there in p["messages_api_host"].items())
     lines.append("  " + _("Messages API host bedrock-mantle (notebook 08): {hosts} (as of {as_of}, confidence "
                           "{confidence})").format(hosts=hosts, as_of=p["messages_api_as_of"],
                                                   confidence=p["messages_api_confidence"]))
@@ -202,13 +203,14 @@ def text(p: dict[str, Any]) -> str:
     lines += ["", _("Quotas (requests and tokens per minute, per model and region) of the account you use:")]
     lines += [f"  {command}" for command in p["quota_commands"].values()]
     b = p["budget"]
+    people = _("{n} attendee") if b["attendees"] == 1 else _("{n} attendees")
     lines += ["", _("Budget: notebook 05 sends {requests} requests of up to {input} input tokens to {model}: "
                     "${global_each} each at the global price, ${regional_each} regional. For {attendees}: "
                     "${global_total} (global) to ${regional_total} (regional).").format(
                         requests=b["requests_per_attendee"], input=f"{b['input_tokens_each']:,}", model=b["model"],
                         global_each=f"{b['usd_each'][cost.GLOBAL]:,.2f}",
                         regional_each=f"{b['usd_each'][cost.REGIONAL]:,.2f}",
-                        attendees=ngettext("{n} attendee", "{n} attendees", b["attendees"]).format(n=b["attendees"]),
+                        attendees=people.format(n=b["attendees"]),
                         global_total=f"{b['usd_total'][cost.GLOBAL]:,.2f}",
                         regional_total=f"{b['usd_total'][cost.REGIONAL]:,.2f}"),
               "  " + _("The spend guard refuses each one above {variable} (default ${default}): to let attendees "
