@@ -19,6 +19,9 @@ from helpers import catalog, cost, doctor_summary, workshop_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "workshop.md"
+# The kit in each edition's language: every check of the English doc holds for each translation too.
+DOCS = [DOC, ROOT / "docs" / "workshop.ja.md", ROOT / "docs" / "workshop.zh-TW.md"]
+each_doc = pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
                  "AWS_DEFAULT_REGION", "AWS_BEARER_TOKEN_BEDROCK", "AWS_ENDPOINT_URL")
 # Machines of a room, each a real doctor run in its own environment: (file stem, environment changes).
@@ -217,10 +220,10 @@ class TestWorkshopPlan:
 
 # --- docs/workshop.md ---------------------------------------------------------------------------------------
 
-def doc_commands(prefix: str) -> list[list[str]]:
+def doc_commands(prefix: str, doc: Path = DOC) -> list[list[str]]:
     """Each command line in the doc's code blocks that runs ``prefix`` (after any VAR=value), split as a shell
     would; comments dropped."""
-    text = DOC.read_text(encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
     blocks = re.findall(r"```(?:bash|text)?\n(.*?)```", text, re.DOTALL)
     commands = []
     for line in (line.strip() for block in blocks for line in block.splitlines()):
@@ -232,9 +235,10 @@ def doc_commands(prefix: str) -> list[list[str]]:
     return commands
 
 
-def test_every_helpers_command_in_the_doc_parses() -> None:
+@each_doc
+def test_every_helpers_command_in_the_doc_parses(doc: Path) -> None:
     """Each `python -m helpers …` line is accepted by the CLI's parser: its --help names every option used."""
-    commands = doc_commands(".venv/bin/python -m helpers")
+    commands = doc_commands(".venv/bin/python -m helpers", doc)
     assert {c[3] for c in commands} >= {"doctor", "doctor-summary", "workshop-plan", "facts"}
     helps = {sub: run_helpers(sub, "--help").stdout for sub in {c[3] for c in commands}}
     for command in commands:
@@ -243,11 +247,12 @@ def test_every_helpers_command_in_the_doc_parses() -> None:
             assert option in helps[command[3]], (command, option)
 
 
-def test_every_aws_command_in_the_doc_exists() -> None:
+@each_doc
+def test_every_aws_command_in_the_doc_exists(doc: Path) -> None:
     """Each `aws SERVICE OPERATION --param` names an operation and its parameters as botocore's models do."""
     session = botocore.session.get_session()
     global_options = {"--region", "--query", "--output"}
-    commands = doc_commands("aws ")
+    commands = doc_commands("aws ", doc)
     assert len(commands) >= 15
     for words in commands:
         service, operation = words[1], words[2]
@@ -263,9 +268,10 @@ def test_every_aws_command_in_the_doc_exists() -> None:
             assert option in params | global_options, (words, option)
 
 
-def test_make_targets_in_the_doc_exist() -> None:
+@each_doc
+def test_make_targets_in_the_doc_exist(doc: Path) -> None:
     targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE))
-    used = set(re.findall(r"`(?:[A-Z_]+=\S+ )*make ([a-z-]+)", DOC.read_text(encoding="utf-8")))
+    used = set(re.findall(r"`(?:[A-Z_]+=\S+ )*make ([a-z-]+)", doc.read_text(encoding="utf-8")))
     assert used and used <= targets
 
 
@@ -278,28 +284,31 @@ def anchors(markdown: Path) -> set[str]:
     return {github_anchor(h) for h in re.findall(r"^#+ (.+)$", markdown.read_text(encoding="utf-8"), re.MULTILINE)}
 
 
-def test_relative_links_resolve() -> None:
-    links = re.findall(r"\]\(([^)\s]+)\)", DOC.read_text(encoding="utf-8"))
+@each_doc
+def test_relative_links_resolve(doc: Path) -> None:
+    links = re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8"))
     relative = [link for link in links if not re.match(r"https?://", link)]
     assert relative
     for link in relative:
         path, _, anchor = link.partition("#")
-        target = (DOC.parent / unquote(path)).resolve() if path else DOC
+        target = (doc.parent / unquote(path)).resolve() if path else doc
         assert target.exists(), link
         if anchor:
             assert anchor in anchors(target), link
 
 
-def test_binder_links_are_the_readme_badges() -> None:
-    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\s)>]+", DOC.read_text(encoding="utf-8")))
+@each_doc
+def test_binder_links_are_the_readme_badges(doc: Path) -> None:
+    binder = set(re.findall(r"https://mybinder\.org/v2/gh/[^\s)>]+", doc.read_text(encoding="utf-8")))
     readme = set(re.findall(r"https://mybinder\.org/v2/gh/[^\s)>]+", (ROOT / "README.md").read_text(encoding="utf-8")))
     assert binder and binder == readme
 
 
-def test_nbgitpuller_link_opens_notebook_01_on_main() -> None:
+@each_doc
+def test_nbgitpuller_link_opens_notebook_01_on_main(doc: Path) -> None:
     """The link's parts decode to the README's repository, branch main, and notebook 01 of an edition that
     exists; and the doc's one-liner makes exactly that link."""
-    text = DOC.read_text(encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
     [link] = re.findall(r"https://YOUR-HUB/hub/user-redirect/git-pull\?\S+", text.split("```bash")[0] +
                         text.split("```text")[1].split("```")[0])
     query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
@@ -307,6 +316,6 @@ def test_nbgitpuller_link_opens_notebook_01_on_main() -> None:
     assert query["repo"] == f"https://github.com/{repository}" and query["branch"] == "main"
     folder, notebook = query["urlpath"].removeprefix("lab/tree/").split("/", 1)
     assert folder == repository.split("/")[1] and (ROOT / notebook).exists()
-    [one_liner] = [c for c in doc_commands("python3 -c")]
+    [one_liner] = [c for c in doc_commands("python3 -c", doc)]
     made = subprocess.run(one_liner, capture_output=True, text=True, check=True).stdout.strip()
     assert made == link
