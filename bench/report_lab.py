@@ -141,6 +141,7 @@ def fresh_clone_rows(measure: bool) -> list[Row]:
             env = {**clean_env(), **jupyter_state(base / "jupyter", port, token)}
             lab_s = time_to_serving(["make", "lab"], checkout, env, port, token, base / "make-lab.log")
             total = deps_s + lab_s
+            progress(f"fresh clone: make deps {deps_s:.0f} s, then make lab served in {lab_s:.1f} s")
             rows.append(Row(FRESH_LAB, f"{total:.0f} s to a serving lab: make deps {deps_s:.0f} s + make lab "
                                        f"{lab_s:.1f} s (commit {commit})", f"<= {FRESH_LAB_TARGET_S:g} s",
                             verdict(total <= FRESH_LAB_TARGET_S),
