@@ -238,7 +238,7 @@ def notebook_rows(quick: bool) -> list[Row]:
             error = f"; error: {e.ename}: {e.evalue}"[:120]
         seconds = time.perf_counter() - started
         progress(f"{name}: {seconds:.1f} s{error}")
-        rows.append(Row(f"notebook {name}, offline run", f"{seconds:.1f} s (kernel start included){error}",
+        rows.append(Row(f"notebook {name}, offline run (kernel start included)", f"{seconds:.1f} s{error}",
                         result="FAIL" if error else "—", values={"seconds": seconds, "error": error}))
     return rows
 
