@@ -61,10 +61,10 @@ editions: deps    # bring ja/ and zh-TW/ in step with en/ (cells, tags, code) an
 samples: deps   # regenerate the sample PDFs in notebooks/data (committed)
 	$(BIN)/python tools/make_sample_pdfs.py
 
+# The suite's numbers, measured now, as one markdown table (about 8 minutes; progress on stderr). Some rows only:
+# make bench BENCH_ARGS="--quick --only connect lab"; the fresh-clone rows need BENCH_ARGS=--fresh-clone (~25 min).
 bench: deps
-	$(BIN)/python bench/emulator_bench.py
-	$(BIN)/python bench/long_context_bench.py
-	$(BIN)/python bench/stall_bench.py
+	HANDSON_MODE=offline $(BIN)/python bench/report.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
