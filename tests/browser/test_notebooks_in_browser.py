@@ -6,12 +6,15 @@ Run All, the widgets' JavaScript, the notebook's language. Select with ``-m brow
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from helpers import cost
 
@@ -63,6 +66,8 @@ def test_calculator_updates(open_notebook: OpenNotebook, artifacts: Path) -> Non
     widget.scroll_into_view_if_needed()
     table, plot = calculator_output(notebook)
     assert table.strip() and plot.startswith("data:image/png"), "the calculator shows no table or no plot"
+    first_plot_blank = blank(plot)
+    assert not first_plot_blank, "the calculator's first plot is blank"
     page.screenshot(path=str(artifacts / "06-calculator-before.png"))
 
     model = widget.locator("select").first
@@ -93,7 +98,16 @@ def test_calculator_updates(open_notebook: OpenNotebook, artifacts: Path) -> Non
     page.screenshot(path=str(artifacts / "06-calculator-after.png"))
     assert squeeze(new_table) == squeeze(expected), f"the table is not the new inputs' cost:\n{new_table}"
     assert new_plot != plot and new_plot.startswith("data:image/png"), "the plot did not change"
+    new_plot_blank = blank(new_plot)  # not in the assert: pytest would print the whole image
+    assert not new_plot_blank, "the plot is drawn, but blank (one colour): nothing on it after the update"
     assert notebook.problems() == []
+
+
+def blank(data_url: str) -> bool:
+    """Whether the image (a data: URL) is one flat colour: drawn, but with nothing on it."""
+    image = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("L")
+    low, high = image.getextrema()
+    return low == high
 
 
 def squeeze(text: str) -> str:
