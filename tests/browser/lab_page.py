@@ -130,7 +130,7 @@ class NotebookPage:
         try:
             self.page.evaluate("() => document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer')"
                                "?.scrollTo(0, 0)")
-            self.page.screenshot(path=str(path), **({"quality": 70} if path.suffix == ".jpg" else {}))
+            self.page.screenshot(path=str(path), **({"quality": 60} if path.suffix == ".jpg" else {}))
         finally:
             self.page.set_viewport_size(viewport)
         return path
