@@ -17,6 +17,7 @@ from .lab_page import NotebookPage
 
 ARTIFACTS = lab_server.ROOT / "test-artifacts" / "browser"
 VIEWPORT = {"width": 1280, "height": 900}
+written: list[Path] = []  # the artefacts folder, once this run has written to it
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +36,7 @@ def artifacts() -> Path:
     """test-artifacts/browser/, emptied: only this run's screenshots and lab log are in it."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
+    written.append(ARTIFACTS)
     return ARTIFACTS
 
 
@@ -117,5 +119,5 @@ def open_notebook(lab: lab_server.Lab, browser_context: Any, artifacts: Path,
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if ARTIFACTS.is_dir() and any(ARTIFACTS.iterdir()):
+    if written and any(ARTIFACTS.iterdir()):
         terminalreporter.write_line(f"browser test screenshots and the lab's log: {ARTIFACTS}")
