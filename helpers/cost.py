@@ -16,6 +16,8 @@ Models with no published price (Claude Mythos Preview, Mythos 5.2) cannot be est
 from __future__ import annotations
 
 import html
+import io
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,6 +267,19 @@ def plot(models: list[str] | None = None, input_tokens: int = 2_000, output_toke
     return ax.figure
 
 
+def plot_png(models: list[str] | None = None, input_tokens: int = 2_000, output_tokens: int = 500) -> bytes:
+    """``plot()`` as PNG bytes, drawn on a Figure outside pyplot, so it is safe from any thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4))
+    FigureCanvasAgg(figure)
+    plot(models, input_tokens, output_tokens, ax=figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
 class PremiumTable(Table):
     """Per model: lifecycle, USD per million tokens through global. and regionally, and the premium."""
 
@@ -326,8 +341,7 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
         import ipywidgets as w
     except ImportError:
         return monthly_table(None, input_tokens, output_tokens, requests_per_day)
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     models = premium_models()
     first = catalog.model(selected).key if selected else catalog.lesson("06").key
@@ -349,15 +363,20 @@ def calculator(input_tokens: int = 2_000, output_tokens: int = 500, requests_per
         return str(monthly_table([m.key], tokens_in.value, tokens_out.value, per_day.value,
                                  ("global", geography.value)))
 
+    redraw = threading.RLock()  # reentrant: setting geography.options inside update() calls update() again
+
     def update(*_changes: Any) -> None:
-        m = catalog.model(model.value)
-        geography.options = [g for g in m.geographies if g != "global"] or [(_("(none)"), "(none)")]
-        out.clear_output(wait=True)
-        with out:
-            print(text())
-            fig = plot([m.key], tokens_in.value, tokens_out.value)
-            display(fig)
-            plt.close(fig)
+        # One redraw at a time, and no pyplot: JupyterLab may deliver widget messages on ipykernel's subshell
+        # threads, and pyplot's global state (the current figure, the inline backend closing figures after each
+        # cell) is not thread-safe — the browser test saw blank plots. The PNG is drawn on a figure of its own.
+        with redraw:
+            m = catalog.model(model.value)
+            geography.options = [g for g in m.geographies if g != "global"] or [(_("(none)"), "(none)")]
+            picture = plot_png([m.key], tokens_in.value, tokens_out.value)
+            out.clear_output(wait=True)
+            with out:
+                print(text())
+                display(Image(data=picture, format="png"))
 
     for control in (model, geography, tokens_in, tokens_out, per_day):
         control.observe(update, names="value")

@@ -459,3 +459,24 @@ class TestCalculator:
         assert list(shown) == list(cost.monthly_table(None, 3_000, 700, 250))
         assert str(shown) == str(cost.monthly_table(None, 3_000, 700, 250))
         assert str(shown).startswith("250 requests/day × 30 days, 3,000 input + 700 output tokens each")
+
+
+def test_calculator_plots_are_drawn_outside_pyplot_and_never_blank() -> None:
+    """The calculator's redraws may run on ipykernel's subshell threads (JupyterLab 4.6 sends widget messages
+    there): drawn through pyplot, concurrent redraws came back as blank PNGs in the browser test. Each PNG is
+    drawn on a figure of its own: several threads at once all get a full plot, and pyplot holds no figure."""
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    key = catalog.lesson("06").key
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pictures = list(pool.map(lambda n: cost.plot_png([key], 1_000 * (n + 1), 500), range(8)))
+    assert plt.get_fignums() == before
+    for picture in pictures:
+        pixels = matplotlib.image.imread(io.BytesIO(picture), format="png")
+        assert pixels.shape[2] == 4 and pixels[..., 3].min() == 1.0  # opaque: not the transparent blank image
+        assert len({tuple(p) for p in pixels.reshape(-1, 4)[::97]}) > 10  # lines, text and grid, not one colour
