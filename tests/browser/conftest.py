@@ -49,7 +49,7 @@ def notebook_files() -> dict[Path, bytes]:
             if ".ipynb_checkpoints" not in path.parts}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # torn down when tests/browser ends (see browser_context)
 def lab(chromium: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[lab_server.Lab]:
     """JupyterLab serving notebooks/, as `make lab` starts it. Afterwards: every committed notebook is as it was
     (autosave is off; a notebook the lab rewrote anyway is restored, and the test run fails), and no process the
@@ -73,9 +73,12 @@ def lab(chromium: str, artifacts: Path, tmp_path_factory: pytest.TempPathFactory
     assert not leaked, f"processes the lab started were still running after its shutdown (killed): {leaked}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(chromium: str) -> Iterator[Any]:
-    """One headless Chromium and one browser context (so the lab's scripts are cached after the first tab)."""
+    """One headless Chromium and one browser context (so the lab's scripts are cached after the first tab).
+    Package scope, not session: Playwright's sync API runs an asyncio loop in the main thread while it is
+    open, and every later test calling asyncio.run() would fail with "cannot be called from a running event
+    loop" (a clean clone showed it: tests/browser sorts before tests/emulator)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

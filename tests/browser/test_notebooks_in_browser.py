@@ -124,3 +124,4 @@ def test_edition_speaks_its_language(open_notebook: OpenNotebook, artifacts: Pat
     assert EDITIONS[path] in banner, f"connect() in {path} did not speak the edition's language:\n{banner}"
     assert ENGLISH_NOTE not in banner
     notebook.screenshot(artifacts / f"{path.split('/')[0]}-{Path(path).stem}.jpg")
+
