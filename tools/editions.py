@@ -32,12 +32,13 @@ from typing import Any
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers.i18n import localized_url
+from helpers.i18n import EDITIONS as LANGUAGES
+from helpers.i18n import ENGLISH, localized_url
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-SOURCE = "en"
-EDITIONS = ("ja", "zh-TW")
+SOURCE = ENGLISH
+EDITIONS = tuple(e for e in LANGUAGES if e != ENGLISH)  # the translated editions, as helpers.i18n knows them
 # The export file's cell marker: an HTML comment, so the file previews as ordinary markdown.
 MARKER = re.compile(r"^<!-- cell (?P<id>[A-Za-z0-9_-]+) -->$")
 
