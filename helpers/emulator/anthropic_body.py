@@ -105,16 +105,22 @@ def _finite(text: str) -> float:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels (iteratively: no recursion to overflow)."""
-    stack = [(value, 1)]
+    """Whether arrays and objects nest more than ``limit`` levels.
+
+    Walks with one iterator per open level, so memory grows with the depth (at most ``limit``), not with the
+    number of values: a stack of every child (5.5 million empty arrays) cost 400 MB more than the body itself.
+    Iterative, so there is no recursion to overflow.
+    """
+    stack = [iter((value,))]
     while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+        for item in stack[-1]:
+            if isinstance(item, (dict, list)):
+                if len(stack) > limit:
+                    return True
+                stack.append(iter(item.values() if isinstance(item, dict) else item))
+                break
+        else:
+            stack.pop()
     return False
 
 

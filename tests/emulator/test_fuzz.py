@@ -890,6 +890,37 @@ class TestKnownCrashes:
         assert r.status == 400  # metadata must be an object: a schema error, not a crash
 
 
+class TestNestingLimit:
+    """Bedrock refuses absurd nesting as malformed input; the check must cost memory by depth, not by width."""
+
+    def test_the_limit_is_exact(self) -> None:
+        from helpers.emulator import anthropic_body as ab
+
+        limit = ab.MAX_NESTING
+        assert ab.parse_json(("[" * limit + "]" * limit).encode()) is not None
+        assert ab.parse_json(b'{"a":' * (limit - 1) + b"[]" + b"}" * (limit - 1)) is not None
+        with pytest.raises(ab.errors.BedrockError, match="Malformed"):
+            ab.parse_json(("[" * (limit + 1) + "]" * (limit + 1)).encode())
+        # Deep in one branch only, after a wide sibling: still found.
+        assert ab._deeper_than([[]] * 1000 + [json.loads("[" * limit + "]" * limit)], limit)
+        assert not ab._deeper_than([[]] * 1000 + [json.loads("[" * (limit - 1) + "]" * (limit - 1))], limit)
+
+    def test_a_wide_body_is_checked_without_copying_it(self) -> None:
+        """A million empty arrays (the stall bench's 5.5 million): the walk holds one iterator per level."""
+        import tracemalloc
+
+        from helpers.emulator import anthropic_body as ab
+
+        wide = {"extra": [[] for _ in range(1_000_000)]}
+        tracemalloc.start()
+        try:
+            assert not ab._deeper_than(wide, ab.MAX_NESTING)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 100_000, f"the nesting check allocated {peak:,} bytes for a wide, shallow body"
+
+
 # --- lone surrogates: valid JSON, echoed, quoted in errors and logged -------------------------
 
 LONE = "caf\u00e9 \ud800 \udfff"
