@@ -44,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--json", action="store_true", help="print the summary as JSON")
     plan = commands.add_parser("workshop-plan", help="regions, model ids, quotas and budget for a workshop room")
     where = plan.add_mutually_exclusive_group(required=True)
-    where.add_argument("--country", help="the room's country: " + ", ".join([*workshop_plan.COUNTRIES,
-                                                                              *workshop_plan.AREAS]))
+    where.add_argument("--country", help="the room's country: " + ", ".join(workshop_plan.codes()))
     where.add_argument("--region", help="an AWS region, for a place the country list lacks (e.g. ap-northeast-2)")
     plan.add_argument("--attendees", type=int, default=1, help="how many people run the notebooks (budget)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")

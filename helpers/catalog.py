@@ -90,6 +90,20 @@ class Geography:
 
 
 @dataclass(frozen=True)
+class Country:
+    """Where a workshop room may be: a country's AWS regions (``workshop-plan --country JP``).
+
+    An area that is a catalog geography (``EU``) names it: its regions are the geography's source regions.
+    """
+
+    code: str
+    name: str
+    regions: tuple[str, ...]
+    fact: Fact
+    geography: str | None = None
+
+
+@dataclass(frozen=True)
 class PremiumTier:
     """A price tier above an input size: the whole request billed at these multiples."""
 
@@ -333,6 +347,7 @@ class Catalog:
     lessons: dict[str, str] = field(default_factory=dict)
     announced: tuple[Announced, ...] = ()
     general: dict[str, General] = field(default_factory=dict)
+    countries: dict[str, Country] = field(default_factory=dict)
     _ids: dict[str, tuple[Model, str | None]] = field(repr=False, default_factory=dict)
 
 
@@ -431,8 +446,22 @@ def load() -> Catalog:
         fact = _fact(g["facts"], f"general.{name}.facts", sources)
         general[name] = General(name, g["value"], g["quote"], fact, tuple(
             Conflict(name, c["claim"], tuple(c["src"]), c["conf"]) for c in g.get("conflicts", [])))
+    countries = {code: _country(code, c, geos, sources) for code, c in raw.get("countries", {}).items()}
     return Catalog(_date(meta["as_of"]), pricing, geos, tuple(models), sources, meta_facts, guide["page"],
-                   guide["sample_model"], tuple(guide["table"]), lessons, announced, general, ids)
+                   guide["sample_model"], tuple(guide["table"]), lessons, announced, general, countries, ids)
+
+
+def _country(code: str, raw: dict[str, Any], geos: dict[str, Geography], sources: dict[str, Source]) -> Country:
+    if code != code.upper() or not raw.get("name"):
+        raise CatalogError(f"models.toml: countries.{code} needs an upper-case code and a name")
+    if "geography" in raw:
+        if set(raw) != {"name", "geography"} or raw["geography"] not in geos:
+            raise CatalogError(f"models.toml: countries.{code}: an area names one known geography and nothing else")
+        geo = geos[raw["geography"]]
+        return Country(code, raw["name"], geo.source_regions, geo.fact, geo.key)
+    if not raw.get("regions") or "facts" not in raw:
+        raise CatalogError(f"models.toml: countries.{code} needs regions and facts (or a geography)")
+    return Country(code, raw["name"], tuple(raw["regions"]), _fact(raw["facts"], f"countries.{code}.facts", sources))
 
 
 def general(name: str) -> General:
@@ -456,6 +485,11 @@ def _usable_geographies(geos: tuple[str, ...], region: str) -> tuple[str, ...]:
 
 def geographies() -> dict[str, Geography]:
     return load().geographies
+
+
+def countries() -> dict[str, Country]:
+    """The places ``workshop-plan --country`` knows: a country's AWS regions, or an area's (``EU``)."""
+    return load().countries
 
 
 def pricing() -> Pricing:
@@ -654,6 +688,10 @@ def facts(today: dt.date | None = None, *, confidence: str | None = None) -> Fac
         if g.fact:
             rows.append(FactRow(f"{g.prefix} profiles", "source regions", g.fact.confidence, g.fact.as_of,
                                 (today - g.fact.as_of).days, g.fact.sources))
+    for c in cat.countries.values():
+        if not c.geography:
+            rows.append(FactRow(c.name, "AWS regions", c.fact.confidence, c.fact.as_of,
+                                (today - c.fact.as_of).days, c.fact.sources))
     for m in cat.models:
         for group, f in m.facts.items():
             rows.append(FactRow(m.display_name, group, f.confidence, f.as_of, (today - f.as_of).days, f.sources))

@@ -25,15 +25,9 @@ from .i18n import N_, _
 from .long_context import DEFAULT_LIMIT_USD, LIMIT_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
-# Where AWS's regions are: a fact about AWS's data centres, not about Bedrock, so it is not in the catalog
-# (which says what each region may call). botocore names each region. Another place: --region.
-COUNTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "JP": (N_("Japan"), ("ap-northeast-1", "ap-northeast-3")),
-    "TW": (N_("Taiwan"), ("ap-east-2",)),
-    "US": (N_("the United States"), ("us-east-1", "us-east-2", "us-west-1", "us-west-2")),
-    "AU": (N_("Australia"), ("ap-southeast-2", "ap-southeast-4")),
-}
-AREAS = {"EU": "eu"}  # an area that is a catalog geography: its source regions are the room's regions
+# The country names of models.toml's [countries], marked here so that Babel extracts them for translation
+# (tests/test_workshop.py checks that every country in the catalog is in this list).
+COUNTRY_NAMES = (N_("Japan"), N_("Taiwan"), N_("the United States"), N_("Australia"), N_("EU"))
 # Notebook 05 sends three long requests with 1,024 output tokens each (tests/test_workshop.py reads the notebook).
 LONG_REQUESTS, LONG_OUTPUT_TOKENS = 3, 1024
 LONG_NOTEBOOK = "05_1m_context_beta"
@@ -53,22 +47,23 @@ def region_name(region: str) -> str:
     return ""
 
 
+def codes() -> list[str]:
+    """The ``--country`` codes the catalog knows (JP, TW, US, AU, EU…)."""
+    return list(catalog.countries())
+
+
 def place(country: str | None = None, region: str | None = None) -> tuple[str, tuple[str, ...]]:
-    """The room's place and its regions, from ``--country`` (a code of COUNTRIES or AREAS) or ``--region``."""
+    """The room's place and its regions, from ``--country`` (a code of the catalog's countries) or ``--region``."""
     if region:
         if not region_name(region):
             raise UnknownPlaceError(_("{region} is not an AWS region botocore knows (e.g. ap-northeast-1).").format(
                 region=region))
         return region, (region,)
-    code = (country or "").strip().upper()
-    if code in COUNTRIES:
-        name, regions = COUNTRIES[code]
-        return _(name), regions
-    if code in AREAS:
-        geography = catalog.geography(AREAS[code])
-        return geography.name, geography.source_regions
+    found = catalog.countries().get((country or "").strip().upper())
+    if found:
+        return _(found.name), found.regions
     raise UnknownPlaceError(_("Unknown country {country}: use one of {known}, or --region REGION.").format(
-        country=repr(country), known=", ".join([*COUNTRIES, *AREAS])))
+        country=repr(country), known=", ".join(codes())))
 
 
 def lesson_models() -> dict[str, list[str]]:
@@ -124,6 +119,23 @@ def alternatives(room: tuple[str, ...], models: list[catalog.Model]) -> list[str
     return [r for r in candidates if all(m.offered_in(r) for m in models)]
 
 
+def quotas(attendees: int) -> dict[str, Any]:
+    """The per-model quotas a room meets on each endpoint (from the catalog), and what notebook 05 asks of them.
+
+    A request counts its input tokens plus its ``max_tokens`` against a tokens-per-minute quota when it
+    starts, so a room that opens notebook 05 together needs that many tokens per minute at once.
+    """
+    facts = [catalog.general(name) for name in ("quotas_runtime", "quotas_mantle", "quota_admission")]
+    runtime, mantle = facts[0], facts[1]
+    each = catalog.LONG_CONTEXT_WINDOW + LONG_OUTPUT_TOKENS  # the admission rule: input tokens + max_tokens
+    return {"runtime": [n.format(model="<model>") for n in runtime.value],
+            "mantle": [n.format(model="<model>") for n in mantle.value],
+            "as_of": str(min(f.fact.as_of for f in facts)),
+            "confidence": min((f.fact.confidence for f in facts), key="LMH".index),
+            "long_request_tokens": each, "long_model": catalog.lesson(LONG_NOTEBOOK).display_name,
+            "room_tokens_per_minute": each * attendees}
+
+
 def quota_command(region: str) -> str:
     """The AWS CLI command that lists the account's Claude quotas (requests and tokens per minute) in a region."""
     return (f"aws service-quotas list-service-quotas --service-code bedrock --region {region} "
@@ -149,6 +161,7 @@ def plan(country: str | None = None, region: str | None = None, attendees: int =
     if not isinstance(attendees, int) or attendees < 1:
         raise ValueError(_("attendees must be a whole number, 1 or more"))
     where, room = place(country, region)
+    known = catalog.countries().get((country or "").strip().upper()) if not region else None
     used = lesson_models()
     models = [catalog.model(k) for k in used]
     mantle = catalog.general("mantle_regions")
@@ -163,12 +176,15 @@ def plan(country: str | None = None, region: str | None = None, attendees: int =
     nearby = alternatives(room, models) if len(served) < len(room) else []
     return {
         "place": where, "regions": {r: region_name(r) for r in room}, "catalog_as_of": str(catalog.load().as_of),
+        "regions_as_of": str(known.fact.as_of) if known else None,
+        "regions_confidence": known.fact.confidence if known else None,
         "models": rows,
         "geographies": {g.prefix: {"as_of": str(g.fact.as_of), "confidence": g.fact.confidence} for g in
                         geographies.values() if g.fact},
         "messages_api_host": {r: r in mantle.value for r in room},
         "messages_api_as_of": str(mantle.fact.as_of), "messages_api_confidence": mantle.fact.confidence,
         "alternatives": {r: {"name": region_name(r), "messages_api_host": r in mantle.value} for r in nearby},
+        "quotas": quotas(attendees),
         "quota_commands": {r: quota_command(r) for r in served or nearby[:1]},
         "budget": budget(attendees, room),
     }
@@ -177,7 +193,9 @@ def plan(country: str | None = None, region: str | None = None, attendees: int =
 def text(p: dict[str, Any]) -> str:
     """The plan as the terminal shows it, in the host's language."""
     lines = [_("Workshop plan for {place} (catalog as of {as_of}).").format(place=p["place"], as_of=p["catalog_as_of"]),
-             "", _("Regions:")]
+             "", _("Regions (as of {as_of}, confidence {confidence}):").format(
+                 as_of=p["regions_as_of"], confidence=p["regions_confidence"]) if p["regions_as_of"] else
+             _("Regions:")]
     lines += [f"  {r}  {name}" for r, name in p["regions"].items()]
     lines += ["", _("Models the notebooks call, and the ids a caller in each region may use:")]
     for row in p["models"]:
@@ -200,8 +218,23 @@ def text(p: dict[str, Any]) -> str:
         lines += ["", _("Not every model can be called from these regions. Regions nearby that can call them all:")]
         lines += [f"  {r}  {a['name']}" + (" · " + _("Messages API host too") if a["messages_api_host"] else "")
                   for r, a in p["alternatives"].items()]
-    lines += ["", _("Quotas (requests and tokens per minute, per model and region) of the account you use:")]
-    lines += [f"  {command}" for command in p["quota_commands"].values()]
+    q = p["quotas"]
+    lines += ["", _("Quotas, per model and per region, of the account you use (as of {as_of}, confidence "
+                    "{confidence}):").format(as_of=q["as_of"], confidence=q["confidence"]),
+              "  " + _("bedrock-runtime (InvokeModel, Converse): {names}. Input and output tokens count together; "
+                       "the requests-per-minute quota applies to some models only.").format(
+                           names="; ".join(q["runtime"])),
+              "  " + _("bedrock-mantle (the Messages API, notebook 08), counted separately: {names}.").format(
+                  names="; ".join(q["mantle"])),
+              "  " + _("A request counts its input tokens plus max_tokens when it starts: each of notebook 05's "
+                       "requests to {model} takes up to {each} tokens of a minute's quota, so {attendees} starting "
+                       "it in the same minute need {room} tokens per minute. Stagger the room, or ask for an "
+                       "increase days ahead.").format(
+                           model=q["long_model"], each=f"{q['long_request_tokens']:,}",
+                           attendees=(_("{n} attendee") if p["budget"]["attendees"] == 1 else _("{n} attendees"))
+                           .format(n=p["budget"]["attendees"]), room=f"{q['room_tokens_per_minute']:,}"),
+              "  " + _("The values your account has, in each region:")]
+    lines += [f"    {command}" for command in p["quota_commands"].values()]
     b = p["budget"]
     people = _("{n} attendee") if b["attendees"] == 1 else _("{n} attendees")
     lines += ["", _("Budget: notebook 05 sends {requests} requests of up to {input} input tokens to {model}: "

@@ -84,6 +84,15 @@ class TestData:
         with pytest.raises(catalog.CatalogError, match="must be"):
             catalog._fact({"src": ["aws-lifecycle"]}, "x", sources)
 
+    def test_a_country_without_regions_and_a_source_is_refused(self) -> None:
+        cat = catalog.load()
+        with pytest.raises(catalog.CatalogError, match="needs regions and facts"):
+            catalog._country("XX", {"name": "Nowhere", "regions": ["ap-east-2"]}, cat.geographies, cat.sources)
+        with pytest.raises(catalog.CatalogError, match="one known geography"):
+            catalog._country("XX", {"name": "Nowhere", "geography": "atlantis"}, cat.geographies, cat.sources)
+        with pytest.raises(catalog.CatalogError, match="upper-case code"):
+            catalog._country("jp", {"name": "Japan"}, cat.geographies, cat.sources)
+
     def test_ids_are_unique(self) -> None:
         """No name of one model (key, API name, any Bedrock id) is also a name of another."""
         names = [{m.base_id, m.api_name, m.key, *m.profile_ids} for m in catalog.models()]

@@ -169,7 +169,7 @@ class TestWorkshopPlan:
 
     def test_japan_keeps_requests_in_japan_where_a_model_has_jp(self) -> None:
         plan = self.plan("--country", "JP")
-        assert set(plan["regions"]) == set(workshop_plan.COUNTRIES["JP"][1])
+        assert set(plan["regions"]) == set(catalog.countries()["JP"].regions)
         assert all(name for name in plan["regions"].values())  # botocore names each region
         for row in plan["models"]:
             model = next(m for m in catalog.models() if m.display_name == row["model"])
@@ -184,7 +184,7 @@ class TestWorkshopPlan:
     def test_a_room_whose_regions_cannot_call_the_models_gets_nearby_regions(self) -> None:
         plan = self.plan("--country", "TW")
         models = [catalog.model(k) for k in workshop_plan.lesson_models()]
-        room = workshop_plan.COUNTRIES["TW"][1]
+        room = catalog.countries()["TW"].regions
         if all(m.offered_in(r) for m in models for r in room):
             pytest.skip("the catalog now offers every lesson model in Taiwan's regions")
         assert plan["alternatives"]
@@ -205,6 +205,26 @@ class TestWorkshopPlan:
         code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
         assert f"requests={workshop_plan.LONG_REQUESTS})" in code
         assert f"max_tokens={workshop_plan.LONG_OUTPUT_TOKENS}" in code
+
+    def test_quotas_say_what_the_room_needs_at_once(self) -> None:
+        """Each of notebook 05's requests takes its input plus max_tokens of a minute's quota when it starts."""
+        plan = self.plan("--country", "JP", "--attendees", "40")
+        quotas = plan["quotas"]
+        each = catalog.LONG_CONTEXT_WINDOW + workshop_plan.LONG_OUTPUT_TOKENS
+        assert quotas["long_request_tokens"] == each and quotas["room_tokens_per_minute"] == 40 * each
+        assert quotas["runtime"] == [n.format(model="<model>") for n in catalog.general("quotas_runtime").value]
+        assert quotas["mantle"] == [n.format(model="<model>") for n in catalog.general("quotas_mantle").value]
+        assert quotas["confidence"] in catalog.CONFIDENCE and quotas["as_of"]
+        assert plan["regions_as_of"] == str(catalog.countries()["JP"].fact.as_of)
+
+    def test_every_country_is_in_the_catalog_with_translatable_name_and_real_regions(self) -> None:
+        for code, country in catalog.countries().items():
+            assert country.name in workshop_plan.COUNTRY_NAMES, f"mark {country.name!r} with N_() in COUNTRY_NAMES"
+            assert country.regions and all(workshop_plan.region_name(r) for r in country.regions), code
+            assert country.fact.sources and country.fact.confidence in catalog.CONFIDENCE
+        assert catalog.countries()["EU"].regions == catalog.geography("eu").source_regions
+        out = run_helpers("workshop-plan", "--country", "XX")
+        assert all(code in out.stderr for code in catalog.countries())
 
     def test_text(self) -> None:
         out = run_helpers("workshop-plan", "--region", "us-west-2", "--attendees", "2")
