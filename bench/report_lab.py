@@ -152,11 +152,13 @@ def fresh_clone_rows(measure: bool) -> list[Row]:
         status, out, test_s = run_teed(["bash", ".ci/run"], timeout=7200, cwd=checkout,
                                        env={**clean_env(), "CI": "true"})
         (base / "ci-run.log").write_text(out)
+        if (checkout / "test-artifacts").is_dir():  # the browser tests' screenshots outlive the clone
+            shutil.copytree(checkout / "test-artifacts", base / "test-artifacts", dirs_exist_ok=True)
         summaries = re.findall(r"^=+ (.+?) in [\d.]+s", out, flags=re.MULTILINE)
         rows.append(Row(FRESH_TEST, f"{test_s / 60:.1f} min, exit {status} (commit {commit}); "
                                     f"{' / '.join(summaries) or 'no pytest summary'}", "passes", verdict(status == 0),
                         {"seconds": test_s, "exit": status, "summaries": summaries, "commit": commit,
-                         "log": str(base / "ci-run.log")}))
+                         "log": str(base / "ci-run.log"), "artifacts": str(base / "test-artifacts")}))
         shutil.rmtree(checkout, ignore_errors=True)
     finally:
         for name in ("lab", "test"):

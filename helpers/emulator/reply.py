@@ -23,7 +23,7 @@ SYSTEM_PREVIEW_WORDS = 8  # the system prompt's opening words quoted in the stan
 # A user message at least this long that ends with a question is answered from its own text, as a document is
 # (a needle-in-a-haystack prompt: notebook 05). Shorter prompts get the stand-in reply. [emulator choice]
 LONG_PROMPT_CHARS = 4_000
-_QUESTION_AT_END = re.compile(r"(?:^|\n)([^\n]{1,2000}\?)\s*$")
+QUESTION_MAX_CHARS = 2_000  # a last line longer than this is not taken for the question
 
 
 @dataclass(frozen=True)
@@ -119,17 +119,29 @@ def prompt_answer(request: Request) -> list[Text] | None:
     said = request.last_user_text
     if len(said) < LONG_PROMPT_CHARS:
         return None
-    asked = _QUESTION_AT_END.search(said)
-    if not asked:
+    question, start = _question_at_end(said)
+    if not question:
         return None
-    body = said[: asked.start(1)]
+    body = said[:start]
     text = documents.Document(0, None, "text", (body,), 0, pdf.TEXT_ONLY, False, 0)
-    passages = documents.best_passages(asked.group(1), [text], most=1)
+    passages = documents.best_passages(question, [text], most=1)
     if not passages:
         return None
     found = passages[0].text.strip()
     return [Text(f"Offline emulator, no model ran. Best match for your question in your message: {found} "
                     f"(the sentence that shares most words with it, out of {estimate_tokens(body):,} tokens)")]
+
+
+def _question_at_end(said: str) -> tuple[str, int]:
+    """The prompt's last line when it is a question (ends with "?", at most QUESTION_MAX_CHARS before it), and
+    where it starts; ("", 0) otherwise. It looks at the end only: the regular expression it replaces (see
+    tests/emulator/test_reply_question.py) tried every position of a 4 MB prompt, 40 ms of a 70 ms round trip."""
+    stripped = said.rstrip()
+    if not stripped.endswith("?"):
+        return "", 0
+    start = stripped.rfind("\n") + 1
+    line = stripped[start:]
+    return (line, start) if 2 <= len(line) <= QUESTION_MAX_CHARS + 1 else ("", 0)
 
 
 def full_text(request: Request) -> str:
