@@ -57,7 +57,10 @@ lint: $(STAMP)
 
 # The tests, then strict nbval over every notebook of every edition, in parallel (a notebook's editions
 # share one worker: see conftest.py). Both always run; either failing fails the target.
-NBVAL := HANDSON_MODE=offline $(BIN)/python -m pytest notebooks -n auto --dist loadfile
+# -p: hypothesis (for tests/) and an eager import of jsonschema's (tools/nbval_startup.py) cost 2.4 s of CPU in each
+# of the run's five pytest processes, and the notebooks need neither.
+NBVAL := HANDSON_MODE=offline $(BIN)/python -m pytest notebooks -n auto --dist loadfile -p no:hypothesispytest \
+	-p tools.nbval_startup
 test: deps lint
 	@status=0; HANDSON_MODE=offline $(BIN)/python -m pytest tests || status=1; \
 	$(NBVAL) || status=1; exit $$status

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -243,8 +244,20 @@ def notebook_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def nbval_command() -> list[str]:
+    """`make nbval`'s pytest command, read from the Makefile (``make -n``) so that the figure is that command's."""
+    out = subprocess.run(["make", "-n", "--no-print-directory", "nbval"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    for line in re.sub(r"\\\n\s*", " ", out).splitlines():
+        words = shlex.split(line)
+        if "pytest" in words and "notebooks" in words:
+            words = [w for w in words if not re.fullmatch(r"[A-Z_]+=.*", w)]  # HANDSON_MODE=offline: report.py's env
+            return [PYTHON, *words[words.index("-m"):]]
+    raise RuntimeError("`make -n nbval` printed no `pytest notebooks` command: has the Makefile's NBVAL changed?")
+
+
 def nbval_rows(quick: bool) -> list[Row]:
-    argv = [PYTHON, "-m", "pytest", "notebooks", "-n", "auto", "--dist", "loadfile", "-q", "-p", "no:cacheprovider"]
+    argv = [*nbval_command(), "-q", "-p", "no:cacheprovider"]
     count = sum(1 for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     status, out, seconds = run_teed(argv, timeout=3600)
     summary = out.strip().splitlines()[-1] if out.strip() else ""
