@@ -109,10 +109,12 @@ def emulator_rows(quick: bool) -> list[Row]:
         progress("emulator: ~4 MB long-context round trips through boto3")
         # As emulator_bench.py: just under 1M tokens (200) and the 4.5 MB body of the target, just over (400).
         long_context = [eb.round_trip(port, chars, 3 if quick else 5) for chars in (3_900_000, 4_500_000)]
+        one_client = {"emulator": eb.sequential_boto3(port, 100 if quick else 300)}
         floor = eb.free_port()
         procs.append(eb.start_server([PYTHON, str(ROOT / "bench" / "floor_server.py"), str(floor)], floor))
         progress("floor (bare ASGI app, same stack)")
         servers["floor"] = both(floor)
+        one_client["floor"] = eb.sequential_boto3(floor, 100 if quick else 300)
         if ministack:
             mini = eb.free_port()
             procs.append(eb.start_server([ministack], mini, {"GATEWAY_PORT": str(mini), "LOG_LEVEL": "ERROR"}))
@@ -157,6 +159,13 @@ def emulator_rows(quick: bool) -> list[Row]:
         times = servers["emulator"][protocol]["rps"] / mini["rps"]
         rows.append(Row(f"MiniStack InvokeModel, {protocol}", f"{figure(mini, protocol)}; emulator = {times:.2f}x",
                         target, verdict(times >= MINISTACK_RPS_RATIO), {**mini, "emulator_rps_ratio": times}))
+    # What a learner feels: one boto3 client, one request at a time (no queueing, unlike the rows under load).
+    ratio = one_client["emulator"] / one_client["floor"]
+    rows.append(Row("emulator InvokeModel, one boto3 client, one request at a time",
+                    f"p50 {one_client['emulator']:.2f} ms; floor {one_client['floor']:.2f} ms; "
+                    f"{ratio:.2f}x the floor's",
+                    f"<= {FLOOR_LATENCY_RATIO}x the floor's", verdict(ratio <= FLOOR_LATENCY_RATIO),
+                    {"p50_ms": one_client["emulator"], "floor_p50_ms": one_client["floor"], "ratio": ratio}))
     worst_ms = max(ms for ms, _, _ in long_context)
     runs = [f"{size / 1e6:.1f} MB body: {ms:.1f} ms, status {status}" for ms, size, status in long_context]
     rows.append(Row("emulator, long-context InvokeModel (boto3, warm, median)",
