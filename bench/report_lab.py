@@ -130,6 +130,8 @@ def fresh_clone_rows(measure: bool) -> list[Row]:
         return [Row(FRESH_LAB, how, f"<= {FRESH_LAB_TARGET_S:g} s"), Row(FRESH_TEST, how, "passes")]
     base = Path(tempfile.mkdtemp(prefix="k-bench-fresh-"))
     progress(f"fresh clones under {base} (logs kept there; the clones are removed)")
+    if (ROOT.parent / "shared").is_dir():  # as CI lays it out: `shared` (seeds, reference) next to the checkout
+        (base / "shared").symlink_to(ROOT.parent / "shared")
     rows = []
     try:
         checkout, commit = clone(base, "lab")
