@@ -12,8 +12,8 @@ deps: $(STAMP) $(NODE_STAMP)
 
 # INSTALLER=uv (the default) installs with uv: the same versions as pip, in seconds instead of about a minute
 # (measured on a 2-core machine: requirements-dev.txt in 14 s, bytecode included, against pip's 60 s). uv is
-# installed into the venv with pip first. If that or uv fails (no uv wheel for this platform, or an index only your pip.conf names:
-# uv does not read pip.conf), pip installs everything instead. INSTALLER=pip skips uv altogether.
+# installed into the venv with pip first. If that or uv fails (no uv wheel for this platform, or an index only
+# your pip.conf names: uv does not read pip.conf), pip installs everything instead. INSTALLER=pip skips uv.
 INSTALLER ?= uv
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # --compile-bytecode: pip writes .pyc files at install and uv does not by default. Where PYTHONDONTWRITEBYTECODE
