@@ -52,16 +52,18 @@ def codes() -> list[str]:
     return list(catalog.countries())
 
 
-def place(country: str | None = None, region: str | None = None) -> tuple[str, tuple[str, ...]]:
-    """The room's place and its regions, from ``--country`` (a code of the catalog's countries) or ``--region``."""
+def place(country: str | None = None,
+          region: str | None = None) -> tuple[str, tuple[str, ...], catalog.Fact | None]:
+    """The room's place, its regions and the catalog's fact behind them (None for ``--region``), from
+    ``--country`` (a code of the catalog's countries) or ``--region``."""
     if region:
         if not region_name(region):
             raise UnknownPlaceError(_("{region} is not an AWS region botocore knows (e.g. ap-northeast-1).").format(
                 region=region))
-        return region, (region,)
+        return region, (region,), None
     found = catalog.countries().get((country or "").strip().upper())
     if found:
-        return _(found.name), found.regions
+        return _(found.name), found.regions, found.fact
     raise UnknownPlaceError(_("Unknown country {country}: use one of {known}, or --region REGION.").format(
         country=repr(country), known=", ".join(codes())))
 
@@ -160,8 +162,7 @@ def plan(country: str | None = None, region: str | None = None, attendees: int =
     """Everything the host needs to choose regions and ids for the room, as data (see :func:`text`)."""
     if not isinstance(attendees, int) or attendees < 1:
         raise ValueError(_("attendees must be a whole number, 1 or more"))
-    where, room = place(country, region)
-    known = catalog.countries().get((country or "").strip().upper()) if not region else None
+    where, room, regions_fact = place(country, region)
     used = lesson_models()
     models = [catalog.model(k) for k in used]
     mantle = catalog.general("mantle_regions")
@@ -176,8 +177,8 @@ def plan(country: str | None = None, region: str | None = None, attendees: int =
     nearby = alternatives(room, models) if len(served) < len(room) else []
     return {
         "place": where, "regions": {r: region_name(r) for r in room}, "catalog_as_of": str(catalog.load().as_of),
-        "regions_as_of": str(known.fact.as_of) if known else None,
-        "regions_confidence": known.fact.confidence if known else None,
+        "regions_as_of": str(regions_fact.as_of) if regions_fact else None,
+        "regions_confidence": regions_fact.confidence if regions_fact else None,
         "models": rows,
         "geographies": {g.prefix: {"as_of": str(g.fact.as_of), "confidence": g.fact.confidence} for g in
                         geographies.values() if g.fact},
@@ -218,7 +219,8 @@ def text(p: dict[str, Any]) -> str:
         lines += ["", _("Not every model can be called from these regions. Regions nearby that can call them all:")]
         lines += [f"  {r}  {a['name']}" + (" · " + _("Messages API host too") if a["messages_api_host"] else "")
                   for r, a in p["alternatives"].items()]
-    q = p["quotas"]
+    q, b = p["quotas"], p["budget"]
+    people = (_("{n} attendee") if b["attendees"] == 1 else _("{n} attendees")).format(n=b["attendees"])
     lines += ["", _("Quotas, per model and per region, of the account you use (as of {as_of}, confidence "
                     "{confidence}):").format(as_of=q["as_of"], confidence=q["confidence"]),
               "  " + _("bedrock-runtime (InvokeModel, Converse): {names}. Input and output tokens count together; "
@@ -230,20 +232,17 @@ def text(p: dict[str, Any]) -> str:
                        "requests to {model} takes up to {each} tokens of a minute's quota, so {attendees} starting "
                        "it in the same minute need {room} tokens per minute. Stagger the room, or ask for an "
                        "increase days ahead.").format(
-                           model=q["long_model"], each=f"{q['long_request_tokens']:,}",
-                           attendees=(_("{n} attendee") if p["budget"]["attendees"] == 1 else _("{n} attendees"))
-                           .format(n=p["budget"]["attendees"]), room=f"{q['room_tokens_per_minute']:,}"),
+                           model=q["long_model"], each=f"{q['long_request_tokens']:,}", attendees=people,
+                           room=f"{q['room_tokens_per_minute']:,}"),
               "  " + _("The values your account has, in each region:")]
     lines += [f"    {command}" for command in p["quota_commands"].values()]
-    b = p["budget"]
-    people = _("{n} attendee") if b["attendees"] == 1 else _("{n} attendees")
     lines += ["", _("Budget: notebook 05 sends {requests} requests of up to {input} input tokens to {model}: "
                     "${global_each} each at the global price, ${regional_each} regional. For {attendees}: "
                     "${global_total} (global) to ${regional_total} (regional).").format(
                         requests=b["requests_per_attendee"], input=f"{b['input_tokens_each']:,}", model=b["model"],
                         global_each=f"{b['usd_each'][cost.GLOBAL]:,.2f}",
                         regional_each=f"{b['usd_each'][cost.REGIONAL]:,.2f}",
-                        attendees=people.format(n=b["attendees"]),
+                        attendees=people,
                         global_total=f"{b['usd_total'][cost.GLOBAL]:,.2f}",
                         regional_total=f"{b['usd_total'][cost.REGIONAL]:,.2f}"),
               "  " + _("The spend guard refuses each one above {variable} (default ${default}): to let attendees "
