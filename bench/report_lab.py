@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from report_rows import ROOT, Row, progress, run_teed, verdict
+from report_rows import ROOT, Row, make_line, progress, run_teed, verdict
 from shared import free_port
 
 FRESH_LAB_TARGET_S = 60.0  # issue K: fresh-clone make lab to a serving lab, warm package cache
@@ -31,12 +31,7 @@ LAB_TIMEOUT_S = 180.0
 
 def lab_command(checkout: Path) -> str:
     """The shell line the Makefile's lab target runs (its ``$(...)`` left for the shell, as make leaves it)."""
-    out = subprocess.run(["make", "-n", "--no-print-directory", "lab", "EDITION=en"], cwd=checkout,
-                         capture_output=True, text=True, check=True).stdout
-    for line in re.sub(r"\\\n\s*", " ", out).splitlines():
-        if "jupyter lab" in line:
-            return line.strip()
-    raise RuntimeError("`make -n lab` printed no `jupyter lab` command: has the Makefile's lab target changed?")
+    return make_line("lab", lambda line: "jupyter lab" in line, cwd=checkout)
 
 
 def jupyter_state(folder: Path, port: int, token: str) -> dict[str, str]:

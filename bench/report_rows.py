@@ -229,21 +229,19 @@ def batch_rows(quick: bool) -> list[Row]:
 # --- notebooks, nbval, connect() --------------------------------------------------------------------------------
 
 def notebook_rows(quick: bool) -> list[Row]:
-    """Each en notebook once, as tools/refresh_notebooks.py runs it (offline, from its folder), never saved."""
-    import nbformat
-    from nbclient import NotebookClient
+    """Each en notebook once, as `make notebooks` runs it (tools/refresh_notebooks.py), never saved."""
     from nbclient.exceptions import CellExecutionError
 
-    os.environ.update(npm_config_progress="false", npm_config_loglevel="error", npm_config_update_notifier="false")
+    from tools import refresh_notebooks
+
+    os.environ.update(refresh_notebooks.QUIET_NPM)
     rows = []
     for path in sorted((NOTEBOOKS / "en").glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
         name = path.relative_to(NOTEBOOKS).as_posix()
         started = time.perf_counter()
         error = ""
         try:
-            NotebookClient(notebook, timeout=300, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            refresh_notebooks.execute(path, timeout=300)
         except CellExecutionError as e:
             error = f"; error: {e.ename}: {e.evalue}"[:120]
         seconds = time.perf_counter() - started
@@ -253,16 +251,21 @@ def notebook_rows(quick: bool) -> list[Row]:
     return rows
 
 
-def nbval_command() -> list[str]:
-    """`make nbval`'s pytest command, read from the Makefile (``make -n``) so that the figure is that command's."""
-    out = subprocess.run(["make", "-n", "--no-print-directory", "nbval"], cwd=ROOT, capture_output=True, text=True,
+def make_line(target: str, wanted: Callable[[str], bool], cwd: Path = ROOT) -> str:
+    """The first shell line ``make -n target`` prints that ``wanted`` accepts (continuation lines joined): the
+    command a Makefile target runs, so that a figure is that command's and follows the Makefile."""
+    out = subprocess.run(["make", "-n", "--no-print-directory", target], cwd=cwd, capture_output=True, text=True,
                          check=True).stdout
     for line in re.sub(r"\\\n\s*", " ", out).splitlines():
-        words = shlex.split(line)
-        if "pytest" in words and "notebooks" in words:
-            words = [w for w in words if not re.fullmatch(r"[A-Z_]+=.*", w)]  # HANDSON_MODE=offline: report.py's env
-            return [PYTHON, *words[words.index("-m"):]]
-    raise RuntimeError("`make -n nbval` printed no `pytest notebooks` command: has the Makefile's NBVAL changed?")
+        if wanted(line):
+            return line.strip()
+    raise RuntimeError(f"`make -n {target}` printed no such command: has the Makefile's {target} target changed?")
+
+
+def nbval_command() -> list[str]:
+    """`make nbval`'s pytest command, with this interpreter (report.py sets HANDSON_MODE itself)."""
+    words = shlex.split(make_line("nbval", lambda line: "pytest notebooks" in line))
+    return [PYTHON, *words[words.index("-m"):]]
 
 
 def nbval_rows(quick: bool) -> list[Row]:

@@ -20,11 +20,21 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def refresh(path: Path, timeout: int) -> float:
+# Keep this machine's npm chatter (spinner, user-config warnings) out of committed outputs.
+QUIET_NPM = {"npm_config_progress": "false", "npm_config_loglevel": "error", "npm_config_update_notifier": "false"}
+
+
+def execute(path: Path, timeout: int) -> nbformat.NotebookNode:
+    """The notebook run in a fresh kernel from its own folder, as a learner runs it (not saved)."""
     notebook = nbformat.read(path, as_version=4)
-    started = time.perf_counter()
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def refresh(path: Path, timeout: int) -> float:
+    started = time.perf_counter()
+    notebook = execute(path, timeout)
     elapsed = time.perf_counter() - started
     # Widget state is volatile (random model ids) and heavy; without it a viewer shows each widget's
     # text fallback, which is what a static page should show anyway.
@@ -40,8 +50,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default 1)")
     args = parser.parse_args()
     os.environ["HANDSON_MODE"] = "offline"  # outputs are produced offline, never from an AWS account
-    # Keep this machine's npm chatter (spinner, user-config warnings) out of committed outputs.
-    os.environ.update(npm_config_progress="false", npm_config_loglevel="error", npm_config_update_notifier="false")
+    os.environ.update(QUIET_NPM)
     paths = [p.resolve() for p in args.notebooks] or sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb")
                                      if ".ipynb_checkpoints" not in p.parts)
     # A notebook's editions run one after another (they write the same files under workspace/); different

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.refresh_notebooks import QUIET_NPM
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -127,7 +129,7 @@ def start(scratch: Path, log: Path, timeout: float = 90) -> Lab:
     env = dict(os.environ)
     # The machine's own Jupyter configuration and runtime files stay out of (and untouched by) the test.
     env.update(JUPYTER_CONFIG_DIR=str(scratch / "config"), JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
-               npm_config_progress="false", npm_config_loglevel="error", npm_config_update_notifier="false")
+               **QUIET_NPM)
     command = [*jupyter_command(), *(["--allow-root"] if os.getuid() == 0 else []), "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={NOTEBOOKS}",
